@@ -1,0 +1,31 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench
+
+## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the app on http://127.0.0.1:8000 (DEDZ_HOST / DEDZ_PORT to change).
+run: $(STAMP)
+	$(BIN)/dedz
+
+## ruff (lint + format) and mypy (strict on app/).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## The whole test suite, lint and types included.
+test: lint
+	$(BIN)/pytest
+
+## Throughput of /gradient against a floor app (needs wrk).
+bench: $(STAMP)
+	$(BIN)/python bench/api.py

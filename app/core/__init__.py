@@ -1,0 +1,32 @@
+"""The maths of dEdZ: numpy only, no web imports; pure functions over float64 arrays."""
+
+from app.core.cross_entropy import (
+    CrossEntropy,
+    Reduction,
+    chain_terms,
+    cross_entropy,
+    is_class_index,
+    normaliser,
+    row_losses,
+    smoothed_target,
+)
+from app.core.finite_difference import RELATIVE_STEP, FiniteDifference, finite_difference
+from app.core.softmax import Array, Softmax, jacobian, softmax
+
+__all__ = [
+    "RELATIVE_STEP",
+    "Array",
+    "CrossEntropy",
+    "FiniteDifference",
+    "Reduction",
+    "Softmax",
+    "chain_terms",
+    "cross_entropy",
+    "finite_difference",
+    "is_class_index",
+    "jacobian",
+    "normaliser",
+    "row_losses",
+    "smoothed_target",
+    "softmax",
+]

@@ -1,0 +1,115 @@
+"""Cross-entropy of softmax(Z/T) and its derivatives, with PyTorch's `F.cross_entropy` semantics.
+
+Notation (as in DESIGN.md): Z logits (B×n), T temperature, O = softmax(Z/T), Y' the target
+distribution after one-hot and label smoothing ε, w class weights, c = w·Y' the weighted target,
+S = Σ c per row, and `norm` the reduction's divisor.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.core.softmax import Array, Softmax, softmax
+
+Reduction = Literal["mean", "sum", "none"]
+
+
+class CrossEntropy(NamedTuple):
+    """Everything the loss E = reduce(−Σc·log O) and its derivatives are made of."""
+
+    softmax: Softmax
+    target: Array
+    weighted_target: Array
+    norm: float
+    row_loss: Array
+    loss: float | Array
+    grad_logits: Array
+    grad_probs: Array
+
+
+def is_class_index(target: NDArray[np.generic]) -> bool:
+    """Tell class-index targets (one integer per row) from probability rows."""
+    return target.ndim == 1
+
+
+def smoothed_target(target: NDArray[np.generic], n: int, label_smoothing: float = 0.0) -> Array:
+    """Return Y' = (1−ε)·Y + ε/n, reading class indices as one-hot rows."""
+    if is_class_index(target):
+        Y = np.zeros((target.shape[0], n))
+        Y[np.arange(target.shape[0]), target] = 1.0
+    else:
+        Y = np.asarray(target, dtype=np.float64)
+    if label_smoothing == 0.0:
+        return Y
+    return (1.0 - label_smoothing) * Y + label_smoothing / n
+
+
+def normaliser(target: NDArray[np.generic], weights: Array | None, reduction: Reduction) -> float:
+    """Return what 'mean' divides by: B, or Σ w_y over the rows for weighted class indices."""
+    if reduction != "mean":
+        return 1.0
+    if weights is not None and is_class_index(target):
+        return float(weights[target].sum())
+    return float(target.shape[0])
+
+
+def row_losses(log_probs: Array, weighted_target: Array) -> Array:
+    """Return −Σ_c c_c·log O_c for each row."""
+    losses: Array = -np.einsum("bn,bn->b", weighted_target, log_probs)
+    return losses
+
+
+def cross_entropy(
+    Z: Array,
+    target: NDArray[np.generic],
+    *,
+    temperature: float = 1.0,
+    label_smoothing: float = 0.0,
+    weights: Array | None = None,
+    reduction: Reduction = "mean",
+) -> CrossEntropy:
+    """Compute E and dE/dZ, dE/dO for B×n logits and B class indices or B×n probabilities."""
+    sm = softmax(Z, temperature)
+    n = Z.shape[1]
+    Y = smoothed_target(target, n, label_smoothing)
+    c = Y if weights is None else Y * weights
+    norm = normaliser(target, weights, reduction)
+
+    row_loss = row_losses(sm.log_probs, c)
+    loss: float | Array = row_loss if reduction == "none" else float(row_loss.sum() / norm)
+
+    S = c.sum(axis=-1)
+    grad = S[:, None] * sm.probs - c
+    # S·O_top − c_top = (S − c_top) − S·(1 − O_top): both differences computed as sums of the
+    # other classes, so the top component keeps its relative precision where O_top rounds to 1.
+    rows = np.arange(Z.shape[0])
+    others = c.copy()
+    others[rows, sm.top] = 0.0
+    grad[rows, sm.top] = others.sum(axis=-1) - S * sm.complement
+    grad /= temperature * norm
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad_probs = np.where(c == 0.0, 0.0, -c / sm.probs) / norm
+    return CrossEntropy(sm, Y, c, norm, row_loss, loss, grad, grad_probs)
+
+
+def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
+    """Return chain[b, i, j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm.
+
+    The cancelled form stays finite where O_i underflows to 0 (there dE/dO_i is infinite).
+    Summing over i gives dE/dZ_j.
+    """
+    c = ce.weighted_target
+    O = ce.softmax.probs
+    chain = c[:, :, None] * O[:, None, :]
+    one_minus = 1.0 - O
+    rows = np.arange(O.shape[0])
+    one_minus[rows, ce.softmax.top] = ce.softmax.complement
+    idx = np.arange(O.shape[1])
+    chain[:, idx, idx] = -c * one_minus
+    chain /= temperature * ce.norm
+    chain += 0.0  # turns −0.0 (from c_i = 0) into 0.0
+    return chain

@@ -1,0 +1,104 @@
+"""Strict parsing of JSON numbers and number lists into float64 arrays, with exact messages."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic_core import PydanticCustomError
+
+_NUMBER_TYPES = {int, float}
+# Decimal literals only: no "nan", "inf", "0x1p3" or "1_000", which Python's float() would take.
+_NUMBER_TOKEN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER_TOKEN = re.compile(r"[+-]?\d+")
+
+
+def invalid(field: str, message: str) -> PydanticCustomError:
+    """Return a validation error whose message starts with the field it concerns."""
+    return PydanticCustomError("invalid", "{field}: {detail}", {"field": field, "detail": message})
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bad_element(field: str, row: list[Any], prefix: str) -> PydanticCustomError:
+    for i, v in enumerate(row):
+        if type(v) not in _NUMBER_TYPES:
+            return invalid(f"{field}{prefix}[{i}]", f"must be a number, got {_describe(v)}")
+        if not math.isfinite(v):
+            return invalid(f"{field}{prefix}[{i}]", f"must be finite, got {_describe(v)}")
+    return invalid(field, "must hold numbers")
+
+
+def number_row(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
+    """Return a non-empty list of finite JSON numbers (not booleans, not strings) as float64."""
+    name = f"{field}{prefix}"
+    if not isinstance(value, list):
+        raise invalid(name, f"must be a list of numbers, got {_describe(value)}")
+    if not value:
+        raise invalid(name, "must not be empty")
+    if not set(map(type, value)) <= _NUMBER_TYPES:
+        raise _bad_element(field, value, prefix)
+    try:
+        row = np.array(value, dtype=np.float64)
+    except OverflowError:
+        raise invalid(name, "holds an integer too large for float64") from None
+    if not np.isfinite(row).all():
+        raise _bad_element(field, value, prefix)
+    return row
+
+
+def number_rows(value: Any, field: str) -> NDArray[np.float64]:
+    """Return a list of numbers (one row) or a list of equal-length rows as a float64 array."""
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        rows = [number_row(row, field, f"[{b}]") for b, row in enumerate(value)]
+        n = len(rows[0])
+        for b, row in enumerate(rows):
+            if len(row) != n:
+                raise invalid(
+                    f"{field}[{b}]",
+                    f"has {len(row)} values but {field}[0] has {n}: a batch must not be ragged",
+                )
+        return np.stack(rows)
+    return number_row(value, field)
+
+
+def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:
+    """Raise unless every entry lies in [low, high], naming the first one outside."""
+    outside = (array < low) | (array > high)
+    if outside.any():
+        index = "".join(f"[{i}]" for i in np.argwhere(outside)[0]) if array.ndim else ""
+        value = float(array[tuple(np.argwhere(outside)[0])])
+        raise invalid(f"{field}{index}", f"must be between {low:g} and {high:g}, got {value:g}")
+
+
+def parse_token(token: str, field: str) -> int | float:
+    """Parse one comma-separated query value: an integer or a finite decimal literal."""
+    token = token.strip()
+    if _INTEGER_TOKEN.fullmatch(token):
+        return int(token)
+    if not _NUMBER_TOKEN.fullmatch(token):
+        raise invalid(field, f"{token!r} is not a finite decimal number")
+    number = float(token)
+    if not math.isfinite(number):
+        raise invalid(field, f"{token!r} is out of float64's range")
+    return number
+
+
+def parse_list(text: str, field: str) -> list[int | float]:
+    """Parse a comma-separated query list such as `2,1,0.1`."""
+    if not text.strip():
+        raise invalid(field, "must not be empty")
+    return [parse_token(t, f"{field}[{i}]") for i, t in enumerate(text.split(","))]
+
+
+def is_integer_token(text: str) -> bool:
+    """Tell whether a query value is a single integer (a class index)."""
+    return _INTEGER_TOKEN.fullmatch(text.strip()) is not None

@@ -1,0 +1,52 @@
+"""Render a `GradientResult` as strict JSON bytes (the REST API's response body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import orjson
+
+from app.core import Array
+from app.service import GradientResult
+
+# orjson writes NaN and ±Infinity as null, so the output is always strict RFC 8259 JSON; the
+# only non-finite value the core produces by design is dE/dO_i = −∞ where O_i underflows.
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+
+def _rows(result: GradientResult, array: Array) -> Array:
+    """Drop the batch axis of a single row, so shapes follow the request's logits."""
+    return array if result.is_batch else array[0]
+
+
+def gradient_payload(result: GradientResult) -> dict[str, Any]:
+    """Return the response as a dict of numpy arrays and floats, named as the REST contract."""
+    ce = result.ce
+    loss = ce.loss
+    if isinstance(loss, np.ndarray) and not result.is_batch:
+        loss = float(loss[0])
+    payload: dict[str, Any] = {
+        "probs": _rows(result, ce.softmax.probs),
+        "log_probs": _rows(result, ce.softmax.log_probs),
+        "target": _rows(result, ce.target),
+        "loss": loss,
+        "grad_logits": _rows(result, ce.grad_logits),
+        "grad_probs": _rows(result, ce.grad_probs),
+    }
+    if result.jacobian is not None:
+        payload["jacobian"] = _rows(result, result.jacobian)
+    if result.chain is not None:
+        payload["chain"] = _rows(result, result.chain)
+    if result.check is not None:
+        payload["check"] = {
+            "grad_logits": _rows(result, result.check.grad_logits),
+            "max_abs_error": result.check.max_abs_error,
+            "max_rel_error": result.check.max_rel_error,
+        }
+    return payload
+
+
+def gradient_json(result: GradientResult) -> bytes:
+    """Serialise the result as compact, strict JSON."""
+    return orjson.dumps(gradient_payload(result), option=_OPTIONS)

@@ -1,0 +1,331 @@
+"""The REST contract: `GradientRequest` in, `GradientResponse` out, every limit declared."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from app.numbers import invalid, number_row, number_rows, within
+from app.settings import Settings
+
+Part = Literal["jacobian", "chain", "check"]
+PARTS: tuple[Part, ...] = ("jacobian", "chain", "check")
+
+# Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
+MAX_ABS_LOGIT = 1e6
+MAX_WEIGHT = 1e6
+MIN_TEMPERATURE = 1e-4
+MAX_TEMPERATURE = 1e4
+# How far the sum of a probability target may be from 1; it is then used as given, as PyTorch does.
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+SEED_EXAMPLE: dict[str, Any] = {"logits": [2.0, 1.0], "target": 0}
+
+
+def _row_schema(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item, "minItems": 1}
+
+
+_NUMBER = {"type": "number"}
+_LOGIT = {"type": "number", "minimum": -MAX_ABS_LOGIT, "maximum": MAX_ABS_LOGIT}
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+
+
+def _parse_logits(value: Any) -> NDArray[np.float64]:
+    Z = number_rows(value, "logits")
+    within(Z, "logits", -MAX_ABS_LOGIT, MAX_ABS_LOGIT)
+    return Z
+
+
+def _parse_target(value: Any) -> NDArray[np.generic]:
+    """Keep a class index (int), a list of ints, or probability rows; meaning depends on logits."""
+    if type(value) is int:
+        return np.array(value, dtype=np.int64) if abs(value) < 2**62 else np.array(float(value))
+    Y = number_rows(value, "target")
+    if Y.ndim == 1 and set(map(type, value)) == {int} and np.abs(Y).max() < 2**53:
+        return Y.astype(np.int64)
+    return Y
+
+
+def _parse_weights(value: Any) -> NDArray[np.float64] | None:
+    if value is None:
+        return None
+    w = number_row(value, "weights")
+    within(w, "weights", 0.0, MAX_WEIGHT)
+    return w
+
+
+Logits = Annotated[
+    NDArray[np.float64],
+    PlainValidator(_parse_logits),
+    WithJsonSchema(
+        {
+            "anyOf": [_row_schema(_LOGIT), _row_schema(_row_schema(_LOGIT))],
+            "title": "Logits",
+            "description": (
+                "Z: one row of n logits, or a batch of B rows of n logits. Each logit is finite "
+                f"with |Z| ≤ {MAX_ABS_LOGIT:g}."
+            ),
+        }
+    ),
+]
+Target = Annotated[
+    NDArray[np.generic],
+    PlainValidator(_parse_target),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                _row_schema(_NUMBER),
+                _row_schema(_row_schema(_PROBABILITY)),
+            ],
+            "title": "Target",
+            "description": (
+                "Y. For one row: a class index (0-based, as in PyTorch) or n probabilities. "
+                "For a batch: B class indices or B rows of n probabilities. Probabilities lie in "
+                f"[0, 1] and each row sums to 1 within {PROBABILITY_SUM_TOLERANCE:g}."
+            ),
+        }
+    ),
+]
+Weights = Annotated[
+    NDArray[np.float64] | None,
+    PlainValidator(_parse_weights),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _row_schema({"type": "number", "minimum": 0, "maximum": MAX_WEIGHT}),
+                {"type": "null"},
+            ],
+            "title": "Weights",
+            "description": "w: one weight per class (n numbers in [0, 1e6]), or null for all 1.",
+        }
+    ),
+]
+
+
+class GradientRequest(BaseModel):
+    """Logits and targets of a softmax + cross-entropy loss; shapes follow `logits`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        json_schema_extra={"examples": [SEED_EXAMPLE]},
+    )
+
+    logits: Logits
+    target: Target
+    temperature: float = Field(
+        1.0,
+        ge=MIN_TEMPERATURE,
+        le=MAX_TEMPERATURE,
+        strict=True,
+        allow_inf_nan=False,
+        description="T: O = softmax(Z/T). Derivatives are taken with respect to the raw Z.",
+    )
+    label_smoothing: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        strict=True,
+        allow_inf_nan=False,
+        description="ε: the target becomes Y' = (1−ε)·Y + ε/n, as in PyTorch.",
+    )
+    weights: Weights = None
+    reduction: Literal["mean", "sum", "none"] = Field(
+        "mean",
+        description=(
+            "How row losses combine (PyTorch semantics): 'mean' divides their sum by B, or by "
+            "Σ w_y over the rows for class-index targets with weights; 'sum'; 'none' keeps them."
+        ),
+    )
+    include: list[Part] | None = Field(
+        None,
+        description=(
+            "Optional outputs: 'jacobian', 'chain', 'check'. Default: a single row gets "
+            "'jacobian' and 'chain' while B·n² is within the matrix limit; a batch gets none."
+        ),
+    )
+
+    @property
+    def is_batch(self) -> bool:
+        """Tell whether the logits are a batch (B×n) rather than one row."""
+        return bool(self.logits.ndim == 2)
+
+    @model_validator(mode="after")
+    def _check_shapes_and_limits(self, info: ValidationInfo) -> Self:
+        """Check what depends on several fields or on the limits in the validation context."""
+        limits = info.context if isinstance(info.context, Settings) else Settings()
+        B, n = self.logits.shape if self.is_batch else (1, self.logits.shape[0])
+        if n > limits.max_classes:
+            raise invalid("logits", f"at most {limits.max_classes:,} classes per row, got {n:,}")
+        if B * n > limits.max_batch_elements:
+            raise invalid(
+                "logits",
+                f"at most {limits.max_batch_elements:,} logits per request (B·n), got {B * n:,}",
+            )
+        self.target = _checked_target(self.target, self.is_batch, B, n)
+        if self.weights is not None and self.weights.shape[0] != n:
+            raise invalid(
+                "weights", f"must have one weight per class ({n}), got {len(self.weights)}"
+            )
+        if (
+            self.reduction == "mean"
+            and self.weights is not None
+            and self.target.dtype.kind == "i"
+            and self.weights[self.target].sum() == 0.0
+        ):
+            raise invalid(
+                "weights",
+                "the target classes' weights sum to 0, so 'mean' is undefined "
+                "(PyTorch returns NaN): use reduction 'sum' or give them weight",
+            )
+        self.include = _checked_include(self.include, self.is_batch, B * n * n, limits)
+        return self
+
+
+def _checked_target(
+    target: NDArray[np.generic], is_batch: bool, B: int, n: int
+) -> NDArray[np.generic]:
+    """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits."""
+    shape = (B, n) if is_batch else (n,)
+    if target.ndim == (1 if is_batch else 0):
+        if target.dtype.kind != "i":
+            raise invalid("target", "class indices must be integers")
+        if is_batch and target.shape[0] != B:
+            raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
+        indices = target.astype(np.int64)
+        bad = np.flatnonzero((indices < 0) | (indices >= n))
+        if bad.size:
+            where = f"target[{bad[0]}]" if is_batch else "target"
+            value = int(indices.reshape(-1)[bad[0]])
+            raise invalid(where, f"class index must be in 0..{n - 1}, got {value}")
+        return indices
+    if target.shape != shape:
+        what = f"{B} rows of {n} probabilities" if is_batch else f"{n} probabilities"
+        raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
+    Y = target.astype(np.float64)
+    within(Y, "target", 0.0, 1.0)
+    sums = Y.sum(axis=-1)
+    off = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > PROBABILITY_SUM_TOLERANCE)
+    if off.size:
+        where = f"target[{off[0]}]" if is_batch else "target"
+        total = float(np.atleast_1d(sums)[off[0]])
+        raise invalid(
+            where, f"probabilities must sum to 1 (±{PROBABILITY_SUM_TOLERANCE:g}), got {total:.9g}"
+        )
+    return Y
+
+
+def _checked_include(
+    include: list[Part] | None, is_batch: bool, matrix_elements: int, limits: Settings
+) -> list[Part]:
+    """Resolve the default optional outputs and refuse matrices over the limit."""
+    fits = matrix_elements <= limits.max_matrix_elements
+    if include is None:
+        return ["jacobian", "chain"] if not is_batch and fits else []
+    if include and not fits:
+        raise invalid(
+            "include",
+            f"{', '.join(include)} need B·n² ≤ {limits.max_matrix_elements:,} "
+            f"matrix entries, this request has {matrix_elements:,}",
+        )
+    return list(dict.fromkeys(include))
+
+
+Vector = list[float]
+Matrix = list[list[float]]
+Tensor3 = list[list[list[float]]]
+
+
+class FiniteDifferenceCheck(BaseModel):
+    """A central finite-difference gradient and its distance to `grad_logits`."""
+
+    grad_logits: Vector | Matrix = Field(
+        description="(E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = ε^(1/3)·max(1, |Z_j|)."
+    )
+    max_abs_error: float = Field(description="max |fd − grad_logits|.")
+    max_rel_error: float = Field(
+        description="max |fd − grad_logits| / max(|grad_logits|∞, |fd|∞), or 0 when both are 0."
+    )
+
+
+class GradientResponse(BaseModel):
+    """O, log O, Y', E and its derivatives; shapes follow `logits` (a batch: lists of rows)."""
+
+    probs: Vector | Matrix = Field(description="O = softmax(Z/T). Underflowing entries are 0.")
+    log_probs: Vector | Matrix = Field(
+        description="log O = Z/T − m − log Σ exp(Z/T − m), exact even where O underflows."
+    )
+    target: Vector | Matrix = Field(
+        description="Y', the effective target distribution after one-hot and label smoothing."
+    )
+    loss: float | Vector = Field(
+        description=(
+            "E = −Σ_c w_c·Y'_c·log O_c per row, reduced. 'none' gives a list of row losses "
+            "for a batch, one float for a single row (as PyTorch)."
+        )
+    )
+    grad_logits: Vector | Matrix = Field(
+        description="dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc; for 'none', of Σ rows."
+    )
+    grad_probs: list[float | None] | list[list[float | None]] = Field(
+        description="dE/dO = −c/O/norm; null where O underflows to 0 but c > 0 (−∞)."
+    )
+    jacobian: Matrix | Tensor3 | None = Field(
+        None, description="dO/dZ = (diag(O) − O·Oᵀ)/T; jacobian[i][j] = dO_i/dZ_j."
+    )
+    chain: Matrix | Tensor3 | None = Field(
+        None,
+        description=(
+            "chain[i][j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm; column j sums to dE/dZ_j."
+        ),
+    )
+    check: FiniteDifferenceCheck | None = None
+
+
+class ErrorDetail(BaseModel):
+    """One thing wrong with a request."""
+
+    loc: list[str | int] = Field(description="Where: 'body' or 'query', then the field.")
+    msg: str = Field(description="What is wrong, starting with the field's name.")
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    """The 422 body: every problem found."""
+
+    detail: list[ErrorDetail]
+
+
+class MessageResponse(BaseModel):
+    """A 4xx body with a single message."""
+
+    detail: str
+
+
+def request_json_schema(settings: Settings) -> dict[str, Any]:
+    """Return the JSON schema of `GradientRequest` with this server's limits filled in."""
+    schema = GradientRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    logits = schema["properties"]["logits"]
+    row, batch = logits["anyOf"]
+    row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes
+    batch["maxItems"] = settings.max_batch_elements // 2
+    logits["description"] += (
+        f" Limits: n ≤ {settings.max_classes:,} and B·n ≤ {settings.max_batch_elements:,}."
+    )
+    schema["properties"]["include"]["description"] += (
+        f" Matrix limit: B·n² ≤ {settings.max_matrix_elements:,}."
+    )
+    return schema

@@ -1,0 +1,165 @@
+"""Generate PyTorch reference vectors for softmax + cross-entropy and its gradient.
+
+Every case is a request in the REST format of the API (logits, target, temperature,
+label_smoothing, weights, reduction) with the values PyTorch computes for it in float64:
+the loss E = cross_entropy(Z / T, target), its gradient with respect to the raw logits Z,
+softmax(Z / T) and log_softmax(Z / T). A single row is passed to PyTorch unbatched (1-D).
+
+Run it from a virtualenv (outside the repo) that has torch==2.13.0 and numpy::
+
+    python scripts/golden_pytorch.py > tests/golden/pytorch_cross_entropy.json
+
+The output is deterministic apart from the "generated" date in the provenance block.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import sys
+from typing import Any
+
+import numpy as np
+import torch
+
+SEED = 20240607
+SEMANTICS = (
+    "E = torch.nn.functional.cross_entropy(Z / T, target, weight=weights, reduction=reduction, "
+    "label_smoothing=label_smoothing) in float64 (a single row unbatched); grad_logits = dE/dZ "
+    "by autograd, of the sum of the row losses for reduction 'none'; probs = softmax(Z / T) and "
+    "log_probs = log_softmax(Z / T)."
+)
+
+Json = dict[str, Any]
+
+
+def expected(request: Json) -> Json:
+    """Return the loss, gradient, probabilities and log-probabilities PyTorch gives a request."""
+    Z = torch.tensor(request["logits"], dtype=torch.float64, requires_grad=True)
+    target = np.asarray(request["target"])
+    t = torch.tensor(target, dtype=torch.long if target.dtype.kind == "i" else torch.float64)
+    w = request["weights"]
+    weight = None if w is None else torch.tensor(w, dtype=torch.float64)
+    x = Z / request["temperature"]
+    smoothing, reduction = request["label_smoothing"], request["reduction"]
+    loss = torch.nn.functional.cross_entropy(
+        x, t, weight=weight, reduction=reduction, label_smoothing=smoothing
+    )
+    loss.sum().backward()
+    assert Z.grad is not None
+    probs = torch.softmax(x, dim=-1).detach()
+    if Z.shape[-1] > 1 and bool((probs == 1.0).any()):
+        raise ValueError("a top probability rounds to 1: PyTorch is imprecise there")
+    return {
+        "loss": loss.tolist(),
+        "grad_logits": Z.grad.tolist(),
+        "probs": probs.tolist(),
+        "log_probs": torch.log_softmax(x, dim=-1).detach().tolist(),
+    }
+
+
+def case(
+    name: str,
+    logits: Any,
+    target: Any,
+    *,
+    temperature: float = 1.0,
+    label_smoothing: float = 0.0,
+    weights: list[float] | None = None,
+    reduction: str = "mean",
+) -> Json:
+    """Return one named case: the request in REST format and what PyTorch expects for it."""
+    target = np.asarray(target)
+    request = {
+        "logits": np.asarray(logits, dtype=np.float64).tolist(),
+        # Index targets stay ints; probability targets become floats (0 -> 0.0).
+        "target": target.tolist() if target.dtype.kind == "i" else target.astype(float).tolist(),
+        "temperature": float(temperature),
+        "label_smoothing": float(label_smoothing),
+        "weights": None if weights is None else [float(v) for v in weights],
+        "reduction": reduction,
+    }
+    return {"name": name, "request": request, "expected": expected(request)}
+
+
+def cases() -> list[Json]:
+    """Return the deterministic list of cases; the random ones come from a seeded Generator."""
+    rng = np.random.default_rng(SEED)
+    Zr = rng.normal(size=(4, 5)) * 3
+    yr = rng.integers(0, 5, size=4)
+    Pr = rng.dirichlet(np.ones(5), size=4)
+    Z3 = [[1.0, 2.0, 3.0], [0.5, -1.2, 2.0], [-0.3, 0.8, 0.1], [2.5, 2.4, -1.0]]
+    P3 = [[0.2, 0.3, 0.5], [0.0, 1.0, 0.0], [0.6, 0.1, 0.3], [1 / 3, 1 / 3, 1 / 3]]
+    y3 = [2, 0, 1, 1]
+    w3 = [0.5, 2.0, 1.25]
+    row = [0.1, -0.4, 1.3, 0.7]
+    soft = [0.0, 0.5, 0.5, 0.0]
+    mixed: Json = {"temperature": 3, "weights": w3, "label_smoothing": 0.1, "reduction": "none"}
+    return [
+        case("seed question: logits [2, 1], target 0", [2, 1], 0),
+        case("two classes, target 1", [2, 1], 1),
+        case("three classes, target top", [1, 2, 3], 2),
+        case("three classes, target lowest", [1, 2, 3], 0),
+        case("three classes, sum", [0.5, -1.2, 2.0], 1, reduction="sum"),
+        case("three classes, none (0-d loss)", [0.5, -1.2, 2.0], 1, reduction="none"),
+        case("soft labels, single row", [1, 2, 3], [0.2, 0.3, 0.5]),
+        case("soft labels with zeros", row, soft),
+        case("one-hot probabilities equal index 0", [1, 2, 3], [1.0, 0.0, 0.0]),
+        case("label smoothing 0.1, index", row, 2, label_smoothing=0.1),
+        case("label smoothing 0.3, index", row, 0, label_smoothing=0.3),
+        case("label smoothing 0.1, probabilities", row, soft, label_smoothing=0.1),
+        case("label smoothing 0.3, probabilities", row, soft, label_smoothing=0.3),
+        case("label smoothing 0.1, batch index", Z3, y3, label_smoothing=0.1),
+        case("label smoothing 0.3, batch probabilities", Z3, P3, label_smoothing=0.3),
+        case("weights, single row, mean (weight cancels)", [1, 2, 3], 1, weights=w3),
+        case("weights, single row, sum", [1, 2, 3], 1, weights=w3, reduction="sum"),
+        case("weights, batch index, mean", Z3, y3, weights=w3),
+        case("weights, batch index, sum", Z3, y3, weights=w3, reduction="sum"),
+        case("weights, batch index, none", Z3, y3, weights=w3, reduction="none"),
+        case("weights, batch probabilities, mean", Z3, P3, weights=w3),
+        case("weights, batch probabilities, none", Z3, P3, weights=w3, reduction="none"),
+        case("weights + smoothing 0.1, batch index", Z3, y3, weights=w3, label_smoothing=0.1),
+        case("weights + smoothing 0.3, batch probs", Z3, P3, weights=w3, label_smoothing=0.3),
+        case("temperature 0.5, single row", [1, 2, 3], 0, temperature=0.5),
+        case("temperature 3, single row", [1, 2, 3], 0, temperature=3),
+        case("temperature 0.5, batch index", Z3, y3, temperature=0.5),
+        case("temperature 3, batch probabilities", Z3, P3, temperature=3, reduction="sum"),
+        case("T 3 + weights + smoothing, batch, none", Z3, y3, **mixed),
+        case("random 4x5, index, mean", Zr, yr),
+        case("random 4x5, index, sum", Zr, yr, reduction="sum"),
+        case("random 4x5, index, none", Zr, yr, reduction="none"),
+        case("random 4x5, Dirichlet probabilities, mean", Zr, Pr),
+        case("random 4x5, Dirichlet probabilities, none", Zr, Pr, reduction="none"),
+        case("single class n=1, index", [0.7], 0),
+        case("single class n=1, probability", [-2.0], [1.0]),
+        case("single class n=1, batch", [[0.7], [-2.0], [5.0]], [0, 0, 0], reduction="sum"),
+        case("ties, three equal logits", [0, 0, 0], 1),
+        case("ties, two equal logits, soft target", [1.5, 1.5], [0.3, 0.7]),
+        case("ties, batch of equal rows", [[2, 2, 2, 2], [-1, -1, -1, -1]], [3, 0]),
+        case("large logits [30, -30, 0], non-top target", [30, -30, 0], 2),
+        case("large logits [20, -20, 0], target lowest", [20, -20, 0], 1),
+        case("ten classes", np.linspace(-2.25, 2.25, 10).tolist(), 7, label_smoothing=0.1),
+    ]
+
+
+def main() -> None:
+    """Print the provenance and all cases as strict JSON on stdout."""
+    document = {
+        "provenance": {
+            "generator": "scripts/golden_pytorch.py",
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "dtype": "float64",
+            "generated": datetime.date.today().isoformat(),
+            "semantics": SEMANTICS,
+        },
+        "cases": cases(),
+    }
+    json.dump(document, sys.stdout, indent=1, sort_keys=False, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

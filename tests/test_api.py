@@ -1,0 +1,218 @@
+"""`/gradient`: every field, every shape, GET = POST, caching and CORS."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+SEED = {"logits": [2, 1], "target": 0}
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON refusing NaN and Infinity tokens (RFC 8259)."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"non-standard JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_seed_question_single_row(client: TestClient) -> None:
+    body = client.post("/gradient", json=SEED).json()
+    O1, O2 = body["probs"]
+    assert pytest.approx(1 / (1 + math.exp(-1)), rel=1e-15) == O1
+    assert body["target"] == [1.0, 0.0]
+    assert body["grad_logits"] == pytest.approx([O1 - 1, O2], rel=1e-15)
+    assert body["loss"] == pytest.approx(-math.log(O1), rel=1e-15)
+    assert body["grad_probs"] == pytest.approx([-1 / O1, 0.0], rel=1e-15)
+    assert np.shape(body["jacobian"]) == (2, 2)
+    assert np.shape(body["chain"]) == (2, 2)
+    np.testing.assert_allclose(np.sum(body["chain"], axis=0), body["grad_logits"], rtol=1e-15)
+    assert "check" not in body
+
+
+def test_batch_shapes_follow_logits(client: TestClient) -> None:
+    request = {"logits": [[2, 1, 0], [0, 1, 2]], "target": [0, 2], "reduction": "none"}
+    body = client.post("/gradient", json=request).json()
+    for key in ("probs", "log_probs", "target", "grad_logits", "grad_probs"):
+        assert np.shape(body[key]) == (2, 3), key
+    assert np.shape(body["loss"]) == (2,)
+    assert "jacobian" not in body
+    assert "chain" not in body
+
+
+def test_batch_with_every_part(client: TestClient) -> None:
+    request = {
+        "logits": [[2, 1, 0], [0, 1, 2]],
+        "target": [[0.5, 0.5, 0], [0, 0, 1]],
+        "include": ["jacobian", "chain", "check"],
+    }
+    body = client.post("/gradient", json=request).json()
+    assert np.shape(body["jacobian"]) == (2, 3, 3)
+    assert np.shape(body["chain"]) == (2, 3, 3)
+    assert np.shape(body["check"]["grad_logits"]) == (2, 3)
+    assert body["check"]["max_rel_error"] < 1e-6
+    assert isinstance(body["loss"], float)
+
+
+@pytest.mark.parametrize(
+    ("reduction", "expected"),
+    [("mean", lambda rows: sum(rows) / len(rows)), ("sum", sum), ("none", list)],
+)
+def test_reductions(client: TestClient, reduction: str, expected: Any) -> None:
+    request = {"logits": [[2, 1], [0, 3], [1, 1]], "target": [0, 0, 1]}
+    rows = client.post("/gradient", json={**request, "reduction": "none"}).json()["loss"]
+    loss = client.post("/gradient", json={**request, "reduction": reduction}).json()["loss"]
+    assert loss == pytest.approx(expected(rows), rel=1e-15)
+
+
+def test_single_row_none_gives_a_float_as_pytorch(client: TestClient) -> None:
+    body = client.post("/gradient", json={**SEED, "reduction": "none"}).json()
+    assert isinstance(body["loss"], float)
+
+
+def test_temperature_label_smoothing_and_weights(client: TestClient) -> None:
+    request = {
+        "logits": [1.0, 2.0, 3.0],
+        "target": 1,
+        "temperature": 2.0,
+        "label_smoothing": 0.3,
+        "weights": [1.0, 3.0, 0.5],
+        "reduction": "sum",
+    }
+    body = client.post("/gradient", json=request).json()
+    Z, w = np.array(request["logits"]), np.array(request["weights"])
+    O = np.exp(Z / 2) / np.exp(Z / 2).sum()
+    Y = 0.7 * np.eye(3)[1] + 0.1
+    c = w * Y
+    np.testing.assert_allclose(body["probs"], O, rtol=1e-15)
+    np.testing.assert_allclose(body["target"], Y, rtol=1e-15)
+    assert body["loss"] == pytest.approx(-(c * np.log(O)).sum(), rel=1e-14)
+    np.testing.assert_allclose(body["grad_logits"], (c.sum() * O - c) / 2, rtol=1e-13)
+
+
+def test_include_selects_optional_outputs(client: TestClient) -> None:
+    body = client.post("/gradient", json={**SEED, "include": ["check"]}).json()
+    assert "check" in body
+    assert "jacobian" not in body
+    assert "chain" not in body
+    assert set(client.post("/gradient", json={**SEED, "include": []}).json()) == {
+        "probs",
+        "log_probs",
+        "target",
+        "loss",
+        "grad_logits",
+        "grad_probs",
+    }
+
+
+def test_default_jacobian_only_while_it_fits(client: TestClient) -> None:
+    small = client.post("/gradient", json={"logits": [0.0] * 1000, "target": 0}).json()
+    assert np.shape(small["jacobian"]) == (1000, 1000)
+    large = client.post("/gradient", json={"logits": [0.0] * 1001, "target": 0})
+    assert large.status_code == 200
+    assert "jacobian" not in large.json()
+    assert "chain" not in large.json()
+
+
+def test_underflow_gives_null_grad_probs_and_strict_json(client: TestClient) -> None:
+    response = client.post("/gradient", json={"logits": [1e4, -1e4, 0], "target": 1})
+    body = strict_json(response.text)
+    assert body["probs"] == [1.0, 0.0, 0.0]
+    assert body["grad_probs"] == [0.0, None, 0.0]
+    assert body["loss"] == 2e4
+    assert body["log_probs"] == [0.0, -2e4, -1e4]
+
+
+def test_precision_case_through_the_api(client: TestClient) -> None:
+    body = client.get("/gradient", params={"logits": "37.43,0", "target": "0"}).json()
+    assert body["grad_logits"][0] == pytest.approx(-5.5508e-17, rel=1e-4)
+    assert body["loss"] == pytest.approx(5.5508e-17, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ({"logits": "2,1", "target": "0"}, {"logits": [2, 1], "target": 0}),
+        (
+            {"logits": "2,1,0.1", "target": "0.7,0.2,0.1", "temperature": "0.5"},
+            {"logits": [2, 1, 0.1], "target": [0.7, 0.2, 0.1], "temperature": 0.5},
+        ),
+        (
+            {"logits": "1,-2.5e1,3", "target": "2", "weights": "1,2,3", "label_smoothing": "0.1"},
+            {"logits": [1, -25, 3], "target": 2, "weights": [1, 2, 3], "label_smoothing": 0.1},
+        ),
+        (
+            {"logits": "1,2", "target": "1", "include": "check,jacobian", "reduction": "sum"},
+            {"logits": [1, 2], "target": 1, "include": ["check", "jacobian"], "reduction": "sum"},
+        ),
+        (
+            {"logits": "1,2", "target": "1", "include": ""},
+            {"logits": [1, 2], "target": 1, "include": []},
+        ),
+    ],
+)
+def test_get_equals_post(client: TestClient, query: dict[str, str], body: dict[str, Any]) -> None:
+    got = client.get("/gradient", params=query)
+    posted = client.post("/gradient", json=body)
+    assert got.status_code == posted.status_code == 200
+    assert got.content == posted.content
+
+
+def test_get_is_cacheable(client: TestClient) -> None:
+    first = client.get("/gradient?logits=2,1&target=0")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, max-age=86400"
+    again = client.get("/gradient?logits=2,1&target=0", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    other = client.get("/gradient?logits=2,1&target=1", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+    assert other.headers["etag"] != etag
+    weak = client.get("/gradient?logits=2,1&target=0", headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+
+
+def test_post_is_not_cached(client: TestClient) -> None:
+    response = client.post("/gradient", json=SEED)
+    assert "etag" not in response.headers
+    assert "cache-control" not in response.headers
+
+
+def test_cors_is_open_without_credentials(client: TestClient) -> None:
+    response = client.get("/gradient?logits=2,1&target=0", headers={"Origin": "https://x.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+    preflight = client.options(
+        "/gradient",
+        headers={
+            "Origin": "https://x.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_body_without_json_content_type_is_accepted(client: TestClient) -> None:
+    """`curl -d` sends form encoding by default; the body is read as JSON regardless."""
+    response = client.post(
+        "/gradient",
+        content=json.dumps(SEED),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
