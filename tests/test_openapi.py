@@ -1,0 +1,64 @@
+"""The OpenAPI document: typed schemas, limits, the seed example, documented errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+
+@pytest.fixture
+def spec(client: TestClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_request_schema_declares_fields_and_limits(spec: dict[str, Any]) -> None:
+    schema = spec["components"]["schemas"]["GradientRequest"]
+    assert schema["required"] == ["logits", "target"]
+    assert schema["additionalProperties"] is False
+    row, batch = schema["properties"]["logits"]["anyOf"]
+    assert row["maxItems"] == 10_000
+    assert batch["items"]["maxItems"] == 10_000
+    assert row["items"]["maximum"] == 1e6
+    assert "B·n ≤ 100,000" in schema["properties"]["logits"]["description"]
+    assert "B·n² ≤ 1,000,000" in schema["properties"]["include"]["description"]
+    assert schema["properties"]["temperature"]["minimum"] == 1e-4
+    assert schema["properties"]["label_smoothing"]["maximum"] == 1
+    for name, field in schema["properties"].items():
+        assert field.get("description"), name
+
+
+def test_limits_follow_the_settings() -> None:
+    with TestClient(create_app(Settings(max_classes=50))) as client:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["GradientRequest"]
+    assert schema["properties"]["logits"]["anyOf"][0]["maxItems"] == 50
+
+
+def test_seed_example_is_the_request_example(spec: dict[str, Any]) -> None:
+    body = spec["paths"]["/gradient"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["examples"]["seed"]["value"] == {"logits": [2.0, 1.0], "target": 0}
+    assert body["schema"] == {"$ref": "#/components/schemas/GradientRequest"}
+
+
+def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None:
+    for method in ("get", "post"):
+        responses = spec["paths"]["/gradient"][method]["responses"]
+        ok = responses["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/GradientResponse"}
+        assert {"400", "413", "422"} <= set(responses)
+    response = spec["components"]["schemas"]["GradientResponse"]["properties"]
+    for name in ("probs", "log_probs", "target", "loss", "grad_logits", "grad_probs"):
+        assert response[name]["description"], name
+    assert "null" in response["grad_probs"]["description"]
+
+
+def test_docs_page(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger" in response.text.lower()

@@ -1,0 +1,33 @@
+"""Settings: read from the environment, and every one documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_documented_in_the_readme(name: str) -> None:
+    field = Settings.model_fields[name]
+    row = next(line for line in README.splitlines() if line.startswith(f"| `DEDZ_{name.upper()}`"))
+    assert f"`{field.default}`" in row
+    assert field.description
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEDZ_PORT", "9001")
+    monkeypatch.setenv("DEDZ_MAX_CLASSES", "12")
+    settings = Settings()
+    assert settings.port == 9001
+    assert settings.max_classes == 12
+
+
+def test_invalid_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEDZ_PORT", "0")
+    with pytest.raises(ValueError, match="port"):
+        Settings()
