@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench vendor
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dedz
 
+## Fetch pinned third-party files from the npm registry (htmx, axe-core); never committed.
+vendor: $(STAMP)
+	$(BIN)/python scripts/fetch_vendor.py
+
 ## ruff (lint + format) and mypy (strict on app/).
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -23,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## The whole test suite, lint and types included.
-test: lint
+test: lint vendor
 	$(BIN)/pytest
 
 ## Throughput of /gradient against a floor app (needs wrk).

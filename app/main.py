@@ -8,14 +8,16 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from app import __version__
 from app.errors import http_error_handler, validation_error_handler
 from app.middleware import BodySizeLimit
-from app.routes import api, health
+from app.routes import api, health, pages
 from app.schemas import request_json_schema
 from app.settings import Settings, get_settings
+from app.templating import STATIC_DIR
 
 DESCRIPTION = """\
 Softmax + cross-entropy, with every derivative: O = softmax(Z/T), the loss E,
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.include_router(api.router)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     )
     cache_max_age: int = Field(
         86_400, ge=0, description="Seconds that caches may keep a `GET /gradient` response."
+    )
+    htmx_source: Literal["cdn", "local"] = Field(
+        "cdn",
+        description=(
+            "Where pages load htmx from: the pinned CDN URL with SRI, or `local`, the copy that "
+            "scripts/fetch_vendor.py writes to static/vendor/ (offline classrooms, strict CSPs)."
+        ),
     )
 
 

@@ -46,7 +46,8 @@ def test_gradient_matches_central_finite_differences(
     Z, target = case
     ce = cross_entropy(Z, target, temperature=T, label_smoothing=eps)
     fd = finite_difference(Z, ce, T)
-    np.testing.assert_allclose(fd.grad_logits, ce.grad_logits, rtol=1e-6, atol=1e-9)
+    # Near a zero gradient the central difference's rounding noise, ~ε·E/h, sets the floor.
+    np.testing.assert_allclose(fd.grad_logits, ce.grad_logits, rtol=1e-6, atol=1e-7)
 
 
 @given(logits_and_target(), smoothing)

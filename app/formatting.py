@@ -1,0 +1,28 @@
+"""How numbers read on the page: short, signed with a real minus, exact in the URL."""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"
+
+
+def number(value: float, digits: int = 3) -> str:
+    """Return `value` with `digits` significant digits for display: 0.269, −0.27, 5.55e−17."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else ("∞" if value > 0 else f"{MINUS}∞")
+    magnitude = abs(value)
+    if 1e-4 <= magnitude < 1e5:
+        text = f"{value:.{digits}g}"
+    else:
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
+
+
+def exact(value: float) -> str:
+    """Return the shortest text that reads back as the same float64: 2, 0.1, 1e-20."""
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))

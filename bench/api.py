@@ -1,0 +1,420 @@
+"""Throughput of dEdZ's `/gradient` against a floor app that serves the same bytes, with wrk.
+
+Run from the repository root (needs wrk; uses taskset when there are two CPUs or more):
+
+    .venv/bin/python bench/api.py                # 10 s per wrk run, 2 s of warm-up
+    .venv/bin/python bench/api.py --duration 5 --warmup 2 --connections 8
+
+For each scenario the script asks dEdZ once for the response, then starts `bench/floor.py`
+serving exactly those bytes. Both run under uvicorn (1 worker, no access log) on free ports of
+127.0.0.1, pinned to CPU 0, while wrk (1 thread) runs on CPU 1: after a warm-up, each server
+is measured in turn. It prints requests/s, p50 and p99 latency, the ratio ours/floor beside
+its goal, the server time each request costs beyond the floor's, and whether any run saw
+socket errors or error responses. The servers' logs go to bench/out/.
+
+Figures only: nothing is asserted, and a ratio under its goal does not fail the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlencode
+
+import httpx
+from floor import BODY_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+HOST = "127.0.0.1"
+SERVER_CPU = "0"
+WRK_CPU = "1"
+SEED = 20_240_601
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One request, sent over and over, and the throughput ratio ours/floor we aim for."""
+
+    key: str
+    name: str
+    method: str
+    target: str
+    body: bytes | None
+    goal: float
+
+
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    """What one wrk run measured."""
+
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    socket_errors: int
+    error_responses: int
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One scenario's measurements on both servers."""
+
+    scenario: Scenario
+    ours: WrkResult
+    floor: WrkResult
+    response_bytes: int
+
+
+def _logits(rng: random.Random, n: int) -> list[float]:
+    return [round(rng.gauss(0.0, 3.0), 6) for _ in range(n)]
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def build_scenarios() -> list[Scenario]:
+    """Return the scenarios, their logits drawn from fixed seeds."""
+    row10 = _logits(random.Random(SEED), 10)
+    row1000 = _logits(random.Random(SEED + 1), 1000)
+    rng_batch = random.Random(SEED + 2)
+    batch = [_logits(rng_batch, 10) for _ in range(256)]
+    batch_target = [rng_batch.randrange(10) for _ in range(256)]
+    query = urlencode({"logits": ",".join(map(repr, row10)), "target": 3}, safe=",")
+    post10 = {"logits": row10, "target": 3}
+    post1000 = {"logits": row1000, "target": 417, "include": ["jacobian", "chain"]}
+    post_batch = {"logits": batch, "target": batch_target, "include": []}
+    return [
+        Scenario("post10", "n=10 POST", "POST", "/gradient", _json(post10), 0.8),
+        Scenario("get10", "n=10 GET", "GET", f"/gradient?{query}", None, 0.8),
+        Scenario("post1000", "n=1000 POST jac+chain", "POST", "/gradient", _json(post1000), 0.4),
+        Scenario("batch", "256×10 batch POST", "POST", "/gradient", _json(post_batch), 0.7),
+    ]
+
+
+def lua_string(data: bytes) -> str:
+    """Quote bytes as a Lua string literal: printable ASCII as is, anything else as `\\ddd`."""
+    chars = (chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\{b:03d}" for b in data)
+    return '"' + "".join(chars) + '"'
+
+
+def lua_script(method: str, body: bytes) -> str:
+    """Return a wrk script that sends `body` as JSON with `method`."""
+    return (
+        f"wrk.method = {lua_string(method.encode())}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {lua_string(body)}\n"
+    )
+
+
+def _pinned(cpu: str) -> list[str]:
+    """Return the taskset prefix that pins a command to `cpu`, or nothing if we cannot pin."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", cpu]
+    return []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the server exited with status {process.returncode}:\n{tail}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not listen on port {port} within 30 s (log: {log})")
+
+
+@contextlib.contextmanager
+def serve(app_args: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run uvicorn with `app_args` pinned to the server CPU; yield its base URL, then stop it."""
+    port = _free_port()
+    command = [
+        *_pinned(SERVER_CPU),
+        *[sys.executable, "-m", "uvicorn", *app_args, "--host", HOST, "--port", str(port)],
+        *["--workers", "1", "--no-access-log", "--log-level", "warning"],
+    ]
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_listening(process, port, log)
+            yield f"http://{HOST}:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def fetch(base_url: str, scenario: Scenario) -> bytes:
+    """Send the scenario's request once and return the body of its 200 response."""
+    headers = {"content-type": "application/json"} if scenario.body is not None else {}
+    response = httpx.request(
+        scenario.method,
+        base_url + scenario.target,
+        content=scenario.body,
+        headers=headers,
+        timeout=60.0,
+    )
+    if response.status_code != 200:
+        raise RuntimeError(
+            f"{scenario.name}: {base_url} answered {response.status_code}: {response.text[:300]}"
+        )
+    return response.content
+
+
+_UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+_PERCENTILE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
+_REQUESTS_PER_S = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_REQUESTS = re.compile(r"^\s*(\d+) requests in ", re.MULTILINE)
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_ERROR_RESPONSES = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Read requests/s, p50, p99 and the error counts from wrk's `--latency` report."""
+    percentiles = {p: float(v) * _UNITS_MS[unit] for p, v, unit in _PERCENTILE.findall(output)}
+    rps = _REQUESTS_PER_S.search(output)
+    requests = _REQUESTS.search(output)
+    if rps is None or requests is None or set(percentiles) != {"50", "99"}:
+        raise RuntimeError(f"cannot read wrk's report:\n{output}")
+    socket_errors = _SOCKET_ERRORS.search(output)
+    error_responses = _ERROR_RESPONSES.search(output)
+    return WrkResult(
+        requests_per_s=float(rps.group(1)),
+        p50_ms=percentiles["50"],
+        p99_ms=percentiles["99"],
+        requests=int(requests.group(1)),
+        socket_errors=sum(map(int, socket_errors.groups())) if socket_errors else 0,
+        error_responses=int(error_responses.group(1)) if error_responses else 0,
+    )
+
+
+def run_wrk(url: str, script: Path | None, duration: int, connections: int) -> WrkResult:
+    """Run wrk (1 thread) pinned to the client CPU and return what it measured."""
+    command = [
+        *_pinned(WRK_CPU),
+        *["wrk", "--latency", "--threads", "1", "--connections", str(connections)],
+        *["--duration", f"{duration}s", "--timeout", "10s"],
+        *(["--script", str(script)] if script else []),
+        url,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=duration + 60
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def measure(
+    url: str, script: Path | None, duration: int, warmup: int, connections: int
+) -> WrkResult:
+    """Warm the server up with wrk, then measure it."""
+    if warmup > 0:
+        run_wrk(url, script, warmup, connections)
+    return run_wrk(url, script, duration, connections)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
+
+
+def _latency(result: WrkResult) -> str:
+    return f"{result.p50_ms:.2f} / {result.p99_ms:.2f}"
+
+
+def _table(header: list[str], lines: list[list[str]]) -> str:
+    """Lay out columns: the first aligned left, the others right."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *lines, strict=True)]
+
+    def layout(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [first.ljust(widths[0])] + [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        )
+
+    rule = "-" * len(layout(header))
+    return "\n".join([layout(header), rule, *(layout(cells) for cells in lines)])
+
+
+def print_table(rows: list[Row]) -> None:
+    """Print one line per scenario: throughput, ratio beside its goal, latency, response size."""
+    header = [
+        "scenario",
+        "ours req/s",
+        "floor req/s",
+        "ours/floor",
+        "goal",
+        "",
+        "extra µs/req",
+        "ours p50 / p99 ms",
+        "floor p50 / p99 ms",
+        "response",
+    ]
+    lines = []
+    for row in rows:
+        ratio = row.ours.requests_per_s / row.floor.requests_per_s
+        extra_us = 1e6 / row.ours.requests_per_s - 1e6 / row.floor.requests_per_s
+        lines.append(
+            [
+                row.scenario.name,
+                f"{row.ours.requests_per_s:,.0f}",
+                f"{row.floor.requests_per_s:,.0f}",
+                f"{ratio:.2f}",
+                f"≥{row.scenario.goal:.1f}",
+                "met" if ratio >= row.scenario.goal else "BELOW",
+                f"{extra_us:,.0f}",
+                _latency(row.ours),
+                _latency(row.floor),
+                _size(row.response_bytes),
+            ]
+        )
+    print(_table(header, lines))
+    print(
+        "extra µs/req = 1/ours − 1/floor: the server CPU time a request costs beyond the floor's."
+    )
+
+
+def print_errors(rows: list[Row]) -> None:
+    """Say whether every measured wrk run had no socket errors and no error responses."""
+    runs = [(row.scenario.name, "ours", row.ours) for row in rows]
+    runs += [(row.scenario.name, "floor", row.floor) for row in rows]
+    bad = [(name, who, r) for name, who, r in runs if r.socket_errors or r.error_responses]
+    if not bad:
+        total = sum(r.requests for _, _, r in runs)
+        print(
+            f"All {len(runs)} measured wrk runs ({total:,} requests): "
+            "0 non-2xx responses, 0 socket errors."
+        )
+        return
+    for name, who, r in bad:
+        print(
+            f"{name} ({who}): {r.error_responses:,} non-2xx responses and "
+            f"{r.socket_errors:,} socket errors in {r.requests:,} requests."
+        )
+
+
+# A traceback's indented frames end at the line naming the exception.
+_EXCEPTION = re.compile(r"^Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*([\w.]+)", re.M)
+
+
+def print_logs(logs: list[Path]) -> None:
+    """Summarise the exceptions the servers logged (uvicorn's ERROR lines)."""
+    quiet = True
+    for log in logs:
+        text = log.read_text(errors="replace")
+        errors = sum(line.startswith("ERROR:") for line in text.splitlines())
+        if not errors:
+            continue
+        kinds = collections.Counter(_EXCEPTION.findall(text))
+        what = ", ".join(f"{kind} ×{count}" for kind, count in kinds.most_common())
+        print(f"{log.relative_to(ROOT)}: {errors} errors logged ({what}).")
+        quiet = False
+    if quiet:
+        print("The servers logged no errors.")
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    """Benchmark every scenario and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server (2)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench/api.py needs wrk (https://github.com/wg/wrk) on PATH.", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    OUT.mkdir(exist_ok=True)
+
+    pinning = (
+        f"servers pinned to CPU {SERVER_CPU}, wrk to CPU {WRK_CPU}"
+        if _pinned(SERVER_CPU)
+        else "no CPU pinning (needs taskset and two CPUs)"
+    )
+    print(
+        f"wrk: 1 thread, {args.connections} connections, {args.duration} s per run after "
+        f"{args.warmup} s of warm-up; uvicorn with 1 worker; {pinning}.\n",
+        flush=True,
+    )
+    rows: list[Row] = []
+    logs = [OUT / "ours.log"]
+    with (
+        tempfile.TemporaryDirectory(prefix="dedz-bench-") as tmp,
+        serve(["app.main:app"], logs[0]) as ours,
+    ):
+        for scenario in build_scenarios():
+            expected = fetch(ours, scenario)
+            body_file = Path(tmp, f"{scenario.key}.json")
+            body_file.write_bytes(expected)
+            script = None
+            if scenario.body is not None:
+                script = Path(tmp, f"{scenario.key}.lua")
+                script.write_text(lua_script(scenario.method, scenario.body))
+            print(f"{scenario.name}: ours…", end="", file=sys.stderr, flush=True)
+            ours_result = measure(
+                ours + scenario.target, script, args.duration, args.warmup, args.connections
+            )
+            print(" floor…", file=sys.stderr, flush=True)
+            logs.append(OUT / f"floor-{scenario.key}.log")
+            floor_app = ["--factory", "--app-dir", "bench", "floor:from_env"]
+            with serve(floor_app, logs[-1], env={BODY_ENV: str(body_file)}) as floor:
+                if fetch(floor, scenario) != expected:
+                    raise RuntimeError(f"{scenario.name}: the floor does not serve our bytes")
+                floor_result = measure(
+                    floor + scenario.target, script, args.duration, args.warmup, args.connections
+                )
+            rows.append(Row(scenario, ours_result, floor_result, len(expected)))
+    print(file=sys.stderr)
+    print_table(rows)
+    print()
+    print_errors(rows)
+    print_logs(logs)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers stopped.", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,43 @@
+// dEdZ explorer: small progressive enhancements on top of htmx. The page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // A slider mirrors its number input, which carries the value (the slider has no name).
+  // Its own input event is stopped, and the number input's is sent instead, so each drag step
+  // makes exactly one request.
+  document.addEventListener("input", function (event) {
+    var slider = event.target;
+    if (!(slider instanceof HTMLInputElement) || !slider.dataset.sync) {
+      var number = slider instanceof HTMLInputElement ? slider : null;
+      var partner = number && number.id ? document.querySelector('[data-sync="' + number.id + '"]') : null;
+      if (partner && number.value !== "" && isFinite(Number(number.value))) {
+        partner.value = number.value;
+      }
+      return;
+    }
+    event.stopPropagation();
+    var target = document.getElementById(slider.dataset.sync);
+    if (target) {
+      target.value = slider.value;
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }, true);
+
+  // Mark fields whose inline message is not empty, so assistive technology hears "invalid".
+  function markInvalid() {
+    document.querySelectorAll(".field-error").forEach(function (message) {
+      var field = document.querySelector('[aria-describedby~="' + message.id + '"]');
+      if (field) {
+        if (message.textContent.trim()) {
+          field.setAttribute("aria-invalid", "true");
+        } else {
+          field.removeAttribute("aria-invalid");
+        }
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", markInvalid);
+  document.addEventListener("htmx:oobAfterSwap", markInvalid);
+  document.addEventListener("DOMContentLoaded", markInvalid);
+})();

@@ -1,0 +1,250 @@
+"""Fixtures for real-browser tests: live uvicorn servers, headless Chromium, pages and axe.
+
+The browser is Debian's Chromium (`/usr/bin/chromium`, or `DEDZ_TEST_CHROMIUM`), driven by
+Playwright without `playwright install`; no test needs the network. Run
+`python scripts/fetch_vendor.py` first: the servers default to `DEDZ_HTMX_SOURCE=local` and the
+accessibility checks inject tests/browser/vendor/axe.min.js.
+
+Tests can import the helpers: `from tests.browser.conftest import axe_violations, start_server`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_PATH = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+SCREENSHOT_DIR = ROOT / "test-output" / "screenshots"
+
+CHROMIUM_PATH = os.environ.get("DEDZ_TEST_CHROMIUM", "/usr/bin/chromium")
+# We run as root (--no-sandbox) on a machine without network: keep Chromium from phoning home,
+# and from relying on a large /dev/shm (Docker gives 64 MB).
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+
+# Environment every test server starts from (on top of os.environ without any DEDZ_* variable).
+DEFAULT_SERVER_ENV: dict[str, str] = {"DEDZ_HTMX_SOURCE": "local"}
+SERVER_START_TIMEOUT = 20.0
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+# Loopback only: never route the readiness probe through an HTTP proxy from the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with _NO_PROXY.open(url, timeout=1.0) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], base_url: str) -> str:
+    """Poll `/healthz` until it answers 200; return "up", "exited" or "timeout"."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return "exited"
+        if _healthy(base_url + "/healthz"):
+            return "up"
+        time.sleep(0.05)
+    return "timeout"
+
+
+@contextmanager
+def start_server(env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Serve `app.main:app` with uvicorn on a free 127.0.0.1 port; yield its base URL.
+
+    The server's environment is os.environ without DEDZ_* variables, then DEFAULT_SERVER_ENV,
+    then `env`. The server is up (`/healthz` answers 200) when this yields, and is terminated
+    when the block ends.
+    """
+    server_env = {k: v for k, v in os.environ.items() if not k.startswith("DEDZ_")}
+    server_env.update(DEFAULT_SERVER_ENV)
+    server_env.update(env or {})
+    with tempfile.TemporaryFile() as log:
+        # Retry if another process took the free port before uvicorn could bind it.
+        for _attempt in range(3):
+            port = _free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            command = [sys.executable, "-m", "uvicorn", "app.main:app"]
+            command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+            )
+            try:
+                state = _wait_until_up(process, base_url)
+                if state == "up":
+                    yield base_url
+                    return
+            finally:
+                _stop(process)
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+            if state == "timeout" or "address already in use" not in output.lower():
+                break
+    raise RuntimeError(
+        f"uvicorn did not come up ({state}; env {dict(env or {})}); its output:\n{output}"
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[Callable[[Mapping[str, str]], str]]:
+    """Return `serve(env) -> base URL`: one live server per distinct env, stopped at the end."""
+    with ExitStack() as stack:
+        servers: dict[tuple[tuple[str, str], ...], str] = {}
+
+        def serve(env: Mapping[str, str]) -> str:
+            key = tuple(sorted(env.items()))
+            if key not in servers:
+                servers[key] = stack.enter_context(start_server(env))
+            return servers[key]
+
+        yield serve
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: Callable[[Mapping[str, str]], str]) -> str:
+    """Return the base URL of the default live server (`DEDZ_HTMX_SOURCE=local`)."""
+    return live_server({})
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch headless Chromium for the whole session; fail (never skip) if it is missing."""
+    if not Path(CHROMIUM_PATH).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM_PATH}: install it (apt-get install chromium) or "
+            "point DEDZ_TEST_CHROMIUM at a Chromium/Chrome binary; the browser tests must run.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(
+                executable_path=CHROMIUM_PATH, headless=True, args=list(CHROMIUM_ARGS)
+            )
+        except Error as error:
+            pytest.fail(f"Chromium at {CHROMIUM_PATH} did not start: {error}", pytrace=False)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """Return a page in a fresh 1280×800 context; fail at teardown on any JavaScript error.
+
+    `page.console_errors` (console messages of type error) and `page.js_errors` (uncaught
+    exceptions) are lists of what happened; only the latter fail the test. (Playwright's own
+    `page.page_errors()` and `page.console_messages()` keep only the last 200.)
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    new_page = context.new_page()
+    console_errors: list[str] = []
+    js_errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(f"{message.text} ({message.location.get('url', '?')})")
+
+    def on_page_error(error: Error) -> None:
+        js_errors.append(f"{error.name}: {error.message}")
+
+    new_page.on("console", on_console)
+    new_page.on("pageerror", on_page_error)
+    new_page.console_errors = console_errors  # type: ignore[attr-defined]
+    new_page.js_errors = js_errors  # type: ignore[attr-defined]
+    try:
+        yield new_page
+    finally:
+        context.close()
+    if js_errors:
+        pytest.fail("JavaScript errors on the page:\n" + "\n".join(js_errors), pytrace=False)
+
+
+def axe_violations(page: Page, tags: Sequence[str] = WCAG_TAGS) -> list[dict[str, Any]]:
+    """Run axe-core on `page` for the rules tagged `tags`; return its violations.
+
+    Each violation is `{"id", "impact", "help", "targets"}`, `targets` holding one CSS selector
+    path per offending node.
+    """
+    if not AXE_PATH.is_file():
+        pytest.fail(f"{AXE_PATH} is missing: run `python scripts/fetch_vendor.py`", pytrace=False)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=AXE_PATH)
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return results.violations.map((v) => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                targets: v.nodes.map((n) => n.target),
+            }));
+        }""",
+        list(tags),
+    )
+    return violations
+
+
+def format_violations(violations: Sequence[Mapping[str, Any]]) -> str:
+    """Render axe violations one per line, for assertion messages."""
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps(v['targets'])}" for v in violations
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Return test-output/screenshots (git-ignored), created if needed."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
