@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from app.formatting import number
 
-WIDTH = 400  # a half-width panel: SVG text then shows at about its CSS size
-WIDE = 640  # a full-width panel
-HEIGHT = 200
-TOP = 26  # room for value labels above the highest bar
-BOTTOM = 30  # room for value labels below the lowest bar and the class labels
+WIDTH = 400  # SVG text then shows at about its CSS size in a half-width panel or on a phone
+HEIGHT = 210
 LEFT = 44  # room for the axis ticks
 RIGHT = 8
+LABEL_ROOM = 18  # above and below the bars, for horizontal value labels
+ROTATED_ROOM = 46  # for value labels turned upright, in narrow slots
+CLASS_LABELS = 18  # below everything, for the class labels
+DENSE_SLOT = 46.0  # narrower slots turn their value labels upright so they never overlap
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Bar:
     label_x: float
     label_y: float
     negative: bool
+    rotated: bool = False
     kind: str = ""
 
 
@@ -85,80 +87,6 @@ def nice_bounds(
     return (math.floor(low / step - 1e-9) * step, math.ceil(high / step - 1e-9) * step)
 
 
-def _nice_step(raw: float) -> float:
-    exponent = math.floor(math.log10(raw))
-    base = raw / 10**exponent
-    nice = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if base <= m + 1e-9)
-    return float(nice * 10**exponent)
-
-
-def _ticks(scale: Scale) -> list[Tick]:
-    step = _nice_step((scale.high - scale.low) / 4)
-    first = math.ceil(scale.low / step - 1e-9)
-    last = math.floor(scale.high / step + 1e-9)
-    return [Tick(scale.y(k * step), number(k * step, 2)) for k in range(first, last + 1)]
-
-
-def _frame(
-    values: Sequence[float], fixed: tuple[float, float] | None
-) -> tuple[Scale, list[Tick], float]:
-    low, high = nice_bounds(values, fixed)
-    scale = Scale(low, high, TOP, HEIGHT - BOTTOM)
-    return scale, _ticks(scale), scale.y(0.0)
-
-
-def _bar(
-    scale: Scale,
-    x: float,
-    width: float,
-    start: float,
-    end: float,
-    kind: str = "",
-    digits: int = 3,
-    labelled: bool = True,
-) -> Bar:
-    """Return a bar from value `start` to `end`, labelled with end − start."""
-    value = end - start
-    y_top, y_bottom = sorted((scale.y(start), scale.y(end)))
-    negative = value < 0
-    label_y = y_bottom + 14 if negative else y_top - 5
-    return Bar(
-        x=x,
-        y=y_top,
-        width=width,
-        height=max(y_bottom - y_top, 0.75 if value != 0 else 0.0),
-        value=value,
-        label=number(value, digits) if labelled else "",
-        label_x=x + width / 2,
-        label_y=label_y,
-        negative=negative,
-        kind=kind,
-    )
-
-
-def _digits(slot: float) -> int:
-    """Return how many significant digits a value label may show without touching its neighbour."""
-    return 3 if slot >= 48 else 2
-
-
-def bar_chart(
-    values: Sequence[float],
-    labels: Sequence[str],
-    fixed: tuple[float, float] | None = None,
-) -> BarChart:
-    """Return one signed bar per value, its label on the side away from zero."""
-    scale, ticks, zero_y = _frame(values, fixed)
-    slot = (WIDTH - LEFT - RIGHT) / len(values)
-    width = min(slot * 0.6, 56.0)
-    digits = _digits(slot)
-    bars = [
-        _bar(scale, LEFT + i * slot + (slot - width) / 2, width, 0.0, v, digits=digits)
-        for i, v in enumerate(values)
-    ]
-    slots = [(LEFT + (i + 0.5) * slot, label) for i, label in enumerate(labels)]
-    return BarChart(WIDTH, HEIGHT, zero_y, LEFT, WIDTH - RIGHT, ticks, bars, slots, [])
-
-
 def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float, float]:
     """Return (−e, e) with e a nice bound of max |value|: steady while a value is dragged."""
     extent = max(least, *(abs(v) for v in values))
@@ -167,23 +95,129 @@ def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float
     return (-bound, bound)
 
 
+def _nice_step(raw: float) -> float:
+    exponent = math.floor(math.log10(raw))
+    base = raw / 10**exponent
+    nice = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if base <= m + 1e-9)
+    return float(nice * 10**exponent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """The vertical scale and the horizontal slots shared by a chart's bars."""
+
+    scale: Scale
+    slot: float
+    rotated: bool
+    decimals: int | None = None  # fixed decimals (probabilities) instead of significant digits
+
+    def label(self, value: float) -> str:
+        if self.decimals is not None:
+            return f"{value:.{self.decimals}f}"
+        return number(value, self.digits)
+
+    @property
+    def digits(self) -> int:
+        return 3 if self.slot >= 60 else 2
+
+    def centre(self, i: int) -> float:
+        return LEFT + (i + 0.5) * self.slot
+
+    def ticks(self) -> list[Tick]:
+        scale = self.scale
+        step = _nice_step((scale.high - scale.low) / 4)
+        first = math.ceil(scale.low / step - 1e-9)
+        last = math.floor(scale.high / step + 1e-9)
+        return [Tick(scale.y(k * step), number(k * step, 2)) for k in range(first, last + 1)]
+
+    def bar(
+        self,
+        x: float,
+        width: float,
+        start: float,
+        end: float,
+        kind: str = "",
+        *,
+        labelled: bool = True,
+    ) -> Bar:
+        """Return a bar from value `start` to `end`, labelled with end − start away from zero."""
+        value = end - start
+        y_top, y_bottom = sorted((self.scale.y(start), self.scale.y(end)))
+        negative = value < 0
+        if self.rotated:  # the label runs along the bar's axis, from its end outwards
+            label_y = y_bottom + 4 if negative else y_top - 4
+        else:
+            label_y = y_bottom + 13 if negative else y_top - 4
+        return Bar(
+            x=x,
+            y=y_top,
+            width=width,
+            height=max(y_bottom - y_top, 0.75 if value != 0 else 0.0),
+            value=value,
+            label=self.label(value) if labelled else "",
+            label_x=x + width / 2 + (4 if self.rotated else 0),
+            label_y=label_y,
+            negative=negative,
+            rotated=self.rotated,
+            kind=kind,
+        )
+
+    def chart(
+        self,
+        bars: list[Bar],
+        labels: Sequence[str],
+        connectors: list[tuple[float, float, float]] | None = None,
+    ) -> BarChart:
+        slots = [(self.centre(i), label) for i, label in enumerate(labels)]
+        return BarChart(
+            WIDTH,
+            HEIGHT,
+            self.scale.y(0.0),
+            LEFT,
+            WIDTH - RIGHT,
+            self.ticks(),
+            bars,
+            slots,
+            connectors or [],
+        )
+
+
+def _frame(bounds: tuple[float, float], count: int, decimals: int | None = None) -> _Frame:
+    slot = (WIDTH - LEFT - RIGHT) / count
+    rotated = slot < DENSE_SLOT
+    room = ROTATED_ROOM if rotated else LABEL_ROOM
+    low, high = bounds
+    # Leave label room only on the sides where bars can reach.
+    top = room if high > 0 else 8
+    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 else 4)
+    return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals)
+
+
+def bar_chart(
+    values: Sequence[float],
+    labels: Sequence[str],
+    fixed: tuple[float, float] | None = None,
+) -> BarChart:
+    """Return one signed bar per value, its label on the side away from zero."""
+    frame = _frame(nice_bounds(values, fixed), len(values))
+    width = min(frame.slot * 0.6, 56.0)
+    bars = [frame.bar(frame.centre(i) - width / 2, width, 0.0, v) for i, v in enumerate(values)]
+    return frame.chart(bars, labels)
+
+
 def paired_bar_chart(
     first: Sequence[float], second: Sequence[float], labels: Sequence[str]
 ) -> BarChart:
-    """Return two bars per class side by side (O beside Y), on [0, 1]."""
-    scale, ticks, zero_y = _frame([*first, *second], (0.0, 1.0))
-    slot = (WIDTH - LEFT - RIGHT) / len(first)
-    width = min(slot * 0.36, 30.0)
-    # Two labels per slot fit only in a wide slot; else the first series keeps its labels.
-    both = slot >= 70
-    digits = _digits(slot)
+    """Return two bars per class side by side (O beside Y) on [0, 1]; Y's labels where they fit."""
+    frame = _frame((0.0, 1.0), len(first), decimals=2)
+    width = min(frame.slot * 0.36, 30.0)
+    both = frame.slot >= 70
     bars: list[Bar] = []
     for i, (a, b) in enumerate(zip(first, second, strict=True)):
-        centre = LEFT + (i + 0.5) * slot
-        bars.append(_bar(scale, centre - width - 1, width, 0.0, a, "first", digits))
-        bars.append(_bar(scale, centre + 1, width, 0.0, b, "second", digits, labelled=both))
-    slots = [(LEFT + (i + 0.5) * slot, label) for i, label in enumerate(labels)]
-    return BarChart(WIDTH, HEIGHT, zero_y, LEFT, WIDTH - RIGHT, ticks, bars, slots, [])
+        centre = frame.centre(i)
+        bars.append(frame.bar(centre - width - 1, width, 0.0, a, "first"))
+        bars.append(frame.bar(centre + 1, width, 0.0, b, "second", labelled=both))
+    return frame.chart(bars, labels)
 
 
 def waterfall_chart(
@@ -196,30 +230,17 @@ def waterfall_chart(
     running = [0.0]
     for term in terms:
         running.append(running[-1] + term)
-    scale, ticks, zero_y = _frame(running, None)
-    count = len(terms) + 1
-    slot = (WIDE - LEFT - RIGHT) / count
-    width = min(slot * 0.6, 56.0)
-    digits = _digits(slot)
+    frame = _frame(nice_bounds(running), len(terms) + 1)
+    width = min(frame.slot * 0.6, 56.0)
     bars = [
-        _bar(
-            scale,
-            LEFT + i * slot + (slot - width) / 2,
-            width,
-            running[i],
-            running[i + 1],
-            kind,
-            digits,
-        )
+        frame.bar(frame.centre(i) - width / 2, width, running[i], running[i + 1], kind)
         for i, kind in enumerate(kinds[:-1])
     ]
-    x_total = LEFT + len(terms) * slot + (slot - width) / 2
-    bars.append(_bar(scale, x_total, width, 0.0, running[-1], kinds[-1], digits))
+    bars.append(frame.bar(frame.centre(len(terms)) - width / 2, width, 0.0, running[-1], kinds[-1]))
     connectors = [
-        (bars[i].x + width, bars[i + 1].x, scale.y(running[i + 1])) for i in range(len(terms))
+        (bars[i].x + width, bars[i + 1].x, frame.scale.y(running[i + 1])) for i in range(len(terms))
     ]
-    slots = [(LEFT + (i + 0.5) * slot, label) for i, label in enumerate(labels)]
-    return BarChart(WIDE, HEIGHT, zero_y, LEFT, WIDE - RIGHT, ticks, bars, slots, connectors)
+    return frame.chart(bars, labels, connectors)
 
 
 @dataclass(frozen=True, slots=True)

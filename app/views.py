@@ -152,7 +152,7 @@ def panels(result: GradientResult, j: int) -> Panels:
         chain=chain,
         chain_chart=waterfall_chart(
             [t.value for t in chain],
-            [f"i={t.i}" for t in chain] + [f"dE/dZ{j + 1}"],
+            [str(t.i) for t in chain] + ["sum"],
             ["direct" if t.direct else "cross" for t in chain] + ["total"],
         ),
         terms=[
