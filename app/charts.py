@@ -84,7 +84,7 @@ def nice_bounds(
     if high - low < 1e-300:
         return (0.0, 1.0)
     step = _nice_step((high - low) / 4)
-    return (math.floor(low / step - 1e-9) * step, math.ceil(high / step - 1e-9) * step)
+    return (math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step)
 
 
 def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from app import __version__
 from app.errors import http_error_handler, validation_error_handler
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, CompressPages
 from app.routes import api, health, pages
 from app.schemas import request_json_schema
 from app.settings import Settings, get_settings
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="dEdZ", version=__version__, description=DESCRIPTION)
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CompressPages)
     # Open CORS without credentials: the API is a pure function, there is nothing to steal.
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]

@@ -1,8 +1,9 @@
-"""ASGI middleware: refuse request bodies over the size cap without buffering them."""
+"""ASGI middleware: the body size cap, and compression for pages."""
 
 from __future__ import annotations
 
 import orjson
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -62,3 +63,23 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class CompressPages:
+    """Gzip HTML pages and fragments; leave the JSON API alone.
+
+    Pages are repetitive markup that shrinks about fivefold; the API's large responses (a
+    million-entry Jacobian) would cost more CPU to compress than they save, and caches or CDNs
+    in front can compress them.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 2048, skip: str = "/gradient") -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
+        self.skip = skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.skip):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

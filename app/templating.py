@@ -18,6 +18,7 @@ STATIC_DIR = ROOT / "static"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["num"] = number
 templates.env.filters["exact"] = exact
+templates.env.filters["px"] = lambda v: f"{v:.1f}".removesuffix(".0")  # SVG coordinates
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -236,8 +236,10 @@ def run_wrk(url: str, script: Path | None, duration: int, connections: int) -> W
     done = subprocess.run(
         command, capture_output=True, text=True, check=False, timeout=duration + 60
     )
+    if done.returncode < 0:
+        raise RuntimeError(f"wrk was stopped by {signal.Signals(-done.returncode).name}")
     if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        raise RuntimeError(f"wrk exited with {done.returncode}: {done.stderr or done.stdout}")
     return parse_wrk(done.stdout)
 
 
@@ -349,6 +351,33 @@ def print_logs(logs: list[Path]) -> None:
         print("The servers logged no errors.")
 
 
+def bench_scenario(
+    scenario: Scenario, ours: str, tmp: Path, floor_log: Path, args: argparse.Namespace
+) -> Row:
+    """Measure our server on one scenario, then a floor serving the bytes ours returned."""
+    expected = fetch(ours, scenario)
+    body_file = tmp / f"{scenario.key}.json"
+    body_file.write_bytes(expected)
+    script = None
+    if scenario.body is not None:
+        script = tmp / f"{scenario.key}.lua"
+        script.write_text(lua_script(scenario.method, scenario.body))
+    print(f"{scenario.name}: ours…", end="", file=sys.stderr, flush=True)
+    ours_result = measure(
+        ours + scenario.target, script, args.duration, args.warmup, args.connections
+    )
+    print(" floor…", end="", file=sys.stderr, flush=True)
+    floor_app = ["--factory", "--app-dir", "bench", "floor:from_env"]
+    with serve(floor_app, floor_log, env={BODY_ENV: str(body_file)}) as floor:
+        if fetch(floor, scenario) != expected:
+            raise RuntimeError("the floor does not serve the bytes ours returned")
+        floor_result = measure(
+            floor + scenario.target, script, args.duration, args.warmup, args.connections
+        )
+    print(file=sys.stderr)
+    return Row(scenario, ours_result, floor_result, len(expected))
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
@@ -377,39 +406,28 @@ def main() -> int:
         flush=True,
     )
     rows: list[Row] = []
+    failures: list[str] = []
     logs = [OUT / "ours.log"]
     with (
         tempfile.TemporaryDirectory(prefix="dedz-bench-") as tmp,
         serve(["app.main:app"], logs[0]) as ours,
     ):
         for scenario in build_scenarios():
-            expected = fetch(ours, scenario)
-            body_file = Path(tmp, f"{scenario.key}.json")
-            body_file.write_bytes(expected)
-            script = None
-            if scenario.body is not None:
-                script = Path(tmp, f"{scenario.key}.lua")
-                script.write_text(lua_script(scenario.method, scenario.body))
-            print(f"{scenario.name}: ours…", end="", file=sys.stderr, flush=True)
-            ours_result = measure(
-                ours + scenario.target, script, args.duration, args.warmup, args.connections
-            )
-            print(" floor…", file=sys.stderr, flush=True)
             logs.append(OUT / f"floor-{scenario.key}.log")
-            floor_app = ["--factory", "--app-dir", "bench", "floor:from_env"]
-            with serve(floor_app, logs[-1], env={BODY_ENV: str(body_file)}) as floor:
-                if fetch(floor, scenario) != expected:
-                    raise RuntimeError(f"{scenario.name}: the floor does not serve our bytes")
-                floor_result = measure(
-                    floor + scenario.target, script, args.duration, args.warmup, args.connections
-                )
-            rows.append(Row(scenario, ours_result, floor_result, len(expected)))
+            try:
+                rows.append(bench_scenario(scenario, ours, Path(tmp), logs[-1], args))
+            except (RuntimeError, httpx.HTTPError) as exc:
+                print(f" failed: {exc}", file=sys.stderr)
+                failures.append(f"{scenario.name}: not measured, {exc}")
     print(file=sys.stderr)
-    print_table(rows)
-    print()
-    print_errors(rows)
+    if rows:
+        print_table(rows)
+        print()
+        print_errors(rows)
     print_logs(logs)
-    return 0
+    for failure in failures:
+        print(failure)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

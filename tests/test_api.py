@@ -216,3 +216,11 @@ def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_api_responses_are_not_compressed(client: TestClient) -> None:
+    """Compressing a million-entry Jacobian costs more than it saves; a CDN can do it."""
+    response = client.post(
+        "/gradient", json={"logits": [0.5] * 300, "target": 0}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert "content-encoding" not in response.headers

@@ -1,0 +1,436 @@
+"""Latency of one explorer edit in a real browser, against an htmx floor serving the same bytes.
+
+Run from the repository root (needs Debian's Chromium at /usr/bin/chromium and
+static/vendor/htmx.min.js, which `.venv/bin/python scripts/fetch_vendor.py` writes):
+
+    .venv/bin/python bench/explorer.py                       # 100 edits, 10 classes
+    .venv/bin/python bench/explorer.py --edits 100 --classes 10 --warmup 5
+    .venv/bin/python bench/explorer.py --profile 300         # and profile the fragment route
+
+The script starts dEdZ (`app.main:app`, htmx from static/vendor) and asks it once, as htmx
+would (`HX-Request: true`, `HX-Target: panels`), for the fragment of the n-class state. It
+then starts `bench/floor_htmx.py`, which serves a minimal page with the same htmx, the same
+htmx-config and the same form attributes, and answers every htmx request with exactly those
+bytes. Both run under uvicorn (1 worker, no access log) on free ports of 127.0.0.1.
+
+Headless Chromium opens both pages at `/?logits=<n values>&target=0` and edits `#z-0`
+(`input` event), one edit at a time, alternating between the two pages. Each edit is timed in
+the page with `performance.now()`, from dispatching the event to htmx's `htmx:afterSettle`
+on the new `#panels` (and, for reference, to a layout forced right after it). The first
+`--warmup` edits on each page are discarded. It prints p50 and p95 for ours and the floor,
+the ratio floor_p50/ours_p50 beside its goal, our fragment size for n classes and for 2
+beside its goal, and the server time of the fragment route alone (sequential GETs with
+httpx, as the browser sends them). With `--profile N`, it also profiles N renders of the
+fragment route in this process (cProfile through httpx's ASGITransport) and prints the top
+functions by cumulative time.
+
+Figures only: nothing is asserted, and a figure that misses its goal does not fail the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import os
+import pstats
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+from floor_htmx import FRAGMENT_ENV
+from playwright.sync_api import Browser, Page, Request, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+HX_HEADERS = {"HX-Request": "true", "HX-Target": "panels"}
+RATIO_GOAL = 0.8  # floor_p50 / ours_p50: ours within 1.25× of the floor
+FRAGMENT_GOAL = 20 * 1024  # bytes
+SERVER_REQUESTS = 200
+EDIT_TIMEOUT_MS = 15_000
+
+# In the page: edit #z-0 once and time it, from dispatching `input` to htmx's afterSettle on
+# the new #panels; then force a layout and time that too. Rejects on an htmx error or a swap
+# that did not replace #panels.
+BENCH_JS = """
+(value) => new Promise((resolve, reject) => {
+  const input = document.getElementById("z-0");
+  const before = document.getElementById("panels");
+  let t0 = 0;
+  let swapped = -1;
+  const events = ["htmx:afterSwap", "htmx:afterSettle", "htmx:responseError",
+                  "htmx:sendError", "htmx:swapError", "htmx:oobErrorNoTarget"];
+  const timer = setTimeout(() => finish(new Error("no afterSettle within TIMEOUT ms")), TIMEOUT);
+  function finish(error, result) {
+    clearTimeout(timer);
+    events.forEach((name) => document.removeEventListener(name, on, true));
+    if (error) { reject(error); } else { resolve(result); }
+  }
+  function on(event) {
+    const now = performance.now();
+    if (event.type === "htmx:afterSwap") {
+      if (event.target.id === "panels") { swapped = now - t0; }
+      return;
+    }
+    if (event.type !== "htmx:afterSettle") {
+      finish(new Error(event.type + " on #" + (event.target.id || "?")));
+      return;
+    }
+    if (event.target.id !== "panels") { return; }
+    const panels = document.getElementById("panels");
+    if (panels === before || !panels.isConnected) {
+      finish(new Error("#panels was not replaced"));
+      return;
+    }
+    document.documentElement.getBoundingClientRect();
+    void document.body.offsetHeight;
+    const laidOut = performance.now() - t0;
+    const xhr = event.detail && event.detail.xhr;
+    finish(null, {swap: swapped, settle: now - t0, layout: laidOut,
+                  chars: xhr ? xhr.responseText.length : -1});
+  }
+  events.forEach((name) => document.addEventListener(name, on, true));
+  input.value = value;
+  t0 = performance.now();
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+})
+""".replace("TIMEOUT", str(EDIT_TIMEOUT_MS))
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One edit's in-page timings, in ms from dispatching `input`."""
+
+    swap: float
+    settle: float
+    layout: float
+    chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One app under test: its name, base URL and browser page."""
+
+    name: str
+    url: str
+    page: Page
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the server exited with status {process.returncode}:\n{tail}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not listen on port {port} within 30 s (log: {log})")
+
+
+@contextlib.contextmanager
+def serve(app_args: list[str], log: Path, env: dict[str, str]) -> Iterator[str]:
+    """Run uvicorn (1 worker, no access log) on a free port; yield its base URL, then stop it."""
+    port = _free_port()
+    command = [
+        *[sys.executable, "-m", "uvicorn", *app_args, "--host", HOST, "--port", str(port)],
+        *["--workers", "1", "--no-access-log", "--log-level", "warning"],
+    ]
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_listening(process, port, log)
+            yield f"http://{HOST}:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def logits_for(n: int) -> list[str]:
+    """Return n distinct, moderate logits (a deterministic spread in [-2, 2.5])."""
+    return [f"{2.5 - (i * 4.5 / max(n - 1, 1)):.2f}" for i in range(n)]
+
+
+def state_query(n: int) -> str:
+    """Return the explorer's query for n classes, target class 0."""
+    return f"logits={','.join(logits_for(n))}&target=0"
+
+
+def fetch_fragment(client: httpx.Client, base_url: str, query: str) -> bytes:
+    """Return the body of the `#panels` fragment for `query`, asked for as htmx asks."""
+    response = client.get(f"{base_url}/?{query}", headers=HX_HEADERS)
+    if response.status_code != 200:
+        raise RuntimeError(f"{base_url}/?{query} answered {response.status_code}")
+    return response.content
+
+
+def open_page(browser: Browser, url: str) -> Page:
+    """Open `url` in a fresh context, wait until htmx has loaded, and return the page."""
+    page = browser.new_context().new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.htmx !== undefined && !!document.getElementById('z-0')")
+    return page
+
+
+def edit_values(count: int, start: float) -> list[str]:
+    """Return `count` values for #z-0, each different from the one before (htmx's `changed`)."""
+    return [f"{start + 0.01 * ((i % 50) + 1):.2f}" for i in range(count)]
+
+
+def run_edits(sides: list[Side], values: list[str]) -> dict[str, list[Edit]]:
+    """Edit each side once per value, alternating which side goes first; return the timings."""
+    results: dict[str, list[Edit]] = {side.name: [] for side in sides}
+    for i, value in enumerate(values):
+        for side in sides if i % 2 == 0 else reversed(sides):
+            raw: dict[str, Any] = side.page.evaluate(BENCH_JS, value)
+            results[side.name].append(
+                Edit(float(raw["swap"]), float(raw["settle"]), float(raw["layout"]), raw["chars"])
+            )
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) of `values`, linearly interpolated."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def with_z0(url: str, value: str) -> str:
+    """Return `url` with its first `logits` value replaced by `value`."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    index = next(i for i, (key, _) in enumerate(pairs) if key == "logits")
+    pairs[index] = ("logits", value)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(pairs)}"
+
+
+def server_times(client: httpx.Client, url: str, values: list[str]) -> list[float]:
+    """Time sequential htmx GETs of `url` (z-0 set to each value in turn), in ms each."""
+    times: list[float] = []
+    for value in values:
+        target = with_z0(url, value)
+        start = time.perf_counter()
+        response = client.get(target, headers=HX_HEADERS)
+        response.read()
+        elapsed = (time.perf_counter() - start) * 1e3
+        if response.status_code != 200:
+            raise RuntimeError(f"{target} answered {response.status_code}")
+        times.append(elapsed)
+    return times
+
+
+def profile_route(path_and_query: str, values: list[str], top: int) -> str:
+    """Profile rendering the fragment for `path_and_query` in this process; return the stats."""
+    import asyncio
+
+    os.environ.setdefault("DEDZ_HTMX_SOURCE", "local")
+    sys.path.insert(0, str(ROOT))
+    from app.main import app
+
+    targets = [with_z0(f"http://bench{path_and_query}", value) for value in values]
+
+    async def run(profiler: cProfile.Profile | None, urls: list[str]) -> float:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport) as client:
+            start = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            for target in urls:
+                response = await client.get(target, headers=HX_HEADERS)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{target} answered {response.status_code}")
+            if profiler is not None:
+                profiler.disable()
+            return time.perf_counter() - start
+
+    asyncio.run(run(None, targets[:20]))  # warm-up: imports, template compilation
+    plain = asyncio.run(run(None, targets))
+    profiler = cProfile.Profile()
+    profiled = asyncio.run(run(profiler, targets))
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    header = (
+        f"{len(targets)} renders in-process via ASGITransport: "
+        f"{plain / len(targets) * 1e3:.2f} ms each unprofiled, "
+        f"{profiled / len(targets) * 1e3:.2f} ms profiled (cumulative times below are totals "
+        f"over {len(targets)} renders; divide by {len(targets)} for one).\n"
+    )
+    return header + out.getvalue()
+
+
+def _ms(values: list[float]) -> str:
+    return f"p50 {percentile(values, 50):7.2f} ms   p95 {percentile(values, 95):7.2f} ms"
+
+
+def _verdict(ok: bool) -> str:
+    return "meets goal" if ok else "MISSES goal"
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    """Run the browser benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=100, help="measured edits per app (100)")
+    parser.add_argument("--classes", type=int, default=10, help="number of classes n (10)")
+    parser.add_argument("--warmup", type=int, default=5, help="discarded edits per app (5)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="also profile N route renders (0)"
+    )
+    args = parser.parse_args()
+    if not (ROOT / "static" / "vendor" / "htmx.min.js").is_file():
+        print("static/vendor/htmx.min.js is missing: run scripts/fetch_vendor.py", file=sys.stderr)
+        return 1
+    if not Path(CHROMIUM).is_file():
+        print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    n = args.classes
+    query = state_query(n)
+
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedz-explorer-")))
+        ours_url = stack.enter_context(
+            serve(["app.main:app"], tmp / "ours.log", {"DEDZ_HTMX_SOURCE": "local"})
+        )
+        client = stack.enter_context(httpx.Client(timeout=60.0))
+        fragment = fetch_fragment(client, ours_url, query)
+        fragment_2 = fetch_fragment(client, ours_url, state_query(2))
+        fragment_file = tmp / "fragment.html"
+        fragment_file.write_bytes(fragment)
+        floor_app = ["--factory", "--app-dir", "bench", "floor_htmx:from_env"]
+        floor_url = stack.enter_context(
+            serve(floor_app, tmp / "floor.log", {FRAGMENT_ENV: str(fragment_file)})
+        )
+        if fetch_fragment(client, floor_url, query) != fragment:
+            raise RuntimeError("the floor does not serve our fragment's bytes")
+
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        stack.callback(browser.close)
+        sides = [
+            Side("ours", ours_url, open_page(browser, f"{ours_url}/?{query}")),
+            Side("floor", floor_url, open_page(browser, f"{floor_url}/?{query}")),
+        ]
+        sent: list[str] = []
+
+        def record(request: Request) -> None:
+            if request.headers.get("hx-request") == "true":
+                sent.append(request.url)
+
+        sides[0].page.on("request", record)
+        visibility = [side.page.evaluate("document.visibilityState") for side in sides]
+        start = float(logits_for(n)[0])
+        values = edit_values(args.warmup + args.edits, start)
+        print(
+            f"Chromium {browser.version} headless (pages {'/'.join(visibility)}), htmx from "
+            f"static/vendor; uvicorn with 1 worker each; n = {n} classes; "
+            f"{args.edits} edits of #z-0 per app after {args.warmup} discarded, alternating "
+            f"ours/floor.\n",
+            flush=True,
+        )
+        results = run_edits(sides, values)
+        edits = {name: timings[args.warmup :] for name, timings in results.items()}
+
+        ours_settle = [e.settle for e in edits["ours"]]
+        floor_settle = [e.settle for e in edits["floor"]]
+        ratio = percentile(floor_settle, 50) / percentile(ours_settle, 50)
+        print("In the browser, input event → htmx:afterSettle on the new #panels:")
+        print(f"  ours   {_ms(ours_settle)}")
+        print(f"  floor  {_ms(floor_settle)}")
+        print(
+            f"  ratio floor_p50/ours_p50 = {ratio:.2f} (goal ≥ {RATIO_GOAL}: "
+            f"ours within {1 / RATIO_GOAL:.2f}× of the floor) → {_verdict(ratio >= RATIO_GOAL)}"
+        )
+        print("  for reference, to a layout forced right after afterSettle:")
+        print(f"  ours   {_ms([e.layout for e in edits['ours']])}")
+        print(f"  floor  {_ms([e.layout for e in edits['floor']])}")
+        print()
+        print("Our #panels fragment (HX-Target: panels), body bytes:")
+        for label, body in ((f"n = {n}", fragment), ("n = 2", fragment_2)):
+            size = len(body)
+            print(
+                f"  {label:7} {size:7,d} B = {size / 1024:5.1f} KiB "
+                f"(goal ≤ {FRAGMENT_GOAL:,d} B) → {_verdict(size <= FRAGMENT_GOAL)}"
+            )
+        print()
+
+        if not sent:
+            raise RuntimeError("the browser sent no htmx request to ours")
+        route_url = sent[-1]
+        server_values = edit_values(SERVER_REQUESTS, start)
+        print(
+            f"Server alone: {SERVER_REQUESTS} sequential GETs with httpx (keep-alive, HX headers), "
+            f"the query the browser sends ({len(urlsplit(route_url).query)} chars), z-0 varied:"
+        )
+        for name, base in (("ours", ours_url), ("floor", floor_url)):
+            url = base + route_url.removeprefix(ours_url)
+            server_times(client, url, server_values[:20])  # warm-up
+            times = server_times(client, url, server_values)
+            print(
+                f"  {name:6} mean {statistics.fmean(times):6.2f} ms   "
+                f"p50 {percentile(times, 50):6.2f} ms   p95 {percentile(times, 95):6.2f} ms"
+            )
+        path_and_query = route_url.removeprefix(ours_url)
+
+    if args.profile > 0:
+        print()
+        print(profile_route(path_and_query, edit_values(args.profile, start), 25))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers and browser stopped.", file=sys.stderr)
+        sys.exit(130)
