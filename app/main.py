@@ -14,8 +14,9 @@ from starlette.exceptions import HTTPException
 from app import __version__
 from app.errors import http_error_handler, validation_error_handler
 from app.middleware import BodySizeLimit, CompressPages
-from app.routes import api, health, pages
+from app.routes import api, health, oembed, pages
 from app.schemas import request_json_schema
+from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR
 
@@ -53,14 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressPages)
     # Open CORS without credentials: the API is a pure function, there is nothing to steal.
+    # htmx inside a sandboxed iframe runs at an opaque origin: it needs CORS for its HX-*
+    # request headers and must be able to read the HX-* response headers.
     app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+        expose_headers=["HX-Replace-Url", "HX-Reswap", "ETag"],
+        max_age=86400,
     )
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(oembed.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
             "scripts/fetch_vendor.py writes to static/vendor/ (offline classrooms, strict CSPs)."
         ),
     )
+    frame_ancestors: str = Field(
+        "'self' https: http://localhost:* http://127.0.0.1:*",
+        description=(
+            "Who may frame the pages: the CSP `frame-ancestors` sources. The default allows any "
+            "https site and localhost (dEdZ has no sessions, cookies or state to clickjack); "
+            "restrict it to your course sites, e.g. `'self' https://canvas.example.edu`."
+        ),
+    )
 
 
 @lru_cache

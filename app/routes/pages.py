@@ -1,4 +1,4 @@
-"""`/`: the explorer, as a full page or as the fragments htmx asks for."""
+"""`/` and `/embed`: the explorer, as a full page or as the fragments htmx asks for."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
+from app.embed import PANELS, EmbedOptions, read_options
 from app.explorer import SEED_QUERY, Outcome, apply, check, page_query, read_draft
 from app.routes.api import SettingsDep
 from app.service import compute
+from app.settings import Settings
 from app.templating import htmx_source, templates
 from app.views import page_context
 
@@ -18,11 +20,10 @@ router = APIRouter(include_in_schema=False)
 _FRAGMENTS = {"panels": "partials/_panels_update.html", "explorer": "partials/_explorer.html"}
 
 
-def _last_valid(outcome: Outcome, last: str | None, request: Request) -> tuple[Outcome, str]:
+def _last_valid(outcome: Outcome, last: str | None, settings: Settings) -> tuple[Outcome, str]:
     """Return the state the panels should show: this one if valid, else the last valid one."""
     if outcome.request is not None:
         return outcome, page_query(outcome.draft)
-    settings = request.app.state.settings
     for query in (last, SEED_QUERY):
         if query:
             previous = check(read_draft(QueryParams(query)), settings)
@@ -31,27 +32,51 @@ def _last_valid(outcome: Outcome, last: str | None, request: Request) -> tuple[O
     raise AssertionError("the seed state is valid")
 
 
-@router.get("/")
-async def explorer(request: Request, settings: SettingsDep) -> Response:
-    """Render the explorer for the state in the query string (and apply a button's edit)."""
+def _render(
+    request: Request, settings: Settings, embed: EmbedOptions | None, option_errors: dict[str, str]
+) -> Response:
+    """Render the explorer (or its embed) for the state in the query string."""
     params = request.query_params
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
+    valid = outcome.request is not None and not option_errors
     htmx = request.headers.get("hx-request") == "true"
-    shown, query = _last_valid(outcome, params.get("last"), request)
-    if not htmx and outcome.request is not None and params and request.url.query != query:
-        return RedirectResponse(f"/?{query}", status_code=303)
+    shown, query = _last_valid(outcome, params.get("last"), settings)
+    path = "/embed" if embed else "/"
+    canonical = f"{query}&{embed.query()}".rstrip("&") if embed else query
+    if not htmx and valid and params and request.url.query != canonical:
+        return RedirectResponse(f"{path}?{canonical}", status_code=303)
     assert shown.request is not None
     context = page_context(draft, compute(shown.request), outcome.errors, query)
-    context["htmx"] = htmx_source(settings)
+    context.update(
+        option_errors=option_errors,
+        htmx=htmx_source(settings),
+        valid=valid,
+        embed=embed,
+        action=path,
+        panel_names=PANELS,
+        base_url=str(request.base_url).rstrip("/"),
+    )
     headers = {"Vary": "HX-Request, HX-Target"}
     if htmx:
         fragment = _FRAGMENTS.get(request.headers.get("hx-target", ""), _FRAGMENTS["explorer"])
-        if outcome.request is not None:
-            headers["HX-Replace-Url"] = f"/?{query}"
-        elif fragment == _FRAGMENTS["panels"]:
+        if valid and not embed:  # an embed never touches history, not even its own URL
+            headers["HX-Replace-Url"] = f"{path}?{canonical}"
+        elif not valid and fragment == _FRAGMENTS["panels"]:
             headers["HX-Reswap"] = "none"  # keep the last valid panels; only messages change
-        context["valid"] = outcome.request is not None
         return templates.TemplateResponse(request, fragment, context, headers=headers)
-    status = 200 if outcome.request is not None else 422
-    return templates.TemplateResponse(request, "explorer.html", context, status, headers)
+    page = "embed.html" if embed else "explorer.html"
+    return templates.TemplateResponse(request, page, context, 200 if valid else 422, headers)
+
+
+@router.get("/")
+async def explorer(request: Request, settings: SettingsDep) -> Response:
+    """Render the explorer for the state in the query string (and apply a button's edit)."""
+    return _render(request, settings, None, {})
+
+
+@router.get("/embed")
+async def embed(request: Request, settings: SettingsDep) -> Response:
+    """Render the explorer without site chrome, configured by its URL, for iframes."""
+    options, errors = read_options(request.query_params)
+    return _render(request, settings, options, errors)

@@ -1,0 +1,543 @@
+"""The explorer page in real Chromium: live updates, URL state, no-JS path, CDN/SRI, a11y, layout.
+
+Every wait is on a condition (`expect`, `wait_for_url`, `wait_for_function`), never a fixed
+sleep. Numbers the page shows are checked against `GET /gradient` for the same state, formatted
+at the precision the page displays them with.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, Request, Route, expect
+
+from app.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH
+from tests.browser.conftest import ROOT, VIEWPORT, axe_violations, format_violations
+
+MINUS = "\u2212"
+SEED_QUERY = "logits=2,1&target=0"
+SEED_SUMMARY = "E = 0.3133; dE/dZ = (−0.269, 0.269); dE/dZ2 = 0.269"
+SEED_SENTENCE = (
+    "dE/dZ2 = O2 = 0.27, not O1 − 1 = −0.27: the i = 1 term carries it, because O1 depends on "
+    "Z2 through the softmax's shared denominator."
+)
+PANEL_IDS = (
+    "panel-logits",
+    "panel-probs",
+    "panel-grad",
+    "panel-loss",
+    "panel-chain",
+    "panel-jacobian",
+)
+# Ten classes with soft labels: the widest state the explorer draws.
+TEN_LOGITS = "3,-1,2.5,0,1,-2,0.5,4,-3,1.5"
+TEN_TARGET = "0.3,0.2,0.1,0.1,0.1,0.05,0.05,0.05,0.03,0.02"
+TEN_SOFT_QUERY = f"logits={TEN_LOGITS}&target={TEN_TARGET}"
+# Four classes, soft labels, temperature 2 (j is chosen in the test).
+FOUR_SOFT_QUERY = "logits=1,2,3,0.5&target=0.1,0.2,0.3,0.4&temperature=2"
+
+HTMX_BYTES_PATH = ROOT / HTMX_LOCAL_PATH
+FAST = 3_000  # ms: the longest any update of this page may take to show
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def shown(value: float, digits: int) -> str:
+    """Format a number as the page does: `digits` significant digits and a real minus sign."""
+    assert value == 0 or 1e-4 <= abs(value) < 1e5, f"{value} is outside the plain-notation range"
+    return "0" if value == 0 else f"{value:.{digits}g}".replace("-", MINUS)
+
+
+def summary_for(result: Mapping[str, Any], j: int = 1) -> str:
+    """Return the `#live-summary` text the page must show for a `/gradient` result."""
+    grad = result["grad_logits"]
+    return (
+        f"E = {shown(result['loss'], 4)}; dE/dZ = ("
+        + ", ".join(shown(g, 3) for g in grad)
+        + f"); dE/dZ{j + 1} = {shown(grad[j], 3)}"
+    )
+
+
+def gradient(page: Page, base_url: str, query: str) -> dict[str, Any]:
+    """GET /gradient?query with the page's own request context; return the JSON."""
+    response = page.request.get(f"{base_url}/gradient?{query}")
+    assert response.status == 200, response.text()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def cells(page: Page, panel: str, row: int = 0) -> list[str]:
+    """Return the data cells of row `row` of the values table in `#panel-<panel>`."""
+    return page.locator(f"#panel-{panel} table tbody tr").nth(row).locator("td").all_text_contents()
+
+
+def expect_cells(page: Page, panel: str, values: list[str], row: int = 0) -> None:
+    """Wait until row `row` of the values table in `#panel-<panel>` holds exactly `values`."""
+    expect(page.locator(f"#panel-{panel} table tbody tr").nth(row).locator("td")).to_have_text(
+        values, timeout=FAST
+    )
+
+
+def logit_inputs(page: Page) -> Any:
+    return page.locator("#controls input[type=number][name=logits]")
+
+
+def open_all_details(page: Page) -> None:
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+
+
+def url_re(base_url: str, query: str) -> re.Pattern[str]:
+    """Match exactly base_url/?query (htmx replaces the URL with the canonical one)."""
+    return re.compile("^" + re.escape(f"{base_url}/?{query}") + "$")
+
+
+# ----------------------------------------------------------------------------- 1. default page
+
+
+def test_default_page_shows_all_panels_and_the_seed_sentence(page: Page, base_url: str) -> None:
+    response = page.goto(base_url + "/")
+    assert response is not None
+    assert response.status == 200
+    assert page.evaluate("() => document.documentElement.classList.contains('js')")
+    assert page.evaluate("() => typeof window.htmx") == "object"
+    for panel_id in PANEL_IDS:
+        expect(page.locator(f"#{panel_id}")).to_be_visible()
+    assert page.locator("#panels > section.panel").count() == len(PANEL_IDS)
+    expect(page.locator("#chain-sentence")).to_have_text(SEED_SENTENCE)
+    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+    expect(logit_inputs(page)).to_have_count(2)
+    expect(page.locator("#z-0")).to_have_value("2")
+    expect(page.locator("#z-1")).to_have_value("1")
+    expect(page.locator("input[name=target][value='0']")).to_be_checked()
+    expect(page.locator("#j")).to_have_value("1")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------- 2. typing
+
+
+def test_typing_a_logit_updates_panels_url_and_matches_the_api(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.locator("#z-0").fill("3")
+
+    query = "logits=3,1&target=0"
+    expect(page).to_have_url(url_re(base_url, query), timeout=FAST)
+    result = gradient(page, base_url, query)
+    grad = result["grad_logits"]
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result), timeout=FAST)
+    expect_cells(page, "grad", [shown(g, 4) for g in grad])
+    expect_cells(page, "probs", [shown(o, 4) for o in result["probs"]])
+    expect_cells(page, "logits", ["3", "1"])
+    # The gradient chart's bar labels (3 significant digits when the slots are wide).
+    expect(page.locator("#panel-grad svg g.bar text.value")).to_have_text(
+        [shown(g, 3) for g in grad]
+    )
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------- 3. slider
+
+
+# Count XMLHttpRequests in flight, so a test can wait until the page has gone quiet.
+XHR_COUNTER = """
+(() => {
+  window.__xhrPending = 0;
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    window.__xhrPending += 1;
+    this.addEventListener('loadend', () => { window.__xhrPending -= 1; });
+    return send.apply(this, args);
+  };
+})();
+"""
+
+
+def test_dragging_a_slider_ends_in_one_consistent_final_state(page: Page, base_url: str) -> None:
+    page.add_init_script(XHR_COUNTER)
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    # Every value the drag gives the number input, as the page sees it.
+    page.evaluate(
+        """() => {
+            window.__values = [];
+            document.getElementById('z-1').addEventListener('input', (e) => {
+                window.__values.push(e.target.value);
+            });
+        }"""
+    )
+    requests: list[Request] = []
+
+    def on_request(request: Request) -> None:
+        if request.resource_type in ("xhr", "fetch") and request.url.startswith(base_url + "/?"):
+            requests.append(request)
+
+    page.on("request", on_request)
+
+    slider = page.locator('input[data-sync="z-1"]')
+    expect(slider).to_be_visible()
+    box = slider.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    x = box["x"] + box["width"] * 0.45
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for _ in range(40):  # small steps, each a new slider value and an input event
+        x += 1.5
+        page.mouse.move(x, y)
+    page.mouse.up()
+
+    final = slider.input_value()
+    values: list[str] = page.evaluate("() => window.__values")
+    assert len(set(values)) >= 10, f"the drag produced too few values: {values}"
+    assert values[-1] == final
+
+    # Wait until everything shows the final value and no request is in flight or queued.
+    query = f"logits=2,{final}&target=0"
+    page.wait_for_function(
+        """([final, query]) =>
+            window.__xhrPending === 0
+            && !document.querySelector('.htmx-request')
+            && document.getElementById('z-1').value === final
+            && location.search === '?' + query""",
+        arg=[final, query],
+        timeout=10_000,
+    )
+    expect(page).to_have_url(url_re(base_url, query))
+    expect(page.locator("#z-1")).to_have_value(final)
+    expect(slider).to_have_value(final)
+    expect_cells(page, "logits", ["2", shown(float(final), 4)])
+    result = gradient(page, base_url, query)
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+    expect_cells(page, "grad", [shown(g, 4) for g in result["grad_logits"]])
+    assert page.locator("#last").input_value() == query
+
+    distinct = len(set(values))
+    assert 1 <= len(requests) <= distinct, (
+        f"{len(requests)} requests for {distinct} distinct slider values"
+    )
+
+
+# ----------------------------------------------------------------------------- 4. reload
+
+
+def test_reload_restores_the_state_from_the_url(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{FOUR_SOFT_QUERY}")
+    page.locator("#j").select_option("2")  # j = 3 on the page, 0-based 2 in the URL
+    query = f"{FOUR_SOFT_QUERY}&j=2"
+    expect(page).to_have_url(url_re(base_url, query), timeout=FAST)
+
+    page.reload()
+    expect(page).to_have_url(url_re(base_url, query))
+    for i, value in enumerate(["1", "2", "3", "0.5"]):
+        expect(page.locator(f"#z-{i}")).to_have_value(value)
+    for i, value in enumerate(["0.1", "0.2", "0.3", "0.4"]):
+        expect(page.locator(f"#y-{i}")).to_have_value(value)
+    expect(logit_inputs(page)).to_have_count(4)
+    expect(page.locator("#j")).to_have_value("2")
+    expect(page.locator("#temperature")).to_have_value("2")
+    expect(page.locator("details.advanced")).to_have_attribute("open", "")
+
+    result = gradient(page, base_url, FOUR_SOFT_QUERY)
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result, j=2))
+    expect(page.locator("#h-chain")).to_have_text("Chain rule: the 4 terms of dE/dZ3")
+    expect_cells(page, "logits", ["1", "2", "3", "0.5"])
+    expect_cells(page, "probs", [shown(o, 4) for o in result["probs"]])
+    expect_cells(page, "probs", [shown(t, 4) for t in result["target"]], row=1)
+    expect_cells(page, "grad", [shown(g, 4) for g in result["grad_logits"]])
+    expect(page.locator("#panel-chain tfoot td")).to_have_text(shown(result["grad_logits"][2], 4))
+
+
+# ----------------------------------------------------------------------------- 5. add/remove
+
+
+def expect_classes(page: Page, n: int) -> None:
+    expect(logit_inputs(page)).to_have_count(n, timeout=FAST)
+    expect(page.locator("#panel-logits svg g.bar")).to_have_count(n)
+    expect(page.locator("#panel-grad svg g.bar")).to_have_count(n)
+    expect(page.locator("#panel-probs svg g.bar")).to_have_count(2 * n)
+    expect(page.locator("#panel-chain svg g.bar")).to_have_count(n + 1)  # the terms and a sum
+    expect(page.locator("#panel-jacobian svg g.cell")).to_have_count(n * n)
+    expect(page.locator("input[name=target]")).to_have_count(n)
+
+
+def test_add_and_remove_classes_with_the_buttons(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    expect_classes(page, 2)
+    expect(page.get_by_role("button", name="Remove class 2")).to_be_disabled()
+
+    page.get_by_role("button", name="Add class 3").click()
+    expect_classes(page, 3)
+    expect(page).to_have_url(url_re(base_url, "logits=2,1,0&target=0"), timeout=FAST)
+    expect(page.locator("#z-2")).to_have_value("0")
+
+    page.get_by_role("button", name="Add class 4").click()
+    expect_classes(page, 4)
+    expect(page).to_have_url(url_re(base_url, "logits=2,1,0,0&target=0"), timeout=FAST)
+
+    page.get_by_role("button", name="Remove class 4").click()
+    expect_classes(page, 3)
+    expect(page).to_have_url(url_re(base_url, "logits=2,1,0&target=0"), timeout=FAST)
+    result = gradient(page, base_url, "logits=2,1,0&target=0")
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------- 6. soft labels
+
+
+def test_soft_labels_must_sum_to_one_until_normalised(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    page.get_by_role("button", name="Soft labels").click()
+    expect(page.locator("#y-0")).to_have_value("1", timeout=FAST)
+    expect(page.locator("#y-1")).to_have_value("0")
+    expect(page).to_have_url(url_re(base_url, "logits=2,1&target=1,0"), timeout=FAST)
+    expect(page.get_by_role("button", name="Soft labels")).to_have_attribute("aria-pressed", "true")
+    summary = page.locator("#live-summary").inner_text()
+    sentence = page.locator("#chain-sentence").inner_text()
+
+    page.locator("#y-0").fill("0.6")
+    page.locator("#y-1").fill("0.6")
+    error = page.locator("#error-target")
+    expect(error).to_contain_text("sum to 1", timeout=FAST)
+    expect(error).to_contain_text("1.2")
+    expect(page.locator("#target-sum")).to_have_text("ΣY = 1.2")
+    # The panels and the URL still show the last valid state.
+    expect(page.locator("#live-summary")).to_have_text(summary)
+    expect(page.locator("#chain-sentence")).to_have_text(sentence)
+    expect_cells(page, "probs", ["1", "0"], row=1)
+    expect(page).to_have_url(url_re(base_url, "logits=2,1&target=1,0"))
+
+    page.get_by_role("button", name="Normalise").click()
+    query = "logits=2,1&target=0.5,0.5"
+    expect(page).to_have_url(url_re(base_url, query), timeout=FAST)
+    expect(page.locator("#error-target")).to_be_empty()
+    expect(page.locator("#y-0")).to_have_value("0.5")
+    expect(page.locator("#y-1")).to_have_value("0.5")
+    result = gradient(page, base_url, query)
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+    expect_cells(page, "probs", ["0.5", "0.5"], row=1)
+
+
+# ----------------------------------------------------------------------------- 7. invalid values
+
+
+def test_out_of_range_logit_shows_a_message_and_keeps_the_panels(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    page.locator("#z-1").fill("1e99")  # a number the browser takes and the API refuses
+    message = page.locator("#error-logits-1")
+    expect(message).to_contain_text("must be between", timeout=FAST)
+    expect(page.locator("#z-1")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+    expect(page.locator("#chain-sentence")).to_have_text(SEED_SENTENCE)
+    expect_cells(page, "logits", ["2", "1"])
+    expect(page).to_have_url(url_re(base_url, SEED_QUERY))
+    expect(page.locator("#last")).to_have_value(SEED_QUERY)
+
+    page.locator("#z-1").fill("0.5")
+    expect(message).to_be_empty(timeout=FAST)
+    expect(page.locator("#z-1")).not_to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_url(url_re(base_url, "logits=2,0.5&target=0"), timeout=FAST)
+    expect_cells(page, "logits", ["2", "0.5"])
+
+
+def test_unparseable_logit_shows_a_message_and_keeps_the_panels(page: Page, base_url: str) -> None:
+    """Paste "1e999" (overflows float64, so the number input's value becomes "")."""
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    page.locator("#z-1").select_text()
+    page.keyboard.insert_text("1e999")  # one input event, as a paste gives
+    assert page.evaluate("() => document.getElementById('z-1').validity.badInput")
+
+    message = page.locator("#error-logits-1")
+    expect(message).not_to_be_empty(timeout=FAST)
+    expect(page.locator("#z-1")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+    expect_cells(page, "logits", ["2", "1"])
+    expect(page).to_have_url(url_re(base_url, SEED_QUERY))
+
+    page.locator("#z-1").fill("1.5")
+    expect(message).to_be_empty(timeout=FAST)
+    expect(page.locator("#z-1")).not_to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_url(url_re(base_url, "logits=2,1.5&target=0"), timeout=FAST)
+
+
+# ----------------------------------------------------------------------------- 8. no JavaScript
+
+
+def test_without_javascript_the_form_submits_and_redirects(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/?{SEED_QUERY}")
+        expect(page.locator('input[data-sync="z-0"]')).to_be_hidden()
+        update = page.get_by_role("button", name="Update")
+        expect(update).to_be_visible()
+
+        page.locator("#z-0").fill("3")
+        with page.expect_navigation() as navigation:
+            update.click()
+        response = navigation.value
+        assert response is not None
+        assert response.status == 200
+        redirected = response.request.redirected_from
+        assert redirected is not None, "the form's own URL should redirect to the canonical one"
+        assert "logits=3&logits=1" in redirected.url
+        query = "logits=3,1&target=0"
+        expect(page).to_have_url(url_re(base_url, query))
+        result = gradient(page, base_url, query)
+        expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+        expect_cells(page, "grad", [shown(g, 4) for g in result["grad_logits"]])
+        expect(page.locator("#z-0")).to_have_value("3")
+
+        # An invalid value: the page comes back 422 with the message and the last valid panels.
+        page.locator("#z-1").fill("1e99")
+        with page.expect_navigation() as navigation:
+            update.click()
+        response = navigation.value
+        assert response is not None
+        assert response.status == 422
+        expect(page.locator("#error-logits-1")).to_contain_text("must be between")
+        expect(page.locator("#z-1")).to_have_value("1e99")
+        expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+        expect_cells(page, "logits", ["3", "1"])
+        for panel_id in PANEL_IDS:
+            expect(page.locator(f"#{panel_id}")).to_be_visible()
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------------------- 9. CDN + SRI
+
+
+def route_cdn(page: Page, body: bytes) -> None:
+    def fulfil(route: Route) -> None:
+        route.fulfill(
+            status=200,
+            body=body,
+            content_type="application/javascript",
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
+
+    page.route(HTMX_CDN_URL, fulfil)
+
+
+def htmx_bytes() -> bytes:
+    assert HTMX_BYTES_PATH.is_file(), "run `python scripts/fetch_vendor.py`"
+    return HTMX_BYTES_PATH.read_bytes()
+
+
+def test_cdn_htmx_passes_sri_and_drives_the_page(
+    page: Page, live_server: Callable[[Mapping[str, str]], str]
+) -> None:
+    cdn_base = live_server({"DEDZ_HTMX_SOURCE": "cdn"})
+    route_cdn(page, htmx_bytes())
+    with page.expect_response(HTMX_CDN_URL):
+        page.goto(f"{cdn_base}/?{SEED_QUERY}")
+    script = page.locator("script[integrity]")
+    expect(script).to_have_attribute("src", HTMX_CDN_URL)
+    expect(script).to_have_attribute("crossorigin", "anonymous")
+    page.wait_for_function("() => typeof window.htmx === 'object'")
+
+    page.locator("#z-0").fill("3")
+    expect(page).to_have_url(url_re(cdn_base, "logits=3,1&target=0"), timeout=FAST)
+    expect(page.locator("#live-summary")).to_have_text(
+        summary_for(gradient(page, cdn_base, "logits=3,1&target=0")), timeout=FAST
+    )
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_cdn_htmx_with_other_bytes_is_blocked_by_sri(
+    page: Page, live_server: Callable[[Mapping[str, str]], str]
+) -> None:
+    cdn_base = live_server({"DEDZ_HTMX_SOURCE": "cdn"})
+    route_cdn(page, htmx_bytes() + b"\n/* tampered */\n")
+    with page.expect_console_message(lambda m: m.type == "error" and "integrity" in m.text):
+        page.goto(f"{cdn_base}/?{SEED_QUERY}")
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => typeof window.htmx") == "undefined"
+    errors = page.console_errors  # type: ignore[attr-defined]
+    assert len(errors) == 1, errors  # only the expected SRI refusal
+    assert "integrity" in errors[0]
+    # The page itself still renders (server-side) with the seed's panels.
+    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+
+
+# ----------------------------------------------------------------------------- 10. a11y
+
+
+def test_axe_finds_no_violations_on_the_default_page(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    open_all_details(page)
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+
+
+def test_axe_finds_no_violations_on_a_ten_class_soft_page(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{TEN_SOFT_QUERY}")
+    expect(logit_inputs(page)).to_have_count(10)
+    expect(page.locator("#y-9")).to_have_value("0.02")
+    open_all_details(page)
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+
+
+# ----------------------------------------------------------------------------- 11. screenshots
+
+
+def scroll_width(page: Page) -> int:
+    width: int = page.evaluate("() => document.documentElement.scrollWidth")
+    return width
+
+
+def test_screenshots_and_no_horizontal_overflow_on_a_phone(
+    page: Page, base_url: str, screenshot_dir: Path
+) -> None:
+    states = {"default": f"/?{SEED_QUERY}", "10-class-soft": f"/?{TEN_SOFT_QUERY}"}
+    overflow: list[str] = []
+    for name, path in states.items():
+        for width, height in ((375, 800), (1280, 800)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(base_url + path)
+            expect(page.locator("#panel-jacobian")).to_be_visible()
+            target = screenshot_dir / f"explorer-{name}-{width}x{height}.png"
+            page.screenshot(path=target, full_page=True)
+            assert target.stat().st_size > 10_000
+            if width == 375:
+                if scroll_width(page) > width:
+                    overflow.append(f"{name}: scrollWidth {scroll_width(page)} > {width}")
+                open_all_details(page)  # the values tables too
+                if scroll_width(page) > width:
+                    overflow.append(
+                        f"{name} with <details> open: scrollWidth {scroll_width(page)} > {width}"
+                    )
+    assert overflow == []
+
+
+# ----------------------------------------------------------------------------- 12. keyboard
+
+
+def test_keyboard_step_updates_panels_and_keeps_focus(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    for _ in range(12):  # skip link, home link, the enabled buttons, then Z1
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "z-0":
+            break
+    expect(page.locator("#z-0")).to_be_focused()
+
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#z-0")).to_have_value("3")
+    query = "logits=3,1&target=0"
+    expect(page).to_have_url(url_re(base_url, query), timeout=FAST)
+    result = gradient(page, base_url, query)
+    expect(page.locator("#live-summary")).to_have_text(summary_for(result), timeout=FAST)
+    expect_cells(page, "logits", ["3", "1"])
+    expect(page.locator("#z-0")).to_be_focused()
+
+    # Focus survived the swap: the next key press goes on editing Z1.
+    page.keyboard.press("ArrowUp")
+    expect(page).to_have_url(url_re(base_url, "logits=4,1&target=0"), timeout=FAST)
+    expect(page.locator("#z-0")).to_be_focused()
+    assert math.isclose(float(page.locator("#z-0").input_value()), 4.0)
