@@ -5,6 +5,7 @@ static/vendor/htmx.min.js, which `.venv/bin/python scripts/fetch_vendor.py` writ
 
     .venv/bin/python bench/explorer.py                       # 100 edits, 10 classes
     .venv/bin/python bench/explorer.py --edits 100 --classes 10 --warmup 5
+    .venv/bin/python bench/explorer.py --breakdown           # and ours with costs skipped
     .venv/bin/python bench/explorer.py --profile 300         # and profile the fragment route
 
 The script starts dEdZ (`app.main:app`, htmx from static/vendor) and asks it once, as htmx
@@ -20,9 +21,11 @@ on the new `#panels` (and, for reference, to a layout forced right after it). Th
 `--warmup` edits on each page are discarded. It prints p50 and p95 for ours and the floor,
 the ratio floor_p50/ours_p50 beside its goal, our fragment size for n classes and for 2
 beside its goal, and the server time of the fragment route alone (sequential GETs with
-httpx, as the browser sends them). With `--profile N`, it also profiles N renders of the
-fragment route in this process (cProfile through httpx's ASGITransport) and prints the top
-functions by cumulative time.
+httpx, as the browser sends them). With `--breakdown`, it also edits three more pages of
+ours, with explorer.js's markInvalid and/or htmx's history.replaceState (for HX-Replace-Url)
+switched off in the page, and prints what each saves. With `--profile N`, it also profiles N
+renders of the fragment route in this process (cProfile through httpx's ASGITransport) and
+prints the app's top functions by cumulative time.
 
 Figures only: nothing is asserted, and a figure that misses its goal does not fail the run.
 """
@@ -32,9 +35,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import io
 import os
 import pstats
+import re
 import signal
 import socket
 import statistics
@@ -108,7 +111,7 @@ BENCH_JS = """
     const laidOut = performance.now() - t0;
     const xhr = event.detail && event.detail.xhr;
     finish(null, {swap: swapped, settle: now - t0, layout: laidOut,
-                  chars: xhr ? xhr.responseText.length : -1});
+                  bytes: xhr ? new TextEncoder().encode(xhr.responseText).length : -1});
   }
   events.forEach((name) => document.addEventListener(name, on, true));
   input.value = value;
@@ -125,15 +128,14 @@ class Edit:
     swap: float
     settle: float
     layout: float
-    chars: int
+    bytes: int  # the response body htmx swapped, UTF-8
 
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One app under test: its name, base URL and browser page."""
+    """One page under test: its name and browser page."""
 
     name: str
-    url: str
     page: Page
 
 
@@ -195,12 +197,14 @@ def state_query(n: int) -> str:
     return f"logits={','.join(logits_for(n))}&target=0"
 
 
-def fetch_fragment(client: httpx.Client, base_url: str, query: str) -> bytes:
-    """Return the body of the `#panels` fragment for `query`, asked for as htmx asks."""
+def fetch_fragment(client: httpx.Client, base_url: str, query: str) -> tuple[bytes, int]:
+    """Return the `#panels` fragment for `query`, asked for as htmx asks, and its wire size."""
     response = client.get(f"{base_url}/?{query}", headers=HX_HEADERS)
     if response.status_code != 200:
         raise RuntimeError(f"{base_url}/?{query} answered {response.status_code}")
-    return response.content
+    if b'id="panels"' not in response.content:
+        raise RuntimeError(f"{base_url}/?{query}: the fragment has no #panels")
+    return response.content, response.num_bytes_downloaded
 
 
 def open_page(browser: Browser, url: str) -> Page:
@@ -217,13 +221,14 @@ def edit_values(count: int, start: float) -> list[str]:
 
 
 def run_edits(sides: list[Side], values: list[str]) -> dict[str, list[Edit]]:
-    """Edit each side once per value, alternating which side goes first; return the timings."""
+    """Edit each side once per value, rotating which side goes first; return the timings."""
     results: dict[str, list[Edit]] = {side.name: [] for side in sides}
     for i, value in enumerate(values):
-        for side in sides if i % 2 == 0 else reversed(sides):
+        first = i % len(sides)
+        for side in sides[first:] + sides[:first]:
             raw: dict[str, Any] = side.page.evaluate(BENCH_JS, value)
             results[side.name].append(
-                Edit(float(raw["swap"]), float(raw["settle"]), float(raw["layout"]), raw["chars"])
+                Edit(float(raw["swap"]), float(raw["settle"]), float(raw["layout"]), raw["bytes"])
             )
     return results
 
@@ -291,16 +296,57 @@ def profile_route(path_and_query: str, values: list[str], top: int) -> str:
     plain = asyncio.run(run(None, targets))
     profiler = cProfile.Profile()
     profiled = asyncio.run(run(profiler, targets))
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    header = (
-        f"{len(targets)} renders in-process via ASGITransport: "
+    stats = pstats.Stats(profiler)
+    entries = stats.stats  # type: ignore[attr-defined]
+    lines = [
+        f"{len(targets)} renders of the fragment route in-process (httpx ASGITransport): "
         f"{plain / len(targets) * 1e3:.2f} ms each unprofiled, "
-        f"{profiled / len(targets) * 1e3:.2f} ms profiled (cumulative times below are totals "
-        f"over {len(targets)} renders; divide by {len(targets)} for one).\n"
-    )
-    return header + out.getvalue()
+        f"{profiled / len(targets) * 1e3:.2f} ms under cProfile. Top functions of the app, its "
+        f"templates, Jinja2, Starlette and NumPy by cumulative time, in ms per render "
+        f"(under cProfile):",
+        f"  {'cum ms':>7} {'own ms':>7} {'calls':>7}  function",
+    ]
+    ranked = sorted(entries.items(), key=lambda item: item[1][3], reverse=True)
+    shown = 0
+    for (filename, line, function), (_, calls, own, cumulative, _) in ranked:
+        if not _PROFILE_SCOPE.search(filename) or shown >= top:
+            continue
+        where = _short_path(filename)
+        lines.append(
+            f"  {cumulative / len(targets) * 1e3:7.3f} {own / len(targets) * 1e3:7.3f} "
+            f"{calls / len(targets):7.1f}  {where}:{line}({function})"
+        )
+        shown += 1
+    return "\n".join(lines)
+
+
+_PROFILE_SCOPE = re.compile(
+    rf"({re.escape(str(ROOT))}/(app|templates)/|/jinja2/|/starlette/|/numpy/|\.html$)"
+)
+
+
+def _short_path(filename: str) -> str:
+    """Return `filename` relative to the repository or to site-packages."""
+    for prefix in (f"{ROOT}/", "site-packages/"):
+        if prefix in filename:
+            return filename.split(prefix, 1)[1]
+    return filename
+
+
+# With --breakdown, extra pages of ours with one browser-side cost switched off, to see what
+# each one adds: explorer.js's markInvalid (it runs on every htmx:oobAfterSwap and
+# htmx:afterSettle, and starts with document.querySelectorAll(".field-error")) and the
+# history.replaceState that htmx does for HX-Replace-Url.
+_SKIP_MARK_INVALID = """() => {
+  const all = document.querySelectorAll.bind(document);
+  document.querySelectorAll = (selector) => (selector === ".field-error" ? [] : all(selector));
+}"""
+_SKIP_REPLACE_STATE = "() => { history.replaceState = () => {}; }"
+BREAKDOWN = {
+    "ours without markInvalid": [_SKIP_MARK_INVALID],
+    "ours without replaceState": [_SKIP_REPLACE_STATE],
+    "ours without both": [_SKIP_MARK_INVALID, _SKIP_REPLACE_STATE],
+}
 
 
 def _ms(values: list[float]) -> str:
@@ -311,6 +357,77 @@ def _verdict(ok: bool) -> str:
     return "meets goal" if ok else "MISSES goal"
 
 
+def print_browser(edits: dict[str, list[Edit]]) -> None:
+    """Print the in-page timings of every side, the ratio and the bytes swapped."""
+    ours_settle = [e.settle for e in edits["ours"]]
+    floor_settle = [e.settle for e in edits["floor"]]
+    ratio = percentile(floor_settle, 50) / percentile(ours_settle, 50)
+    width = max(len(name) for name in edits)
+    print("In the browser, input event → htmx:afterSettle on the new #panels:")
+    for name in ("ours", "floor"):
+        print(f"  {name:{width}}  {_ms([e.settle for e in edits[name]])}")
+    print(
+        f"  ratio floor_p50/ours_p50 = {ratio:.2f} (goal ≥ {RATIO_GOAL}: "
+        f"ours within {1 / RATIO_GOAL:.2f}× of the floor) → {_verdict(ratio >= RATIO_GOAL)}"
+    )
+    print("For reference, to a layout forced right after afterSettle:")
+    for name in ("ours", "floor"):
+        print(f"  {name:{width}}  {_ms([e.layout for e in edits[name]])}")
+    others = [name for name in edits if name not in ("ours", "floor")]
+    if others:
+        ours_p50 = percentile(ours_settle, 50)
+        print("Breakdown, input event → afterSettle, with one browser-side cost of ours skipped:")
+        for name in others:
+            settle = [e.settle for e in edits[name]]
+            saved = ours_p50 - percentile(settle, 50)
+            print(f"  {name:{width}}  {_ms(settle)}   p50 {saved:+6.2f} ms less than ours")
+    swapped = ", ".join(
+        f"{name} {statistics.median(e.bytes for e in edits[name]):,.0f} B"
+        for name in ("ours", "floor")
+    )
+    print(f"Median response body swapped per edit (UTF-8): {swapped}.")
+
+
+def print_sizes(n: int, fragments: dict[int, tuple[bytes, int]]) -> None:
+    """Print our fragment's size for each n, beside its goal, and its size on the wire."""
+    print("Our #panels fragment (HX-Request, HX-Target: panels), body bytes:")
+    for classes in (n, 2):
+        body, wire = fragments[classes]
+        print(
+            f"  n = {classes:<3} {len(body):7,d} B = {len(body) / 1024:5.1f} KiB "
+            f"(goal ≤ {FRAGMENT_GOAL:,d} B) → {_verdict(len(body) <= FRAGMENT_GOAL)}; "
+            f"{wire:,d} B on the wire"
+        )
+
+
+def print_server(client: httpx.Client, urls: dict[str, str], values: list[str]) -> None:
+    """Print the server time of the fragment route alone, for ours and the floor."""
+    query = urlsplit(urls["ours"]).query
+    print(
+        f"Server alone: {len(values)} sequential GETs with httpx (keep-alive, HX headers), the "
+        f"query the browser sends ({len(query)} chars), z-0 varied, after 20 of warm-up:"
+    )
+    for name, url in urls.items():
+        server_times(client, url, values[:20])
+        times = server_times(client, url, values)
+        print(
+            f"  {name:6} mean {statistics.fmean(times):6.2f} ms   "
+            f"p50 {percentile(times, 50):6.2f} ms   p95 {percentile(times, 95):6.2f} ms"
+        )
+
+
+def open_sides(browser: Browser, urls: dict[str, str], query: str, breakdown: bool) -> list[Side]:
+    """Open ours, the floor and (with `breakdown`) ours with costs skipped, in fresh contexts."""
+    sides = [Side(name, open_page(browser, f"{url}/?{query}")) for name, url in urls.items()]
+    if breakdown:
+        for name, scripts in BREAKDOWN.items():
+            page = open_page(browser, f"{urls['ours']}/?{query}")
+            for script in scripts:
+                page.evaluate(script)
+            sides.append(Side(name, page))
+    return sides
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
@@ -318,9 +435,14 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def main() -> int:
     """Run the browser benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edits", type=int, default=100, help="measured edits per app (100)")
+    parser.add_argument("--edits", type=int, default=100, help="measured edits per page (100)")
     parser.add_argument("--classes", type=int, default=10, help="number of classes n (10)")
-    parser.add_argument("--warmup", type=int, default=5, help="discarded edits per app (5)")
+    parser.add_argument("--warmup", type=int, default=5, help="discarded edits per page (5)")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time ours with markInvalid and/or replaceState skipped in the page",
+    )
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="also profile N route renders (0)"
     )
@@ -334,6 +456,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     n = args.classes
     query = state_query(n)
+    start = float(logits_for(n)[0])
 
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedz-explorer-")))
@@ -341,26 +464,25 @@ def main() -> int:
             serve(["app.main:app"], tmp / "ours.log", {"DEDZ_HTMX_SOURCE": "local"})
         )
         client = stack.enter_context(httpx.Client(timeout=60.0))
-        fragment = fetch_fragment(client, ours_url, query)
-        fragment_2 = fetch_fragment(client, ours_url, state_query(2))
+        fragments: dict[int, tuple[bytes, int]] = {}
+        for classes in (n, 2):
+            fragments[classes] = fetch_fragment(client, ours_url, state_query(classes))
         fragment_file = tmp / "fragment.html"
-        fragment_file.write_bytes(fragment)
+        fragment_file.write_bytes(fragments[n][0])
         floor_app = ["--factory", "--app-dir", "bench", "floor_htmx:from_env"]
         floor_url = stack.enter_context(
             serve(floor_app, tmp / "floor.log", {FRAGMENT_ENV: str(fragment_file)})
         )
-        if fetch_fragment(client, floor_url, query) != fragment:
+        if fetch_fragment(client, floor_url, query)[0] != fragments[n][0]:
             raise RuntimeError("the floor does not serve our fragment's bytes")
+        urls = {"ours": ours_url, "floor": floor_url}
 
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         stack.callback(browser.close)
-        sides = [
-            Side("ours", ours_url, open_page(browser, f"{ours_url}/?{query}")),
-            Side("floor", floor_url, open_page(browser, f"{floor_url}/?{query}")),
-        ]
+        sides = open_sides(browser, urls, query, args.breakdown)
         sent: list[str] = []
 
         def record(request: Request) -> None:
@@ -368,59 +490,24 @@ def main() -> int:
                 sent.append(request.url)
 
         sides[0].page.on("request", record)
-        visibility = [side.page.evaluate("document.visibilityState") for side in sides]
-        start = float(logits_for(n)[0])
-        values = edit_values(args.warmup + args.edits, start)
+        visibility = {side.page.evaluate("document.visibilityState") for side in sides}
         print(
-            f"Chromium {browser.version} headless (pages {'/'.join(visibility)}), htmx from "
-            f"static/vendor; uvicorn with 1 worker each; n = {n} classes; "
-            f"{args.edits} edits of #z-0 per app after {args.warmup} discarded, alternating "
-            f"ours/floor.\n",
+            f"Chromium {browser.version} headless (pages {'/'.join(sorted(visibility))}), htmx "
+            f"from static/vendor; uvicorn with 1 worker each; n = {n} classes; {args.edits} "
+            f"edits of #z-0 per page after {args.warmup} discarded, {len(sides)} pages in "
+            f"turn.\n",
             flush=True,
         )
-        results = run_edits(sides, values)
-        edits = {name: timings[args.warmup :] for name, timings in results.items()}
-
-        ours_settle = [e.settle for e in edits["ours"]]
-        floor_settle = [e.settle for e in edits["floor"]]
-        ratio = percentile(floor_settle, 50) / percentile(ours_settle, 50)
-        print("In the browser, input event → htmx:afterSettle on the new #panels:")
-        print(f"  ours   {_ms(ours_settle)}")
-        print(f"  floor  {_ms(floor_settle)}")
-        print(
-            f"  ratio floor_p50/ours_p50 = {ratio:.2f} (goal ≥ {RATIO_GOAL}: "
-            f"ours within {1 / RATIO_GOAL:.2f}× of the floor) → {_verdict(ratio >= RATIO_GOAL)}"
-        )
-        print("  for reference, to a layout forced right after afterSettle:")
-        print(f"  ours   {_ms([e.layout for e in edits['ours']])}")
-        print(f"  floor  {_ms([e.layout for e in edits['floor']])}")
+        results = run_edits(sides, edit_values(args.warmup + args.edits, start))
+        print_browser({name: timings[args.warmup :] for name, timings in results.items()})
         print()
-        print("Our #panels fragment (HX-Target: panels), body bytes:")
-        for label, body in ((f"n = {n}", fragment), ("n = 2", fragment_2)):
-            size = len(body)
-            print(
-                f"  {label:7} {size:7,d} B = {size / 1024:5.1f} KiB "
-                f"(goal ≤ {FRAGMENT_GOAL:,d} B) → {_verdict(size <= FRAGMENT_GOAL)}"
-            )
+        print_sizes(n, fragments)
         print()
-
         if not sent:
             raise RuntimeError("the browser sent no htmx request to ours")
-        route_url = sent[-1]
-        server_values = edit_values(SERVER_REQUESTS, start)
-        print(
-            f"Server alone: {SERVER_REQUESTS} sequential GETs with httpx (keep-alive, HX headers), "
-            f"the query the browser sends ({len(urlsplit(route_url).query)} chars), z-0 varied:"
-        )
-        for name, base in (("ours", ours_url), ("floor", floor_url)):
-            url = base + route_url.removeprefix(ours_url)
-            server_times(client, url, server_values[:20])  # warm-up
-            times = server_times(client, url, server_values)
-            print(
-                f"  {name:6} mean {statistics.fmean(times):6.2f} ms   "
-                f"p50 {percentile(times, 50):6.2f} ms   p95 {percentile(times, 95):6.2f} ms"
-            )
-        path_and_query = route_url.removeprefix(ours_url)
+        path_and_query = sent[-1].removeprefix(ours_url)
+        server_urls = {name: url + path_and_query for name, url in urls.items()}
+        print_server(client, server_urls, edit_values(SERVER_REQUESTS, start))
 
     if args.profile > 0:
         print()

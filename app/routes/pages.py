@@ -6,7 +6,15 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
-from app.embed import PANELS, EmbedOptions, read_options
+from app.embed import (
+    CONTROLS,
+    PANEL_TITLES,
+    PANELS,
+    THEMES,
+    EmbedOptions,
+    read_options,
+    share,
+)
 from app.explorer import SEED_QUERY, Outcome, apply, check, page_query, read_draft
 from app.routes.api import SettingsDep
 from app.service import compute
@@ -17,7 +25,11 @@ from app.views import page_context
 router = APIRouter(include_in_schema=False)
 
 # htmx asks for one of these by the id of the element it will swap.
-_FRAGMENTS = {"panels": "partials/_panels_update.html", "explorer": "partials/_explorer.html"}
+_FRAGMENTS = {
+    "panels": "partials/_panels_update.html",
+    "explorer": "partials/_explorer_update.html",
+    "share-output": "partials/_share_output.html",
+}
 
 
 def _last_valid(outcome: Outcome, last: str | None, settings: Settings) -> tuple[Outcome, str]:
@@ -55,6 +67,10 @@ def _render(
         embed=embed,
         action=path,
         panel_names=PANELS,
+        panel_titles=PANEL_TITLES,
+        control_names=CONTROLS,
+        theme_names=THEMES,
+        share=None if embed else share(str(request.base_url).rstrip("/"), query, params),
         base_url=str(request.base_url).rstrip("/"),
     )
     headers = {"Vary": "HX-Request, HX-Target"}
@@ -80,3 +96,14 @@ async def embed(request: Request, settings: SettingsDep) -> Response:
     """Render the explorer without site chrome, configured by its URL, for iframes."""
     options, errors = read_options(request.query_params)
     return _render(request, settings, options, errors)
+
+
+@router.get("/guide")
+async def guide(request: Request, settings: SettingsDep) -> Response:
+    """Render the instructor's guide to embedding."""
+    context = {
+        "htmx": htmx_source(settings),
+        "base_url": str(request.base_url).rstrip("/"),
+        "panel_names": PANELS,
+    }
+    return templates.TemplateResponse(request, "guide.html", context)

@@ -41,3 +41,24 @@
   document.addEventListener("htmx:oobAfterSwap", markInvalid);
   document.addEventListener("DOMContentLoaded", markInvalid);
 })();
+
+// Copy buttons of the share panel: copy the named field and say so to everyone.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.getElementById("copy-status");
+    if (!field) return;
+    function done(ok) {
+      if (status) status.textContent = ok ? button.textContent.replace("Copy", "Copied") + "." : "Press Ctrl+C (⌘C) to copy the selected text.";
+    }
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
+    } else {
+      done(document.execCommand && document.execCommand("copy"));
+    }
+  });
+})();

@@ -134,9 +134,7 @@ def test_typing_a_logit_updates_panels_url_and_matches_the_api(page: Page, base_
     expect_cells(page, "probs", [shown(o, 4) for o in result["probs"]])
     expect_cells(page, "logits", ["3", "1"])
     # The gradient chart's bar labels (3 significant digits when the slots are wide).
-    expect(page.locator("#panel-grad svg g.bar text.value")).to_have_text(
-        [shown(g, 3) for g in grad]
-    )
+    expect(page.locator("#panel-grad svg text.value")).to_have_text([shown(g, 3) for g in grad])
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
@@ -256,11 +254,11 @@ def test_reload_restores_the_state_from_the_url(page: Page, base_url: str) -> No
 
 def expect_classes(page: Page, n: int) -> None:
     expect(logit_inputs(page)).to_have_count(n, timeout=FAST)
-    expect(page.locator("#panel-logits svg g.bar")).to_have_count(n)
-    expect(page.locator("#panel-grad svg g.bar")).to_have_count(n)
-    expect(page.locator("#panel-probs svg g.bar")).to_have_count(2 * n)
-    expect(page.locator("#panel-chain svg g.bar")).to_have_count(n + 1)  # the terms and a sum
-    expect(page.locator("#panel-jacobian svg g.cell")).to_have_count(n * n)
+    expect(page.locator("#panel-logits svg .bar")).to_have_count(n)
+    expect(page.locator("#panel-grad svg .bar")).to_have_count(n)
+    expect(page.locator("#panel-probs svg .bar")).to_have_count(2 * n)
+    expect(page.locator("#panel-chain svg .bar")).to_have_count(n + 1)  # the terms and a sum
+    expect(page.locator("#panel-jacobian svg .cell")).to_have_count(n * n)
     expect(page.locator("input[name=target]")).to_have_count(n)
 
 
