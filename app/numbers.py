@@ -82,6 +82,8 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
 def parse_token(token: str, field: str) -> int | float:
     """Parse one comma-separated query value: an integer or a finite decimal literal."""
     token = token.strip()
+    if not token:
+        raise invalid(field, "is empty; expected a finite decimal number")
     if _INTEGER_TOKEN.fullmatch(token):
         return int(token)
     if not _NUMBER_TOKEN.fullmatch(token):

@@ -16,7 +16,7 @@ from app.charts import (
     symmetric_bounds,
     waterfall_chart,
 )
-from app.explorer import MAX_CLASSES, MIN_CLASSES, Draft, field_keys, placed_errors
+from app.explorer import MAX_CLASSES, MIN_CLASSES, Draft, placed_errors
 from app.formatting import exact, number
 from app.service import GradientResult
 
@@ -188,7 +188,6 @@ def page_context(
         "draft": draft,
         "p": p,
         "errors": placed_errors(draft, errors),
-        "error_keys": field_keys(draft),
         "sliders": [exact(v) for v in sliders],
         "weights": draft.weights or ["1"] * draft.n,
         "target_sum": _target_sum(draft),

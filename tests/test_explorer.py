@@ -87,7 +87,7 @@ def test_reset_returns_to_the_seed() -> None:
         ("logits=2,abc&target=0", "logits-1", "'abc' is not a finite decimal number"),
         ("logits=2,nan&target=0", "logits-1", "not a finite decimal"),
         ("logits=2,1e999&target=0", "logits-1", "out of float64's range"),
-        ("logits=2,&target=0", "logits-1", "not a finite decimal"),
+        ("logits=2,&target=0", "logits-1", "is empty; expected a finite decimal"),
         ("logits=2,1&target=0.5,0.6", "target", "must sum to 1"),
         ("logits=2,1&target=1.5,-0.5", "target-0", "between 0 and 1"),
         ("logits=2,1&target=0&temperature=0", "temperature", "greater than or equal to 0.0001"),

@@ -25,20 +25,33 @@
   }, true);
 
   // Mark fields whose inline message is not empty, so assistive technology hears "invalid".
+  // One pass per swap: each described field looks up its own message by id.
+  var pending = false;
   function markInvalid() {
-    document.querySelectorAll(".field-error").forEach(function (message) {
-      var field = document.querySelector('[aria-describedby~="' + message.id + '"]');
-      if (field) {
-        if (message.textContent.trim()) {
-          field.setAttribute("aria-invalid", "true");
-        } else {
-          field.removeAttribute("aria-invalid");
-        }
+    pending = false;
+    document.querySelectorAll("#controls [aria-describedby]").forEach(function (field) {
+      var message = document.getElementById(field.getAttribute("aria-describedby").split(" ")[0]);
+      if (message && message.textContent.trim()) {
+        field.setAttribute("aria-invalid", "true");
+      } else {
+        field.removeAttribute("aria-invalid");
       }
     });
   }
-  document.addEventListener("htmx:afterSettle", markInvalid);
-  document.addEventListener("htmx:oobAfterSwap", markInvalid);
+  function schedule() {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(markInvalid);
+    }
+  }
+  // A response brings back only the messages that still hold: clear the old ones first.
+  document.addEventListener("htmx:beforeSwap", function () {
+    document.querySelectorAll("#controls .field-error").forEach(function (message) {
+      message.textContent = "";
+    });
+  });
+  document.addEventListener("htmx:afterSettle", schedule);
+  document.addEventListener("htmx:oobAfterSwap", schedule);
   document.addEventListener("DOMContentLoaded", markInvalid);
 })();
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Mapping
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +32,33 @@ def test_same_origin_fetch_of_gradient(page: Page, base_url: str) -> None:
     assert body["json"]["grad_logits"] == pytest.approx([-0.2689414213699951, 0.2689414213699951])
 
 
-def test_cross_origin_post_of_gradient(
-    page: Page, base_url: str, live_server: Callable[[Mapping[str, str]], str]
-) -> None:
-    other = live_server({"DEDZ_HTMX_SOURCE": "cdn"})  # a second server: another port, origin
-    assert other != base_url
-    page.goto(other + "/healthz")
+@pytest.fixture
+def tool_page() -> Iterator[str]:
+    """Serve another tool's page from loopback at an origin of its own (a plain HTTP server)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>another tool</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_cross_origin_post_of_gradient(page: Page, base_url: str, tool_page: str) -> None:
+    page.goto(tool_page)
     result: dict[str, Any] = page.evaluate(
         """async (api) => {
             const post = (credentials) => fetch(api + '/gradient', {
