@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -57,17 +58,30 @@ def number_row(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
 
 def number_rows(value: Any, field: str) -> NDArray[np.float64]:
     """Return a list of numbers (one row) or a list of equal-length rows as a float64 array."""
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        rows = [number_row(row, field, f"[{b}]") for b, row in enumerate(value)]
-        n = len(rows[0])
-        for b, row in enumerate(rows):
-            if len(row) != n:
-                raise invalid(
-                    f"{field}[{b}]",
-                    f"has {len(row)} values but {field}[0] has {n}: a batch must not be ragged",
-                )
-        return np.stack(rows)
-    return number_row(value, field)
+    if not (isinstance(value, list) and value and isinstance(value[0], list)):
+        return number_row(value, field)
+    n = len(value[0]) if isinstance(value[0], list) else 0
+    # Fast path, one check for the whole batch; the slow path below finds what is wrong.
+    if (
+        n
+        and all(type(row) is list and len(row) == n for row in value)
+        and set(map(type, chain.from_iterable(value))) <= _NUMBER_TYPES
+    ):
+        try:
+            rows = np.array(value, dtype=np.float64)
+        except OverflowError:
+            rows = None
+        if rows is not None and np.isfinite(rows).all():
+            return rows
+    checked = [number_row(row, field, f"[{b}]") for b, row in enumerate(value)]
+    for b, row in enumerate(checked):
+        if len(row) != len(checked[0]):
+            raise invalid(
+                f"{field}[{b}]",
+                f"has {len(row)} values but {field}[0] has {len(checked[0])}: "
+                "a batch must not be ragged",
+            )
+    return np.stack(checked)
 
 
 def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:

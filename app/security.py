@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.assets import HTMX_CDN_URL
@@ -42,26 +41,33 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.settings = settings
-        self.fixed = [
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "strict-origin-when-cross-origin"),
-            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-            ("Cross-Origin-Opener-Policy", "same-origin"),
+        fixed = [
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "strict-origin-when-cross-origin"),
+            ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+            ("cross-origin-opener-policy", "same-origin"),
         ]
+        # Built once: appending prepared bytes costs nothing per request.
+        self.headers = {
+            docs: [
+                (name.encode(), value.encode())
+                for name, value in [
+                    *fixed,
+                    ("content-security-policy", content_security_policy(settings, path)),
+                ]
+            ]
+            for docs, path in ((False, "/"), (True, _DOCS_PATHS[0]))
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = content_security_policy(self.settings, scope["path"])
+        extra = self.headers[scope["path"].startswith(_DOCS_PATHS)]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.fixed:
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

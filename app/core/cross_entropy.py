@@ -58,7 +58,7 @@ def normaliser(target: NDArray[np.generic], weights: Array | None, reduction: Re
 
 def row_losses(log_probs: Array, weighted_target: Array) -> Array:
     """Return −Σ_c c_c·log O_c for each row."""
-    losses: Array = -np.einsum("bn,bn->b", weighted_target, log_probs)
+    losses: Array = -(weighted_target * log_probs).sum(axis=-1)
     return losses
 
 

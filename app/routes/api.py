@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -37,10 +37,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     """Return the settings of the app serving this request."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    """Return the settings as a dependency (async: no thread-pool hop)."""
+    return settings_of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -88,10 +93,10 @@ async def _render(request: GradientRequest) -> bytes:
         }
     },
 )
-async def post_gradient(request: Request, settings: SettingsDep) -> Response:
+async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     body = await request.body()
-    gradient_request = parse_body(body, settings)
+    gradient_request = parse_body(body, settings_of(request))
     return Response(await _render(gradient_request), media_type="application/json")
 
 
@@ -106,35 +111,46 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def _query_parameter(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    parameter: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": name in ("logits", "target"),
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+# Documented here and read by `parse_query`, strictly, rather than declared as FastAPI
+# parameters: one parser for the query form, and no second validation pass per request.
+_QUERY_PARAMETERS = [
+    _query_parameter("logits", "Z, comma-separated decimals: `2,1,0.1`.", "2,1"),
+    _query_parameter(
+        "target", "A class index (0-based) such as `0`, or n probabilities `0.7,0.2,0.1`.", "0"
+    ),
+    _query_parameter("temperature", "T in [1e-4, 1e4] (default 1)."),
+    _query_parameter("label_smoothing", "ε in [0, 1] (default 0)."),
+    _query_parameter("weights", "n class weights, comma-separated (default: all 1)."),
+    _query_parameter("reduction", "mean (default), sum or none."),
+    _query_parameter(
+        "include", "Comma-separated: jacobian, chain, check (`include=` for none; default above)."
+    ),
+]
+
+
 @router.get(
     "/gradient",
     summary="The same for one row, as a pure function of the URL (cacheable)",
     response_model=GradientResponse,
     responses={**_ERRORS, 304: {"description": "Not modified (If-None-Match matched)."}},
+    openapi_extra={"parameters": _QUERY_PARAMETERS},
 )
-async def get_gradient(
-    request: Request,
-    settings: SettingsDep,
-    logits: Annotated[str, Query(description="Z, comma-separated: `2,1,0.1`.", examples=["2,1"])],
-    target: Annotated[
-        str,
-        Query(
-            description="A class index (0-based) such as `0`, or n probabilities `0.7,0.2,0.1`.",
-            examples=["0"],
-        ),
-    ],
-    temperature: Annotated[str | None, Query(description="T in [1e-4, 1e4] (default 1).")] = None,
-    label_smoothing: Annotated[str | None, Query(description="ε in [0, 1] (default 0).")] = None,
-    weights: Annotated[str | None, Query(description="n class weights, comma-separated.")] = None,
-    reduction: Annotated[str | None, Query(description="mean, sum or none.")] = None,
-    include: Annotated[
-        str | None, Query(description="Comma-separated: jacobian, chain, check ('' for none).")
-    ] = None,
-) -> Response:
-    """Compute the same response as POST for one row given in the query string.
-
-    The declared parameters document the query; `parse_query` reads them all, strictly.
-    """
+async def get_gradient(request: Request) -> Response:
+    """Compute the same response as POST for one row given in the query string."""
+    settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
     body = await _render(gradient_request)
     etag = _etag(body)
