@@ -74,3 +74,8 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers) if exc.headers else None
     return json_error(exc.status_code, {"detail": exc.detail}, headers)
+
+
+async def client_gone_handler(request: Request, exc: Exception) -> Response:
+    """A client that hung up mid-body gets nothing: there is no one left to answer."""
+    return Response(status_code=400)

@@ -10,9 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from app import __version__
-from app.errors import http_error_handler, validation_error_handler
+from app.errors import client_gone_handler, http_error_handler, validation_error_handler
 from app.middleware import BodySizeLimit, CompressPages
 from app.routes import api, health, oembed, pages
 from app.schemas import request_json_schema
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(ClientDisconnect, client_gone_handler)
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(pages.router)

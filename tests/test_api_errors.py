@@ -278,3 +278,36 @@ def test_streamed_body_over_the_cap_gets_413_while_streaming() -> None:
     with small_app_client(max_body_bytes=4096) as client:
         response = client.post("/gradient", content=chunks())
     assert response.status_code == 413
+
+
+def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> None:
+    """wrk and impatient clients close connections mid-request; that must not log a 500."""
+    import asyncio
+
+    from app.main import create_app as make
+
+    app = make(settings)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/gradient",
+        "raw_path": b"/gradient",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"x"), (b"content-length", b"100")],
+        "client": ("127.0.0.1", 1),
+        "server": ("x", 80),
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 400

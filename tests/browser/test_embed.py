@@ -354,9 +354,7 @@ def test_host_script_ignores_resize_messages_from_elsewhere(
         src,
     )
     # Messages arrive in order: once the marker is in, the host script has seen the others.
-    page.wait_for_function(
-        "() => window.received.some((m) => m.data === 'marker')", timeout=FAST
-    )
+    page.wait_for_function("() => window.received.some((m) => m.data === 'marker')", timeout=FAST)
     assert any(m["data"] == {"type": "dedz:resize", "height": 60} for m in received(page))
     assert page.evaluate(FRAME_HEIGHT, "#embed") == height
     assert page.evaluate(FRAME_HEIGHT, "#impostor") == 150
@@ -446,9 +444,7 @@ def test_frame_ancestors_setting_decides_who_may_frame_the_embed(
 # ----------------------------------------------------------------------------- 7. bad options
 
 
-def test_unknown_options_are_named_and_the_explorer_still_shows(
-    page: Page, base_url: str
-) -> None:
+def test_unknown_options_are_named_and_the_explorer_still_shows(page: Page, base_url: str) -> None:
     response = page.goto(base_url + "/embed?panels=foo&theme=purple")
     assert response is not None
     assert response.status == 422
@@ -492,9 +488,9 @@ def test_controls_logits_edits_keep_the_urls_target(
     names = visible.evaluate_all(
         "(els) => els.map((e) => `${e.type}:${e.name || e.dataset.sync || e.id}`)"
     )
-    assert sorted(names) == sorted(
-        ["number:logits"] * 3 + [f"range:z-{i}" for i in range(3)]
-    ), names
+    assert sorted(names) == sorted(["number:logits"] * 3 + [f"range:z-{i}" for i in range(3)]), (
+        names
+    )
     expect(
         frame.locator("#controls :is(button[name=op], select, input[type=radio], details)")
     ).to_have_count(0)
