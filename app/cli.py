@@ -1,4 +1,4 @@
-"""`dedz`: start the server with the settings from the environment."""
+"""`dedz`: start the production server (uvicorn) with the settings from the environment."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ def main() -> None:
         port=settings.port,
         workers=settings.workers,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        limit_concurrency=settings.limit_concurrency,
+        timeout_keep_alive=5,
+        access_log=False,
+        server_header=False,
     )
 
 

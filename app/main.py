@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="dEdZ", version=__version__, description=DESCRIPTION)
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+    )
     app.add_middleware(CompressPages)
     # Open CORS without credentials: the API is a pure function, there is nothing to steal.
     # htmx inside a sandboxed iframe runs at an opaque origin: it needs CORS for its HX-*

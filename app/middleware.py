@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,12 +13,18 @@ class BodyTooLargeError(Exception):
     """The request body passed the cap while it was being received."""
 
 
-class BodySizeLimit:
-    """Answer 413 to bodies over `max_bytes`: at once from Content-Length, else while streaming."""
+class BodyTooSlowError(Exception):
+    """The request body did not arrive within the time allowed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodySizeLimit:
+    """Answer 413 to bodies over `max_bytes` (at once from Content-Length, else while streaming)
+    and 408 to bodies that take longer than `timeout` seconds to arrive."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,14 +36,24 @@ class BodySizeLimit:
                 return
         received = 0
         started = False
+        deadline: float | None = None
+        complete = False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline, complete
+            if complete:  # after the body, e.g. waiting for a disconnect: no deadline
+                return await receive()
+            deadline = deadline or asyncio.get_running_loop().time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlowError from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise BodyTooLargeError
+                complete = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -48,13 +66,17 @@ class BodySizeLimit:
         except BodyTooLargeError:
             if not started:
                 await self._refuse(send)
+        except BodyTooSlowError:
+            if not started:
+                await self._refuse(send, 408, f"body: not received within {self.timeout:g} s")
 
-    async def _refuse(self, send: Send) -> None:
-        body = orjson.dumps({"detail": f"body: larger than the limit of {self.max_bytes:,} bytes"})
+    async def _refuse(self, send: Send, status: int = 413, detail: str = "") -> None:
+        detail = detail or f"body: larger than the limit of {self.max_bytes:,} bytes"
+        body = orjson.dumps({"detail": detail})
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -17,6 +17,25 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Number of server worker processes.")
+    limit_concurrency: int = Field(
+        256,
+        ge=1,
+        description=(
+            "Most requests (and connections) one worker serves at once; past it, 503 at once."
+        ),
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description=(
+            "Proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs, or * behind a "
+            "proxy you control): absolute URLs in embeds and oEmbed then use the public scheme."
+        ),
+    )
+    body_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client may take to send its request body (slower: 408).",
+    )
     max_classes: int = Field(10_000, ge=2, description="Most classes n in one row of logits.")
     max_batch_elements: int = Field(
         100_000, ge=2, description="Most logits in one request (B·n, batch size times classes)."

@@ -280,6 +280,24 @@ def test_streamed_body_over_the_cap_gets_413_while_streaming() -> None:
     assert response.status_code == 413
 
 
+def post_scope(headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    """Return the ASGI scope of a POST /gradient, for tests that script the body's arrival."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/gradient",
+        "raw_path": b"/gradient",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"x"), *(headers or [])],
+        "client": ("127.0.0.1", 1),
+        "server": ("x", 80),
+    }
+
+
 def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> None:
     """wrk and impatient clients close connections mid-request; that must not log a 500."""
     import asyncio
@@ -295,19 +313,30 @@ def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> No
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/gradient",
-        "raw_path": b"/gradient",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"x"), (b"content-length", b"100")],
-        "client": ("127.0.0.1", 1),
-        "server": ("x", 80),
-    }
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    asyncio.run(app(post_scope([(b"content-length", b"100")]), receive, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 400
+
+
+def test_body_that_arrives_too_slowly_gets_408() -> None:
+    import asyncio
+
+    from app.main import create_app as make
+
+    app = make(Settings(body_timeout=0.2))
+    sent: list[dict[str, Any]] = []
+    calls = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return {"type": "http.request", "body": b'{"logits": [', "more_body": True}
+        await asyncio.sleep(5)  # the rest never comes in time
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(app(post_scope(), receive, send), 3))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 408
+    assert b"not received within 0.2 s" in sent[1]["body"]
