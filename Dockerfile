@@ -1,30 +1,45 @@
-# dEdZ: a stateless web app; scale out with DEDZ_WORKERS or more containers.
-FROM python:3.11-slim
+# dEdZ: a stateless web app. Scale out with DEDZ_WORKERS or more containers behind any proxy.
+#   docker build -t dedz . && docker run -p 8000:8000 dedz
 
+# Stage 1: htmx for DEDZ_HTMX_SOURCE=local, fetched from the npm registry at its pinned version
+# and checked against its SRI by scripts/fetch_vendor.py (third-party code is never committed).
+FROM python:3.11-slim-bookworm AS vendor
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends npm=9.* \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY app/__init__.py app/assets.py app/
+COPY scripts/fetch_vendor.py scripts/
+RUN python scripts/fetch_vendor.py --only htmx
+
+# Stage 2: the app.
+FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DEDZ_HOST=0.0.0.0 \
-    DEDZ_PORT=8000
-
+    DEDZ_PORT=8000 \
+    DEDZ_WORKERS=2 \
+    DEDZ_HTMX_SOURCE=local
 WORKDIR /srv/dedz
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py \
-    && pip install . \
-    && pip uninstall -y dedz \
-    && rm -rf app
+# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install -r requirements.txt
 
+COPY README.md ./
 COPY app ./app
-COPY static ./static
 COPY templates ./templates
-RUN pip install --no-deps . \
+COPY static ./static
+COPY --from=vendor /src/static/vendor ./static/vendor
+# Editable: the app finds templates/ and static/ beside app/, here in /srv/dedz.
+RUN pip install --no-deps -e . \
     && useradd --system --uid 10001 --no-create-home dedz
 
-USER dedz
+USER 10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['DEDZ_PORT']}/healthz\", timeout=2)"]
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['DEDZ_PORT'] + '/healthz', timeout=2)"]
 CMD ["dedz"]

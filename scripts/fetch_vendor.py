@@ -127,9 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     """Fetch every vendor file; return the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--force", action="store_true", help="fetch again even if present")
+    parser.add_argument(
+        "--only", choices=("htmx", "axe"), help="fetch one file (the container needs only htmx)"
+    )
     args = parser.parse_args(argv)
     status = 0
-    for fetch in (fetch_htmx, fetch_axe):
+    fetchers = {"htmx": fetch_htmx, "axe": fetch_axe}
+    for name, fetch in fetchers.items():
+        if args.only and name != args.only:
+            continue
         try:
             print(fetch(args.force), flush=True)
         except FetchError as error:
