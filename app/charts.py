@@ -312,7 +312,7 @@ def heatmap(
             fill = _mix(_NEGATIVE if value < 0 else _POSITIVE, t)
             x, y = offset + j * cell, offset + i * cell
             paths.setdefault(fill, []).append(_square(x, y, cell))
-            cells.append(Cell(x, y, cell, value, number(value, 2), fill, t > 0.55, row=i, column=j))
+            cells.append(Cell(x, y, cell, value, number(value, 3), fill, t > 0.55, row=i, column=j))
     return Heatmap(
         size=size,
         cell=cell,

@@ -714,6 +714,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt):  # the servers are stopped by then
         sys.exit(main())
     sys.exit(130)

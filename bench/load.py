@@ -685,4 +685,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with contextlib.suppress(KeyboardInterrupt):  # the servers are stopped by then
+        sys.exit(main())
+    sys.exit(130)

@@ -208,3 +208,24 @@ def test_guide_page(client: TestClient) -> None:
     ):
         assert topic in html
     assert "http://testserver/static/embed.js" in html
+
+
+def test_edits_inside_an_embed_update_its_open_link(client: TestClient) -> None:
+    html = client.get("/embed?logits=3,1&target=0", headers=HX_PANELS).text
+    assert (
+        '<a id="open-in-dedz" href="http://testserver/?logits=3,1&amp;target=0" target="_blank" '
+        'rel="noopener" hx-swap-oob="true">'
+    ) in html
+
+
+def test_reset_inside_an_embed_returns_to_the_instructors_url(client: TestClient) -> None:
+    origin = "http://testserver/embed?logits=3,1,0&target=2&panels=grad"
+    html = client.get(
+        "/embed?logits=1,1,1&target=2&panels=grad&op=add",
+        headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": origin},
+    ).text
+    assert (
+        '<a class="button small" href="http://testserver/embed?logits=3,1,0&amp;target=2&amp;panels=grad">'
+        in html
+    )
+    assert 'value="reset"' not in html

@@ -72,6 +72,9 @@ def _render(
         theme_names=THEMES,
         share=None if embed else share(str(request.base_url).rstrip("/"), query, params),
         base_url=str(request.base_url).rstrip("/"),
+        # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
+        # instructor wrote: "Reset this figure" goes back to it.
+        embed_origin=request.headers.get("hx-current-url") or str(request.url),
     )
     headers = {"Vary": "HX-Request, HX-Target"}
     if htmx:
