@@ -26,19 +26,6 @@ MAX_CLASSES = 10
 SEED_QUERY = "logits=2,1&target=0"
 Op = Literal["add", "remove", "soft", "onehot", "normalise", "reset"]
 OPS: tuple[Op, ...] = ("add", "remove", "soft", "onehot", "normalise", "reset")
-PAGE_FIELDS = frozenset(
-    {
-        "logits",
-        "target",
-        "temperature",
-        "label_smoothing",
-        "weights",
-        "reduction",
-        "j",
-        "op",
-        "last",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.templating import Jinja2Templates
 
 from app.assets import HTMX_CDN_URL, HTMX_SRI
+from app.embed import CONTROLS, PANEL_TITLES, PANELS, THEMES
 from app.formatting import exact, number
 from app.settings import Settings
 
@@ -19,6 +20,9 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["num"] = number
 templates.env.filters["exact"] = exact
 templates.env.filters["px"] = lambda v: f"{v:.1f}".removesuffix(".0")  # SVG coordinates
+templates.env.globals.update(
+    panel_names=PANELS, panel_titles=PANEL_TITLES, control_names=CONTROLS, theme_names=THEMES
+)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -131,14 +132,27 @@ _ADDITIONAL_CHECKS = {
 CASES: Counter[str] = Counter()
 
 
+class _CaseCount:
+    """A pytest plugin: reports in the terminal summary how many requests the fuzzing sent."""
+
+    seconds = 0.0
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if CASES:
+            counts = ", ".join(f"{label} {n}" for label, n in sorted(CASES.items()))
+            terminalreporter.write_line(
+                f"test_fuzz: {sum(CASES.values())} cases in {self.seconds:.1f} s ({counts})"
+            )
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _report_case_count(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Write how many requests the fuzzing sent, per operation, at the end of the module."""
+def _count_cases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Time the module's tests and have `_CaseCount` report them."""
+    plugin = _CaseCount()
+    request.config.pluginmanager.register(plugin, "dedz-fuzz-case-count")
+    start = time.perf_counter()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and CASES:
-        counts = ", ".join(f"{label} {n}" for label, n in sorted(CASES.items()))
-        reporter.write_line(f"\ntest_fuzz: {sum(CASES.values())} cases ({counts})")
+    plugin.seconds = time.perf_counter() - start
 
 
 @schema.parametrize()

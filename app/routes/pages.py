@@ -6,15 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
-from app.embed import (
-    CONTROLS,
-    PANEL_TITLES,
-    PANELS,
-    THEMES,
-    EmbedOptions,
-    read_options,
-    share,
-)
+from app.embed import EmbedOptions, read_options, share
 from app.explorer import SEED_QUERY, Outcome, apply, check, page_query, read_draft
 from app.routes.api import SettingsDep
 from app.service import compute
@@ -66,10 +58,6 @@ def _render(
         valid=valid,
         embed=embed,
         action=path,
-        panel_names=PANELS,
-        panel_titles=PANEL_TITLES,
-        control_names=CONTROLS,
-        theme_names=THEMES,
         share=None if embed else share(str(request.base_url).rstrip("/"), query, params),
         base_url=str(request.base_url).rstrip("/"),
         # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
@@ -107,6 +95,5 @@ async def guide(request: Request, settings: SettingsDep) -> Response:
     context = {
         "htmx": htmx_source(settings),
         "base_url": str(request.base_url).rstrip("/"),
-        "panel_names": PANELS,
     }
     return templates.TemplateResponse(request, "guide.html", context)
