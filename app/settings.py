@@ -18,10 +18,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Number of server worker processes.")
     limit_concurrency: int = Field(
-        256,
-        ge=1,
+        1000,
+        ge=2,
         description=(
-            "Most requests (and connections) one worker serves at once; past it, 503 at once."
+            "Most open connections one worker holds, idle keep-alive ones included (uvicorn's "
+            "--limit-concurrency); a request that would reach it gets 503 at once."
         ),
     )
     forwarded_allow_ips: str = Field(

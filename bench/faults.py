@@ -2,7 +2,7 @@
 
 Run from the repository root (needs wrk on PATH for scenario d):
 
-    .venv/bin/python bench/faults.py              # every scenario, about 90 s
+    .venv/bin/python bench/faults.py              # every scenario, about 55 s
     .venv/bin/python bench/faults.py --only a c   # some of them
 
 Each scenario starts its own server with the `dedz` CLI (as bench/load.py does, falling back to
@@ -15,7 +15,7 @@ uvicorn flags only for a setting app/settings.py lacks) on a free port of 127.0.
      (their latency); what the slow client gets in the end (408 with a body timeout).
      b2. Slow headers and an idle connection: does anything close them?
   c. Concurrency cap (`DEDZ_LIMIT_CONCURRENCY=4`): more slow requests than the cap; those past
-     it must get a clean 503.
+     it must get a clean 503. c2. Do connections that never send a byte fill the cap?
   d. SIGKILL of one of 2 workers under wrk load: errors, /healthz, and the replacement worker.
 
 Servers' logs go to bench/out/faults-*.log. Every loop is bounded in count and time, and every
@@ -510,6 +510,34 @@ def scenario_c() -> None:
             all(s == 200 for s in statuses) and after.startswith("200"),
             f"held: {statuses}; afterwards /healthz {after}",
         )
+        silent_connections(server, limit)
+
+
+def silent_connections(server: Server, limit: int) -> None:
+    """Connections that never send a byte: do they fill the cap, and for how long?"""
+    wait = 7.0  # longer than uvicorn's keep-alive timeout (5 s in the CLI)
+    with contextlib.ExitStack() as stack:
+        for _ in range(limit - 1):
+            stack.enter_context(connect(server))
+        first = http_get(server, "/healthz")
+        time.sleep(wait)
+        later = http_get(server, "/healthz")
+    time.sleep(0.2)
+    freed = http_get(server, "/healthz")
+    print(
+        f"  c2: {limit - 1} connections that never send a byte; GET /healthz beside them: "
+        f"{first}, again {wait:g} s later: {later}; once they are closed: {freed}"
+    )
+    check(
+        "c",
+        "connections that never send a byte fill the cap",
+        None,
+        f"yes: {limit - 1} silent connections made every request get 503, still {wait:g} s "
+        "later (uvicorn arms no timeout before a connection's first byte, so they stay as long "
+        "as the client keeps them): a worker's cap of N is exhausted by N-1 idle sockets"
+        if first.startswith("503") and later.startswith("503")
+        else f"beside them {first}, {wait:g} s later {later}",
+    )
 
 
 def http_get(server: Server, path: str) -> str:
