@@ -16,7 +16,7 @@ from app.charts import (
     symmetric_bounds,
     waterfall_chart,
 )
-from app.explorer import MAX_CLASSES, MIN_CLASSES, Draft, placed_errors
+from app.explorer import MAX_CLASSES, MIN_CLASSES, Draft, api_query, page_query, placed_errors
 from app.formatting import exact, number
 from app.service import GradientResult
 
@@ -161,7 +161,7 @@ def panels(result: GradientResult, j: int) -> Panels:
                 weighted_target=float(c[i]),
                 prob=probs[i],
                 log_prob=float(ce.softmax.log_probs[0, i]),
-                value=float(-c[i] * ce.softmax.log_probs[0, i] / ce.norm),
+                value=float(ce.loss_terms[0, i]),
             )
             for i in range(n)
         ],
@@ -170,12 +170,12 @@ def panels(result: GradientResult, j: int) -> Panels:
 
 
 def page_context(
-    draft: Draft, result: GradientResult, errors: dict[str, str], shown: str
+    draft: Draft, result: GradientResult, errors: dict[str, str], shown: Draft
 ) -> dict[str, Any]:
     """Return what the explorer's templates need: the form as typed and the panels as computed.
 
-    `shown` is the canonical query of the state the panels show: the draft's when it is valid,
-    else the last valid one, which the form carries along for the next request.
+    `shown` is the state the panels show: the draft when it is valid, else the last valid one,
+    which the form carries along for the next request.
     """
     sliders = []
     for text in draft.logits:
@@ -191,8 +191,8 @@ def page_context(
         "sliders": [exact(v) for v in sliders],
         "weights": draft.weights or ["1"] * draft.n,
         "target_sum": _target_sum(draft),
-        "last": shown,
-        "api_query": shown.split("&j=")[0],
+        "last": page_query(shown),
+        "api_query": api_query(shown),
         "min_classes": MIN_CLASSES,
         "max_classes": MAX_CLASSES,
         "advanced_open": draft.temperature != "1"
@@ -202,7 +202,7 @@ def page_context(
         "summary": (
             f"E = {number(p.loss, 4)}; dE/dZ = ("
             + ", ".join(number(g, 3) for g in p.grad)
-            + f"); dE/dZ{draft.j + 1} = {number(p.grad[draft.j], 3)}"
+            + f"); dE/dZ{p.j + 1} = {number(p.grad[p.j], 3)}"
         ),
     }
 

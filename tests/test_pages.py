@@ -178,6 +178,8 @@ def test_fragment_for_ten_classes_travels_compressed_under_20_kb(client: TestCli
         "target=7",
         "logits=2,1&target=0&reduction=bogus",
         "op=explode",
+        # an invalid state with more classes (and a later j) than the last valid one it shows
+        "logits=1,2,3,x&target=0&j=3&last=logits%3D2%2C1%26target%3D0",
     ],
 )
 def test_unusual_urls_never_fail(client: TestClient, query: str) -> None:

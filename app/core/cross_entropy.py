@@ -24,6 +24,7 @@ class CrossEntropy(NamedTuple):
     target: Array
     weighted_target: Array
     norm: float
+    loss_terms: Array  # −c_i·log O_i / norm: each class's part of E
     row_loss: Array
     loss: float | Array
     grad_logits: Array
@@ -78,7 +79,8 @@ def cross_entropy(
     c = Y if weights is None else Y * weights
     norm = normaliser(target, weights, reduction)
 
-    row_loss = row_losses(sm.log_probs, c)
+    terms = -(c * sm.log_probs)
+    row_loss = terms.sum(axis=-1)
     loss: float | Array = row_loss if reduction == "none" else float(row_loss.sum() / norm)
 
     S = c.sum(axis=-1)
@@ -93,7 +95,7 @@ def cross_entropy(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         grad_probs = np.where(c == 0.0, 0.0, -c / sm.probs) / norm
-    return CrossEntropy(sm, Y, c, norm, row_loss, loss, grad, grad_probs)
+    return CrossEntropy(sm, Y, c, norm, terms / norm, row_loss, loss, grad, grad_probs)
 
 
 def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:

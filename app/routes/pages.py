@@ -51,7 +51,7 @@ def _render(
     if not htmx and valid and params and request.url.query != canonical:
         return RedirectResponse(f"{path}?{canonical}", status_code=303)
     assert shown.request is not None
-    context = page_context(draft, compute(shown.request), outcome.errors, query)
+    context = page_context(draft, compute(shown.request), outcome.errors, shown.draft)
     context.update(
         option_errors=option_errors,
         htmx=htmx_source(settings),
