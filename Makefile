@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench vendor
+.PHONY: run test lint bench bench-explorer load faults vendor
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -30,6 +30,16 @@ lint: $(STAMP)
 test: lint vendor
 	$(BIN)/pytest
 
-## Throughput of /gradient against a floor app (needs wrk).
+## Benchmarks and fault drills: scripts that print figures (need wrk and chromium; see README).
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/serializers.py
+
+bench-explorer: vendor
+	$(BIN)/python bench/explorer.py
+
+load: $(STAMP)
+	$(BIN)/python bench/load.py --duration 60 --connections 64
+
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py

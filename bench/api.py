@@ -10,7 +10,9 @@ serving exactly those bytes. Both run under uvicorn (1 worker, no access log) on
 127.0.0.1, pinned to CPU 0, while wrk (1 thread) runs on CPU 1: after a warm-up, each server
 is measured in turn. It prints requests/s, p50 and p99 latency, the ratio ours/floor beside
 its goal, the server time each request costs beyond the floor's, and whether any run saw
-socket errors or error responses. The servers' logs go to bench/out/.
+socket errors or error responses (wrk counts those with a status of 400 or more, as "Non-2xx
+or 3xx"; each response is checked to be a 200 before the runs). The servers' logs go to
+bench/out/.
 
 Figures only: nothing is asserted, and a ratio under its goal does not fail the run.
 """
@@ -321,12 +323,12 @@ def print_errors(rows: list[Row]) -> None:
         total = sum(r.requests for _, _, r in runs)
         print(
             f"All {len(runs)} measured wrk runs ({total:,} requests): "
-            "0 non-2xx responses, 0 socket errors."
+            "0 non-2xx/3xx responses, 0 socket errors."
         )
         return
     for name, who, r in bad:
         print(
-            f"{name} ({who}): {r.error_responses:,} non-2xx responses and "
+            f"{name} ({who}): {r.error_responses:,} non-2xx/3xx responses and "
             f"{r.socket_errors:,} socket errors in {r.requests:,} requests."
         )
 

@@ -16,7 +16,7 @@ below narrows two of them for single operations, each with its reason.
 Deterministic: generation is derandomized and Hypothesis's example database is off, so every run
 sends the same requests and CI is stable.
 
-Volume: `DEDZ_FUZZ_EXAMPLES` (default 150) is the number of fuzzing-phase examples per operation;
+Volume: `DEDZ_FUZZ_EXAMPLES` (default 300) is the number of fuzzing-phase examples per operation;
 the examples and coverage phases add their own cases (about 270 in all). The default makes about
 870 requests in about 15 s; the terminal summary reports the count. A longer campaign:
 
@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app.main import create_app
 from app.settings import Settings
 
-EXAMPLES = int(os.environ.get("DEDZ_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("DEDZ_FUZZ_EXAMPLES", "300"))
 SEED = os.environ.get("DEDZ_FUZZ_SEED")
 
 CONFIG: dict[str, Any] = {
