@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -69,11 +70,25 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return json_error(422, {"detail": errors})
 
 
+def allowed_methods(request: Request) -> str:
+    """Return every method some route serves at this path (GET and POST /gradient are two)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """Answer an HTTPException with {detail} as strict JSON."""
+    """Answer an HTTPException with {detail} as strict JSON (a 405 lists every allowed method)."""
     assert isinstance(exc, HTTPException)
-    headers = dict(exc.headers) if exc.headers else None
-    return json_error(exc.status_code, {"detail": exc.detail}, headers)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return json_error(exc.status_code, {"detail": exc.detail}, headers or None)
 
 
 async def client_gone_handler(request: Request, exc: Exception) -> Response:

@@ -13,7 +13,8 @@ from pydantic_core import PydanticCustomError
 
 _NUMBER_TYPES = {int, float}
 # Decimal literals only: no "nan", "inf", "0x1p3" or "1_000", which Python's float() would take.
-_NUMBER_TOKEN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+NUMBER_PATTERN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_TOKEN = re.compile(NUMBER_PATTERN)
 _INTEGER_TOKEN = re.compile(r"[+-]?\d+")
 
 
@@ -95,7 +96,7 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
 
 def parse_token(token: str, field: str) -> int | float:
     """Parse one comma-separated query value: an integer or a finite decimal literal."""
-    token = token.strip()
+    token = token.strip(" ")  # spaces only: a URL's other control characters are refused
     if not token:
         raise invalid(field, "is empty; expected a finite decimal number")
     if _INTEGER_TOKEN.fullmatch(token):
@@ -110,11 +111,11 @@ def parse_token(token: str, field: str) -> int | float:
 
 def parse_list(text: str, field: str) -> list[int | float]:
     """Parse a comma-separated query list such as `2,1,0.1`."""
-    if not text.strip():
+    if not text.strip(" "):
         raise invalid(field, "must not be empty")
     return [parse_token(t, f"{field}[{i}]") for i, t in enumerate(text.split(","))]
 
 
 def is_integer_token(text: str) -> bool:
     """Tell whether a query value is a single integer (a class index)."""
-    return _INTEGER_TOKEN.fullmatch(text.strip()) is not None
+    return _INTEGER_TOKEN.fullmatch(text.strip(" ")) is not None

@@ -58,13 +58,13 @@ def query_data(params: QueryParams) -> dict[str, Any]:
         if key == "logits" or (key == "target" and not is_integer_token(value)):
             data[key] = parse_list(value, key)
         elif key == "target":
-            data[key] = int(value)
+            data[key] = int(value.strip(" "))
         elif key == "weights":
             data[key] = None if value in ("", "null") else parse_list(value, key)
         elif key in ("temperature", "label_smoothing"):
             data[key] = float(parse_token(value, key))
         elif key == "include":
-            data[key] = [part.strip() for part in value.split(",") if part.strip()]
+            data[key] = [part.strip(" ") for part in value.split(",") if part.strip(" ")]
         else:
             data[key] = value
     return data

@@ -37,7 +37,6 @@ def _row_schema(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item, "minItems": 1}
 
 
-_NUMBER = {"type": "number"}
 _LOGIT = {"type": "number", "minimum": -MAX_ABS_LOGIT, "maximum": MAX_ABS_LOGIT}
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -48,14 +47,11 @@ def _parse_logits(value: Any) -> NDArray[np.float64]:
     return Z
 
 
-def _parse_target(value: Any) -> NDArray[np.generic]:
-    """Keep a class index (int), a list of ints, or probability rows; meaning depends on logits."""
-    if type(value) is int:
-        return np.array(value, dtype=np.int64) if abs(value) < 2**62 else np.array(float(value))
-    Y = number_rows(value, "target")
-    if Y.ndim == 1 and set(map(type, value)) == {int} and np.abs(Y).max() < 2**53:
-        return Y.astype(np.int64)
-    return Y
+def _parse_target(value: Any) -> NDArray[np.float64]:
+    """Read one number (a class index) or number rows; what a list means depends on logits."""
+    if type(value) in (int, float):
+        return number_row([value], "target")[0, ...].reshape(())
+    return number_rows(value, "target")
 
 
 def _parse_weights(value: Any) -> NDArray[np.float64] | None:
@@ -87,7 +83,8 @@ Target = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": 0},
-                _row_schema(_NUMBER),
+                _row_schema(_PROBABILITY),
+                _row_schema({"type": "integer", "minimum": 0}),
                 _row_schema(_row_schema(_PROBABILITY)),
             ],
             "title": "Target",
@@ -198,20 +195,23 @@ class GradientRequest(BaseModel):
 def _checked_target(
     target: NDArray[np.generic], is_batch: bool, B: int, n: int
 ) -> NDArray[np.generic]:
-    """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits."""
+    """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits.
+
+    A class index may be written 2 or 2.0 (JSON Schema counts both as integers), not 2.5.
+    """
     shape = (B, n) if is_batch else (n,)
     if target.ndim == (1 if is_batch else 0):
-        if target.dtype.kind != "i":
-            raise invalid("target", "class indices must be integers")
         if is_batch and target.shape[0] != B:
             raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
-        indices = target.astype(np.int64)
-        bad = np.flatnonzero((indices < 0) | (indices >= n))
-        if bad.size:
-            where = f"target[{bad[0]}]" if is_batch else "target"
-            value = int(indices.reshape(-1)[bad[0]])
-            raise invalid(where, f"class index must be in 0..{n - 1}, got {value}")
-        return indices
+        flat = np.asarray(target, dtype=np.float64).reshape(-1)
+        for k, bad in enumerate((flat != np.floor(flat)) | (flat < 0) | (flat >= n)):
+            if bad:
+                where = f"target[{k}]" if is_batch else "target"
+                value = f"{flat[k]:.17g}"
+                raise invalid(
+                    where, f"class index must be a whole number in 0..{n - 1}, got {value}"
+                )
+        return target.astype(np.int64)
     if target.shape != shape:
         what = f"{B} rows of {n} probabilities" if is_batch else f"{n} probabilities"
         raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
@@ -325,6 +325,8 @@ def request_json_schema(settings: Settings) -> dict[str, Any]:
     logits["description"] += (
         f" Limits: n ≤ {settings.max_classes:,} and B·n ≤ {settings.max_batch_elements:,}."
     )
+    index, _, indices, _ = schema["properties"]["target"]["anyOf"]
+    index["maximum"] = indices["items"]["maximum"] = settings.max_classes - 1
     schema["properties"]["include"]["description"] += (
         f" Matrix limit: B·n² ≤ {settings.max_matrix_elements:,}."
     )

@@ -21,30 +21,31 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
 import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlencode
 
 import httpx
+from common import (
+    OUT,
+    ROOT,
+    install_sigterm_handler,
+    lua_request,
+    run_main,
+    serve_uvicorn,
+    wrk_command,
+)
 from floor import BODY_ENV
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-HOST = "127.0.0.1"
 SERVER_CPU = "0"
 WRK_CPU = "1"
 SEED = 20_240_601
@@ -111,19 +112,9 @@ def build_scenarios() -> list[Scenario]:
     ]
 
 
-def lua_string(data: bytes) -> str:
-    """Quote bytes as a Lua string literal: printable ASCII as is, anything else as `\\ddd`."""
-    chars = (chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\{b:03d}" for b in data)
-    return '"' + "".join(chars) + '"'
-
-
 def lua_script(method: str, body: bytes) -> str:
     """Return a wrk script that sends `body` as JSON with `method`."""
-    return (
-        f"wrk.method = {lua_string(method.encode())}\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f"wrk.body = {lua_string(body)}\n"
-    )
+    return lua_request(method, {"Content-Type": "application/json"}, body)
 
 
 def _pinned(cpu: str) -> list[str]:
@@ -131,55 +122,6 @@ def _pinned(cpu: str) -> list[str]:
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
         return ["taskset", "-c", cpu]
     return []
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30.0
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"the server exited with status {process.returncode}:\n{tail}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"the server did not listen on port {port} within 30 s (log: {log})")
-
-
-@contextlib.contextmanager
-def serve(app_args: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run uvicorn with `app_args` pinned to the server CPU; yield its base URL, then stop it."""
-    port = _free_port()
-    command = [
-        *_pinned(SERVER_CPU),
-        *[sys.executable, "-m", "uvicorn", *app_args, "--host", HOST, "--port", str(port)],
-        *["--workers", "1", "--no-access-log", "--log-level", "warning"],
-    ]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_until_listening(process, port, log)
-            yield f"http://{HOST}:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def fetch(base_url: str, scenario: Scenario) -> bytes:
@@ -230,10 +172,7 @@ def run_wrk(url: str, script: Path | None, duration: int, connections: int) -> W
     """Run wrk (1 thread) pinned to the client CPU and return what it measured."""
     command = [
         *_pinned(WRK_CPU),
-        *["wrk", "--latency", "--threads", "1", "--connections", str(connections)],
-        *["--duration", f"{duration}s", "--timeout", "10s"],
-        *(["--script", str(script)] if script else []),
-        url,
+        *wrk_command(url, duration, connections, script=script, latency=True),
     ]
     done = subprocess.run(
         command, capture_output=True, text=True, check=False, timeout=duration + 60
@@ -370,7 +309,8 @@ def bench_scenario(
     )
     print(" floor…", end="", file=sys.stderr, flush=True)
     floor_app = ["--factory", "--app-dir", "bench", "floor:from_env"]
-    with serve(floor_app, floor_log, env={BODY_ENV: str(body_file)}) as floor:
+    floor_env = {BODY_ENV: str(body_file)}
+    with serve_uvicorn(floor_app, floor_log, floor_env, _pinned(SERVER_CPU)) as floor:
         if fetch(floor, scenario) != expected:
             raise RuntimeError("the floor does not serve the bytes ours returned")
         floor_result = measure(
@@ -378,10 +318,6 @@ def bench_scenario(
         )
     print(file=sys.stderr)
     return Row(scenario, ours_result, floor_result, len(expected))
-
-
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
 
 
 def main() -> int:
@@ -394,7 +330,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench/api.py needs wrk (https://github.com/wg/wrk) on PATH.", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    install_sigterm_handler()
     OUT.mkdir(exist_ok=True)
 
     pinning = (
@@ -412,7 +348,7 @@ def main() -> int:
     logs = [OUT / "ours.log"]
     with (
         tempfile.TemporaryDirectory(prefix="dedz-bench-") as tmp,
-        serve(["app.main:app"], logs[0]) as ours,
+        serve_uvicorn(["app.main:app"], logs[0], prefix=_pinned(SERVER_CPU)) as ours,
     ):
         for scenario in build_scenarios():
             logs.append(OUT / f"floor-{scenario.key}.log")
@@ -433,8 +369,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers stopped.", file=sys.stderr)
-        sys.exit(130)
+    run_main(main, interrupted="interrupted: servers stopped.")

@@ -38,26 +38,20 @@ import cProfile
 import os
 import pstats
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
+from common import ROOT, install_sigterm_handler, run_main, serve_uvicorn
 from floor_htmx import FRAGMENT_ENV
 from playwright.sync_api import Browser, Page, Request, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -137,54 +131,6 @@ class Side:
 
     name: str
     page: Page
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30.0
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"the server exited with status {process.returncode}:\n{tail}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"the server did not listen on port {port} within 30 s (log: {log})")
-
-
-@contextlib.contextmanager
-def serve(app_args: list[str], log: Path, env: dict[str, str]) -> Iterator[str]:
-    """Run uvicorn (1 worker, no access log) on a free port; yield its base URL, then stop it."""
-    port = _free_port()
-    command = [
-        *[sys.executable, "-m", "uvicorn", *app_args, "--host", HOST, "--port", str(port)],
-        *["--workers", "1", "--no-access-log", "--log-level", "warning"],
-    ]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_until_listening(process, port, log)
-            yield f"http://{HOST}:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def logits_for(n: int) -> list[str]:
@@ -442,10 +388,6 @@ def open_sides(browser: Browser, urls: dict[str, str], query: str, breakdown: bo
     return sides
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main() -> int:
     """Run the browser benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -467,7 +409,7 @@ def main() -> int:
     if not Path(CHROMIUM).is_file():
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    install_sigterm_handler()
     n = args.classes
     query = state_query(n)
     start = float(logits_for(n)[0])
@@ -475,7 +417,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedz-explorer-")))
         ours_url = stack.enter_context(
-            serve(["app.main:app"], tmp / "ours.log", {"DEDZ_HTMX_SOURCE": "local"})
+            serve_uvicorn(["app.main:app"], tmp / "ours.log", {"DEDZ_HTMX_SOURCE": "local"})
         )
         client = stack.enter_context(httpx.Client(timeout=60.0))
         fragments: dict[int, tuple[bytes, int]] = {}
@@ -485,7 +427,7 @@ def main() -> int:
         fragment_file.write_bytes(fragments[n][0])
         floor_app = ["--factory", "--app-dir", "bench", "floor_htmx:from_env"]
         floor_url = stack.enter_context(
-            serve(floor_app, tmp / "floor.log", {FRAGMENT_ENV: str(fragment_file)})
+            serve_uvicorn(floor_app, tmp / "floor.log", {FRAGMENT_ENV: str(fragment_file)})
         )
         if fetch_fragment(client, floor_url, query)[0] != fragments[n][0]:
             raise RuntimeError("the floor does not serve our fragment's bytes")
@@ -530,8 +472,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers and browser stopped.", file=sys.stderr)
-        sys.exit(130)
+    run_main(main, interrupted="interrupted: servers and browser stopped.")

@@ -36,7 +36,6 @@ import shutil
 import signal
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -44,14 +43,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import HOST, OUT, install_sigterm_handler, run_main
 from load import (
-    HOST,
-    OUT,
     POST_BODY,
     Server,
     cpu_seconds,
     established_connections,
-    install_sigterm_handler,
     lua_script,
     serve,
     start_wrk,
@@ -742,6 +739,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):  # the servers are stopped by then
-        sys.exit(main())
-    sys.exit(130)
+    run_main(main)

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -40,12 +39,22 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-HOST = "127.0.0.1"
+from common import (
+    HOST,
+    OUT,
+    ROOT,
+    free_port,
+    install_sigterm_handler,
+    lua_request,
+    run_main,
+    spawn,
+    stop,
+    wait_until,
+    wrk_command,
+)
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 DEDZ = ROOT / ".venv" / "bin" / "dedz"
 RSS_GOAL = 0.10
@@ -64,23 +73,6 @@ EXPLORER_HEADERS = {"HX-Request": "true", "HX-Target": "panels", "Accept-Encodin
 
 
 # --- processes -------------------------------------------------------------------------------
-
-
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
-def install_sigterm_handler() -> None:
-    """Turn SIGTERM into SystemExit so that every `finally` (and so every cleanup) runs."""
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-
-
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that is free now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _ppid(pid: int) -> int | None:
@@ -263,58 +255,36 @@ def _server_command(
     return command, env, f"{shown} {' '.join(command[1:])}", notes
 
 
-def _wait_until_serving(server: Server, workers: int, timeout: float = 60.0) -> None:
-    """Wait until /healthz answers and every worker has logged its startup."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            tail = server.log_text()[-3000:]
-            raise RuntimeError(
-                f"the server exited with status {server.process.returncode}:\n{tail}"
-            )
-        started = server.log_text().count("Application startup complete")
-        if started >= workers and http_status(server.port, "/healthz", timeout=2.0) == 200:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server was not serving within {timeout:.0f} s (log: {server.log})")
-
-
-def stop_server(server: Server) -> None:
-    """Stop the server: SIGTERM to its master, then SIGKILL to its process group if needed."""
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.process.wait(timeout=15)
-    # The server runs in a session of its own, its process group id is its master's pid:
-    # this reaches the workers even if the master is gone.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(server.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        server.process.wait(timeout=5)
+def _serving(server: Server, workers: int) -> bool:
+    """Return whether every worker has logged its startup and /healthz answers 200."""
+    started = server.log_text().count("Application startup complete")
+    return started >= workers and http_status(server.port, "/healthz", timeout=2.0) == 200
 
 
 @contextlib.contextmanager
 def serve(settings: Mapping[str, str], log: Path) -> Iterator[Server]:
-    """Start a dEdZ server with `settings` (names without DEDZ_), yield it, always stop it."""
+    """Start a dEdZ server with `settings` (names without DEDZ_), yield it, always stop it.
+
+    It is ready once /healthz answers and every worker has logged its startup (within 60 s); it
+    is stopped with SIGTERM to its master, then (after 15 s) SIGKILL to its process group.
+    """
     port = free_port()
     command, env, how, notes = _server_command(port, settings)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    process = spawn(command, log, env)
     server = Server(process, port, log, how, notes)
+    workers = int(settings.get("workers", "1"))
     try:
-        _wait_until_serving(server, int(settings.get("workers", "1")))
+        wait_until(
+            lambda: _serving(server, workers),
+            process,
+            log,
+            timeout=60.0,
+            interval=0.1,
+            failure="was not serving",
+        )
         yield server
     finally:
-        stop_server(server)
+        stop(process, grace=15.0)
 
 
 def http_status(port: int, path: str, timeout: float) -> int | None:
@@ -372,12 +342,6 @@ def targets() -> list[Target]:
     ]
 
 
-def lua_string(data: bytes) -> str:
-    """Quote bytes as a Lua string literal: printable ASCII as is, anything else as `\\ddd`."""
-    chars = (chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\{b:03d}" for b in data)
-    return '"' + "".join(chars) + '"'
-
-
 # setup() runs in wrk's main Lua state, once per thread; done() runs there too, and gathers
 # the status counts that response() kept in each thread's state.
 _LUA_REPORT = """
@@ -406,14 +370,7 @@ end
 
 def lua_script(target: Target) -> str:
     """Return a wrk script that sends `target` and reports through `done()`."""
-    lines = [f"wrk.method = {lua_string(target.method.encode())}"]
-    lines += [
-        f"wrk.headers[{lua_string(k.encode())}] = {lua_string(v.encode())}"
-        for k, v in target.headers.items()
-    ]
-    if target.body is not None:
-        lines.append(f"wrk.body = {lua_string(target.body)}")
-    return "\n".join(lines) + "\n" + _LUA_REPORT
+    return lua_request(target.method, target.headers, target.body) + _LUA_REPORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,10 +465,7 @@ class Wrk:
 
 def start_wrk(url: str, script: Path, duration: int, connections: int, threads: int = 1) -> Wrk:
     """Start wrk on `url` with `script` for `duration` seconds."""
-    command = [
-        *["wrk", "--threads", str(threads), "--connections", str(connections)],
-        *["--duration", f"{duration}s", "--timeout", "10s", "--script", str(script), url],
-    ]
+    command = wrk_command(url, duration, connections, threads=threads, script=script)
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
     )
@@ -685,6 +639,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):  # the servers are stopped by then
-        sys.exit(main())
-    sys.exit(130)
+    run_main(main)

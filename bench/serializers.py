@@ -19,15 +19,15 @@ import argparse
 import sys
 import timeit
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 import pydantic_core
+from common import ROOT
 
 # Run as a script, Python sees bench/ (for `api`) but not the repository root (for `app`).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
 
 from api import build_scenarios
 

@@ -224,3 +224,23 @@ def test_api_responses_are_not_compressed(client: TestClient) -> None:
         "/gradient", json={"logits": [0.5] * 300, "target": 0}, headers={"Accept-Encoding": "gzip"}
     )
     assert "content-encoding" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("whole", "integer"),
+    [
+        ({"logits": [2, 1], "target": 1.0}, {"logits": [2, 1], "target": 1}),
+        (
+            {"logits": [[2, 1], [0, 3]], "target": [1.0, 0.0]},
+            {"logits": [[2, 1], [0, 3]], "target": [1, 0]},
+        ),
+    ],
+)
+def test_class_index_may_be_written_as_a_whole_float(
+    client: TestClient, whole: dict[str, Any], integer: dict[str, Any]
+) -> None:
+    """JSON Schema counts 1.0 as an integer, so the API does too."""
+    assert (
+        client.post("/gradient", json=whole).content
+        == client.post("/gradient", json=integer).content
+    )

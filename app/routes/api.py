@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from app.numbers import NUMBER_PATTERN
 from app.parsing import parse_body, parse_query
 from app.rendering import gradient_json
 from app.schemas import (
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
     SEED_EXAMPLE,
     GradientRequest,
     GradientResponse,
@@ -111,13 +114,21 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _query_parameter(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+# A query value as `parse_query` reads it: decimals, comma-separated, spaces allowed around.
+_NUMBER = f" *{NUMBER_PATTERN} *"
+_NUMBERS = f"^{_NUMBER}(,{_NUMBER})*$"
+_PART = " *(jacobian|chain|check) *"
+
+
+def _query_parameter(
+    name: str, description: str, schema: dict[str, Any], example: str | None = None
+) -> dict[str, Any]:
     parameter: dict[str, Any] = {
         "name": name,
         "in": "query",
         "required": name in ("logits", "target"),
         "description": description,
-        "schema": {"type": "string"},
+        "schema": schema,
     }
     if example is not None:
         parameter["example"] = example
@@ -127,16 +138,38 @@ def _query_parameter(name: str, description: str, example: str | None = None) ->
 # Documented here and read by `parse_query`, strictly, rather than declared as FastAPI
 # parameters: one parser for the query form, and no second validation pass per request.
 _QUERY_PARAMETERS = [
-    _query_parameter("logits", "Z, comma-separated decimals: `2,1,0.1`.", "2,1"),
     _query_parameter(
-        "target", "A class index (0-based) such as `0`, or n probabilities `0.7,0.2,0.1`.", "0"
+        "logits",
+        "Z, comma-separated decimals: `2,1,0.1`.",
+        {"type": "string", "pattern": _NUMBERS},
+        "2,1",
     ),
-    _query_parameter("temperature", "T in [1e-4, 1e4] (default 1)."),
-    _query_parameter("label_smoothing", "ε in [0, 1] (default 0)."),
-    _query_parameter("weights", "n class weights, comma-separated (default: all 1)."),
-    _query_parameter("reduction", "mean (default), sum or none."),
     _query_parameter(
-        "include", "Comma-separated: jacobian, chain, check (`include=` for none; default above)."
+        "target",
+        "A class index (0-based) such as `0`, or n probabilities `0.7,0.2,0.1`.",
+        {"type": "string", "pattern": _NUMBERS},
+        "0",
+    ),
+    _query_parameter(
+        "temperature",
+        "T (default 1).",
+        {"type": "number", "minimum": MIN_TEMPERATURE, "maximum": MAX_TEMPERATURE},
+    ),
+    _query_parameter(
+        "label_smoothing", "ε (default 0).", {"type": "number", "minimum": 0, "maximum": 1}
+    ),
+    _query_parameter(
+        "weights",
+        "n class weights, comma-separated (default: all 1).",
+        {"type": "string", "pattern": f"^({_NUMBERS[1:-1]})?$"},
+    ),
+    _query_parameter(
+        "reduction", "How row losses combine.", {"type": "string", "enum": ["mean", "sum", "none"]}
+    ),
+    _query_parameter(
+        "include",
+        "Comma-separated optional outputs (`include=` for none; default: see POST).",
+        {"type": "string", "pattern": f"^({_PART}(,{_PART})*)?$"},
     ),
 ]
 
