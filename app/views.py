@@ -7,17 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from app.charts import (
-    BarChart,
-    Heatmap,
-    bar_chart,
-    heatmap,
-    paired_bar_chart,
-    symmetric_bounds,
-    waterfall_chart,
-)
+from app.charts import BarChart, bar_chart, paired_bar_chart, symmetric_bounds, waterfall_chart
 from app.explorer import MAX_CLASSES, MIN_CLASSES, Draft, api_query, page_query, placed_errors
 from app.formatting import exact, number
+from app.heatmap import Heatmap, heatmap
 from app.service import GradientResult
 
 LOGIT_RANGE = (-10.0, 10.0)

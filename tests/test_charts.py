@@ -7,12 +7,12 @@ import pytest
 from app.charts import (
     DENSE_SLOT,
     bar_chart,
-    heatmap,
     nice_bounds,
     paired_bar_chart,
     symmetric_bounds,
     waterfall_chart,
 )
+from app.heatmap import heatmap
 
 CHAR_WIDTH = 7.0  # a generous width of one bold 11.5 px digit
 
