@@ -12,7 +12,6 @@ from app.charts import (
     symmetric_bounds,
     waterfall_chart,
 )
-from app.heatmap import heatmap
 
 CHAR_WIDTH = 7.0  # a generous width of one bold 11.5 px digit
 
@@ -86,13 +85,3 @@ def test_symmetric_bounds_are_steady_while_dragging() -> None:
     assert symmetric_bounds([2.0, 1.0]) == (-2.0, 2.0)
     assert symmetric_bounds([2.1, 1.0]) == symmetric_bounds([2.9, 1.0])
     assert symmetric_bounds([0.1]) == (-1.0, 1.0)
-
-
-def test_heatmap_cells_are_coloured_by_sign_and_size() -> None:
-    hm = heatmap([[0.2, -0.2], [-0.2, 0.2]], ["O1", "O2"], ["Z1", "Z2"])
-    assert len(hm.cells) == 4
-    diagonal, off = hm.cells[0], hm.cells[1]
-    assert diagonal.fill != off.fill
-    assert diagonal.dark
-    assert hm.show_values
-    assert heatmap([[0.0] * 10] * 10, ["o"] * 10, ["z"] * 10).show_values is False
