@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, Self
 
 import numpy as np
@@ -207,7 +208,8 @@ def _checked_target(
         for k, bad in enumerate((flat != np.floor(flat)) | (flat < 0) | (flat >= n)):
             if bad:
                 where = f"target[{k}]" if is_batch else "target"
-                value = f"{flat[k]:.17g}"
+                v = float(flat[k])
+                value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
                 raise invalid(
                     where, f"class index must be a whole number in 0..{n - 1}, got {value}"
                 )

@@ -191,6 +191,12 @@ BAD_QUERIES: list[tuple[str, str, list[Any], str]] = [
     ("empty logits", "logits=&target=0", ["query", "logits"], "must not be empty"),
     ("index out of range", "logits=2,1&target=3", ["query", "target"], "0..1, got 3"),
     ("negative index", "logits=2,1&target=-1", ["query", "target"], "0..1, got -1"),
+    (
+        "huge index",  # found by schemathesis: the message said "got 6.77e+20"
+        "logits=2,1&target=677389880058028695700",
+        ["query", "target"],
+        "0..1, got 677389880058028",
+    ),
     ("bad probabilities", "logits=2,1&target=0.5,0.6", ["query", "target"], "sum to 1"),
     ("temperature word", "logits=2,1&target=0&temperature=hot", ["query", "temperature"], "'hot'"),
     ("temperature zero", "logits=2,1&target=0&temperature=0", ["query", "temperature"], "0.0001"),
