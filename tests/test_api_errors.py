@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest
@@ -286,6 +289,24 @@ def test_streamed_body_over_the_cap_gets_413_while_streaming() -> None:
     assert response.status_code == 413
 
 
+def run_apart(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run a coroutine to its end in a thread of its own (the browser tests' Playwright keeps an
+    event loop running in the main thread for the whole session)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 def post_scope(headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
     """Return the ASGI scope of a POST /gradient, for tests that script the body's arrival."""
     return {
@@ -306,7 +327,6 @@ def post_scope(headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, An
 
 def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> None:
     """wrk and impatient clients close connections mid-request; that must not log a 500."""
-    import asyncio
 
     from app.main import create_app as make
 
@@ -319,7 +339,7 @@ def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> No
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(post_scope([(b"content-length", b"100")]), receive, send))  # type: ignore[arg-type]
+    run_apart(app(post_scope([(b"content-length", b"100")]), receive, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 400
 
 
@@ -343,7 +363,7 @@ def test_body_that_arrives_too_slowly_gets_408() -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(asyncio.wait_for(app(post_scope(), receive, send), 3))  # type: ignore[arg-type]
+    run_apart(asyncio.wait_for(app(post_scope(), receive, send), 3))  # type: ignore[arg-type]
     assert sent[0]["status"] == 408
     assert b"not received within 0.2 s" in sent[1]["body"]
 
