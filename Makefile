@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-explorer load faults vendor
+.PHONY: run test lint bench bench-explorer load faults vendor system
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -16,8 +16,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dedz
 
+## Debian's chromium (browser tests) and npm (vendor files): installed with apt-get if missing.
+system:
+	@command -v npm >/dev/null && test -x /usr/bin/chromium || { \
+	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] || { \
+	    echo "make test needs Debian's chromium and npm: apt-get install chromium npm"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-dejavu-core $$(command -v npm >/dev/null || echo npm); }
+
 ## Fetch pinned third-party files from the npm registry (htmx, axe-core); never committed.
-vendor: $(STAMP)
+vendor: $(STAMP) system
 	$(BIN)/python scripts/fetch_vendor.py
 
 ## ruff (lint + format) and mypy (strict on app/).
