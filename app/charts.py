@@ -182,14 +182,19 @@ class _Frame:
         )
 
 
-def _frame(bounds: tuple[float, float], count: int, decimals: int | None = None) -> _Frame:
+def _frame(
+    bounds: tuple[float, float],
+    count: int,
+    decimals: int | None = None,
+    labels_below: bool = False,
+) -> _Frame:
     slot = (WIDTH - LEFT - RIGHT) / count
     rotated = slot < DENSE_SLOT
     room = ROTATED_ROOM if rotated else LABEL_ROOM
     low, high = bounds
-    # Leave label room only on the sides where bars can reach.
+    # Leave label room only on the sides where bars (or, in a waterfall, falling steps) reach.
     top = room if high > 0 else 8
-    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 else 4)
+    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 or labels_below else 4)
     return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals)
 
 
@@ -230,7 +235,7 @@ def waterfall_chart(
     running = [0.0]
     for term in terms:
         running.append(running[-1] + term)
-    frame = _frame(nice_bounds(running), len(terms) + 1)
+    frame = _frame(nice_bounds(running), len(terms) + 1, labels_below=min(terms, default=0) < 0)
     width = min(frame.slot * 0.6, 56.0)
     bars = [
         frame.bar(frame.centre(i) - width / 2, width, running[i], running[i + 1], kind)

@@ -85,3 +85,12 @@ def test_symmetric_bounds_are_steady_while_dragging() -> None:
     assert symmetric_bounds([2.0, 1.0]) == (-2.0, 2.0)
     assert symmetric_bounds([2.1, 1.0]) == symmetric_bounds([2.9, 1.0])
     assert symmetric_bounds([0.1]) == (-1.0, 1.0)
+
+
+def test_falling_waterfall_steps_keep_their_labels_above_the_class_labels() -> None:
+    terms = [0.064] * 3 + [-0.036] + [0.064] * 6
+    chart = waterfall_chart(terms, [str(i) for i in range(11)], ["cross"] * 10 + ["total"])
+    class_label_top = chart.height - 18
+    for bar in chart.bars:
+        if bar.negative:
+            assert bar.label_y + len(bar.label) * CHAR_WIDTH <= class_label_top
