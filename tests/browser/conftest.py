@@ -10,12 +10,14 @@ Tests can import the helpers: `from tests.browser.conftest import axe_violations
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -251,3 +253,47 @@ def screenshot_dir() -> Path:
     """Return test-output/screenshots (git-ignored), created if needed."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+class HostSite:
+    """Pages of a course site at `origin` (http://localhost:PORT), one per path."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.pages: dict[str, tuple[str, dict[str, str]]] = {}
+
+    def add(self, path: str, body: str, headers: Mapping[str, str] | None = None) -> str:
+        """Serve `body` (a full HTML document) at `path`, with `headers`; return its URL."""
+        self.pages[path] = (body, dict(headers or {}))
+        return self.origin + path
+
+
+@pytest.fixture
+def host() -> Iterator[HostSite]:
+    """Serve the pages a test adds from a plain loopback HTTP server at its own origin."""
+    site = HostSite("")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            text, headers = site.pages.get(self.path.split("?", 1)[0], ("not found", {}))
+            body = text.encode()
+            self.send_response(404 if text == "not found" else 200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site.origin = f"http://localhost:{server.server_address[1]}"
+    yield site
+    server.shutdown()
+    server.server_close()
+    thread.join()

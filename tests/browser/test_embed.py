@@ -9,19 +9,17 @@ Every wait is on a condition (`expect`, `wait_for_function`), never a fixed slee
 from __future__ import annotations
 
 import html
-import http.server
 import json
 import math
 import re
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Error, Frame, FrameLocator, Locator, Page, expect
 
-from tests.browser.conftest import axe_violations, format_violations
+from tests.browser.conftest import HostSite, axe_violations, format_violations
 
 MINUS = "\u2212"
 FAST = 5_000  # ms: the longest any load, edit or resize here may take to show
@@ -34,53 +32,6 @@ CONTENT_HEIGHT = "() => Math.ceil(document.documentElement.getBoundingClientRect
 # In the host: the page's height, and the rendered height of the iframe `selector`.
 PAGE_HEIGHT = "() => document.documentElement.scrollHeight"
 FRAME_HEIGHT = "(sel) => Math.round(document.querySelector(sel).getBoundingClientRect().height)"
-
-
-# ----------------------------------------------------------------------------- the host site
-
-
-class HostSite:
-    """Pages of a course site at `origin` (http://localhost:PORT), one per path."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.pages: dict[str, tuple[str, dict[str, str]]] = {}
-
-    def add(self, path: str, body: str, headers: Mapping[str, str] | None = None) -> str:
-        """Serve `body` (a full HTML document) at `path`, with `headers`; return its URL."""
-        self.pages[path] = (body, dict(headers or {}))
-        return self.origin + path
-
-
-@pytest.fixture
-def host() -> Iterator[HostSite]:
-    """Serve the pages a test adds from a plain loopback HTTP server at its own origin."""
-    site = HostSite("")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            text, headers = site.pages.get(self.path.split("?", 1)[0], ("not found", {}))
-            body = text.encode()
-            self.send_response(404 if text == "not found" else 200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site.origin = f"http://localhost:{server.server_address[1]}"
-    yield site
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def host_page(body: str, *, script: str | None = None) -> str:

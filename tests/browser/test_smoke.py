@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +11,7 @@ import pytest
 from playwright.sync_api import Page
 
 from app.assets import HTMX_LOCAL_PATH, HTMX_SRI
-from tests.browser.conftest import ROOT, axe_violations, format_violations
+from tests.browser.conftest import ROOT, HostSite, axe_violations, format_violations
 
 LOSS = 0.31326168751822286  # cross-entropy of softmax([2, 1]) against class 0: log(1 + e^-1)
 
@@ -32,33 +29,9 @@ def test_same_origin_fetch_of_gradient(page: Page, base_url: str) -> None:
     assert body["json"]["grad_logits"] == pytest.approx([-0.2689414213699951, 0.2689414213699951])
 
 
-@pytest.fixture
-def tool_page() -> Iterator[str]:
-    """Serve another tool's page from loopback at an origin of its own (a plain HTTP server)."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"<!doctype html><title>another tool</title>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def test_cross_origin_post_of_gradient(page: Page, base_url: str, tool_page: str) -> None:
-    page.goto(tool_page)
+def test_cross_origin_post_of_gradient(page: Page, base_url: str, host: HostSite) -> None:
+    # Another tool's page at an origin of its own, on loopback (dEdZ's pages forbid it by CSP).
+    page.goto(host.add("/tool", "<!doctype html><title>another tool</title>"))
     result: dict[str, Any] = page.evaluate(
         """async (api) => {
             const post = (credentials) => fetch(api + '/gradient', {
