@@ -229,3 +229,12 @@ def test_reset_inside_an_embed_returns_to_the_instructors_url(client: TestClient
         in html
     )
     assert 'value="reset"' not in html
+
+
+def test_reset_ignores_a_current_url_that_is_not_one_of_our_embeds(client: TestClient) -> None:
+    html = client.get(
+        "/embed?logits=1,1&target=0&op=add",
+        headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": "javascript:x()"},
+    ).text
+    assert "javascript:" not in html
+    assert '<a class="button small" href="http://testserver/embed?' in html

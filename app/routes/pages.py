@@ -51,6 +51,12 @@ def _render(
     if not htmx and valid and params and request.url.query != canonical:
         return RedirectResponse(f"{path}?{canonical}", status_code=303)
     assert shown.request is not None
+    base_url = str(request.base_url).rstrip("/")
+    # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
+    # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
+    origin = request.headers.get("hx-current-url", "")
+    if not origin.startswith(f"{base_url}/embed"):
+        origin = str(request.url)
     context = page_context(draft, compute(shown.request), outcome.errors, shown.draft)
     context.update(
         option_errors=option_errors,
@@ -58,11 +64,9 @@ def _render(
         valid=valid,
         embed=embed,
         action=path,
-        share=None if embed else share(str(request.base_url).rstrip("/"), query, params),
-        base_url=str(request.base_url).rstrip("/"),
-        # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
-        # instructor wrote: "Reset this figure" goes back to it.
-        embed_origin=request.headers.get("hx-current-url") or str(request.url),
+        share=None if embed else share(base_url, query, params),
+        base_url=base_url,
+        embed_origin=origin,
     )
     headers = {"Vary": "HX-Request, HX-Target"}
     if htmx:
