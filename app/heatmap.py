@@ -56,6 +56,13 @@ def _mix(colour: tuple[int, int, int], t: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+# The stepped scale, by sign and level: PALETTE[value < 0][level].
+PALETTE = tuple(
+    tuple(_mix(colour, level / LEVELS) for level in range(LEVELS + 1))
+    for colour in (_POSITIVE, _NEGATIVE)
+)
+
+
 def _square(x: float, y: float, side: float) -> str:
     return f"M{x:.1f} {y:.1f}h{side:.1f}v{side:.1f}h-{side:.1f}z"
 
@@ -69,16 +76,18 @@ def heatmap(
     size = 320
     cell = (size - offset) / n
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
+    show_values = n <= 6
     cells = []
     paths: dict[str, list[str]] = {}
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             level = math.ceil(min(abs(value) / extent, 1.0) * LEVELS - 1e-9)
-            t = level / LEVELS
-            fill = _mix(_NEGATIVE if value < 0 else _POSITIVE, t)
+            fill = PALETTE[value < 0][level]
             x, y = offset + j * cell, offset + i * cell
             paths.setdefault(fill, []).append(_square(x, y, cell))
-            cells.append(Cell(x, y, cell, value, number(value, 3), fill, t > 0.55, row=i, column=j))
+            if show_values:  # labels only where the cells are big enough to carry them
+                label = number(value, 3)
+                cells.append(Cell(x, y, cell, value, label, fill, level / LEVELS > 0.55, i, j))
     return Heatmap(
         size=size,
         cell=cell,
@@ -88,6 +97,6 @@ def heatmap(
         diagonal="".join(_square(offset + k * cell, offset + k * cell, cell) for k in range(n)),
         row_labels=[(offset + (i + 0.5) * cell, label) for i, label in enumerate(row_labels)],
         column_labels=[(offset + (j + 0.5) * cell, label) for j, label in enumerate(column_labels)],
-        show_values=n <= 6,
+        show_values=show_values,
         extent=extent,
     )
