@@ -198,3 +198,11 @@ def test_the_page_shows_the_numbers_of_the_api(client: TestClient) -> None:
     for value in api["grad_logits"]:
         assert f"<td>{number(value, 4)}</td>" in html
     assert number(api["loss"], 4) in html
+
+
+@pytest.mark.parametrize("path", ["/", "/embed?logits=2,1&target=0", "/guide"])
+def test_link_checkers_can_use_head(client: TestClient, path: str) -> None:
+    """Course platforms and link checkers often ask with HEAD before they embed or link."""
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")

@@ -80,20 +80,20 @@ def _render(
     return templates.TemplateResponse(request, page, context, 200 if valid else 422, headers)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 async def explorer(request: Request, settings: SettingsDep) -> Response:
     """Render the explorer for the state in the query string (and apply a button's edit)."""
     return _render(request, settings, None, {})
 
 
-@router.get("/embed")
+@router.api_route("/embed", methods=["GET", "HEAD"])
 async def embed(request: Request, settings: SettingsDep) -> Response:
     """Render the explorer without site chrome, configured by its URL, for iframes."""
     options, errors = read_options(request.query_params)
     return _render(request, settings, options, errors)
 
 
-@router.get("/guide")
+@router.api_route("/guide", methods=["GET", "HEAD"])
 async def guide(request: Request, settings: SettingsDep) -> Response:
     """Render the instructor's guide to embedding."""
     context = {
