@@ -19,7 +19,6 @@ PANEL_TITLES = {
 }
 CONTROLS = ("all", "logits", "none")
 THEMES = ("auto", "light", "dark")
-EMBED_FIELDS = frozenset({"panels", "controls", "theme"})
 DEFAULT_HEIGHT = 720
 DEFAULT_WIDTH = 640
 

@@ -8,7 +8,6 @@ Class indices in the URL are 0-based as in the API; the page labels classes from
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
 from urllib.parse import urlencode
 
 from pydantic_core import PydanticCustomError
@@ -24,8 +23,6 @@ from app.settings import Settings
 MIN_CLASSES = 2
 MAX_CLASSES = 10
 SEED_QUERY = "logits=2,1&target=0"
-Op = Literal["add", "remove", "soft", "onehot", "normalise", "reset"]
-OPS: tuple[Op, ...] = ("add", "remove", "soft", "onehot", "normalise", "reset")
 
 
 @dataclass(frozen=True, slots=True)

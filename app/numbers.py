@@ -61,7 +61,7 @@ def number_rows(value: Any, field: str) -> NDArray[np.float64]:
     """Return a list of numbers (one row) or a list of equal-length rows as a float64 array."""
     if not (isinstance(value, list) and value and isinstance(value[0], list)):
         return number_row(value, field)
-    n = len(value[0]) if isinstance(value[0], list) else 0
+    n = len(value[0])
     # Fast path, one check for the whole batch; the slow path below finds what is wrong.
     if (
         n

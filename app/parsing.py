@@ -58,7 +58,7 @@ def query_data(params: QueryParams) -> dict[str, Any]:
         if key == "logits" or (key == "target" and not is_integer_token(value)):
             data[key] = parse_list(value, key)
         elif key == "target":
-            data[key] = int(value.strip(" "))
+            data[key] = parse_token(value, key)
         elif key == "weights":
             data[key] = None if value in ("", "null") else parse_list(value, key)
         elif key in ("temperature", "label_smoothing"):

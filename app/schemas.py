@@ -51,7 +51,13 @@ def _parse_logits(value: Any) -> NDArray[np.float64]:
 def _parse_target(value: Any) -> NDArray[np.float64]:
     """Read one number (a class index) or number rows; what a list means depends on logits."""
     if type(value) in (int, float):
-        return number_row([value], "target")[0, ...].reshape(())
+        try:
+            index = float(value)
+        except OverflowError:
+            raise invalid("target", "holds an integer too large for float64") from None
+        if not math.isfinite(index):
+            raise invalid("target", f"must be finite, got {index}")
+        return np.array(index)
     return number_rows(value, "target")
 
 
@@ -205,14 +211,13 @@ def _checked_target(
         if is_batch and target.shape[0] != B:
             raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
         flat = np.asarray(target, dtype=np.float64).reshape(-1)
-        for k, bad in enumerate((flat != np.floor(flat)) | (flat < 0) | (flat >= n)):
-            if bad:
-                where = f"target[{k}]" if is_batch else "target"
-                v = float(flat[k])
-                value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
-                raise invalid(
-                    where, f"class index must be a whole number in 0..{n - 1}, got {value}"
-                )
+        bad = np.flatnonzero((flat != np.floor(flat)) | (flat < 0) | (flat >= n))
+        if bad.size:
+            k = int(bad[0])
+            where = f"target[{k}]" if is_batch else "target"
+            v = float(flat[k])
+            value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
+            raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
         return target.astype(np.int64)
     if target.shape != shape:
         what = f"{B} rows of {n} probabilities" if is_batch else f"{n} probabilities"

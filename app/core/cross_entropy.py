@@ -57,9 +57,15 @@ def normaliser(target: NDArray[np.generic], weights: Array | None, reduction: Re
     return float(target.shape[0])
 
 
+def loss_terms(log_probs: Array, weighted_target: Array) -> Array:
+    """Return −c_i·log O_i: each class's part of a row's loss."""
+    terms: Array = -(weighted_target * log_probs)
+    return terms
+
+
 def row_losses(log_probs: Array, weighted_target: Array) -> Array:
     """Return −Σ_c c_c·log O_c for each row."""
-    losses: Array = -(weighted_target * log_probs).sum(axis=-1)
+    losses: Array = loss_terms(log_probs, weighted_target).sum(axis=-1)
     return losses
 
 
@@ -79,7 +85,7 @@ def cross_entropy(
     c = Y if weights is None else Y * weights
     norm = normaliser(target, weights, reduction)
 
-    terms = -(c * sm.log_probs)
+    terms = loss_terms(sm.log_probs, c)
     row_loss = terms.sum(axis=-1)
     loss: float | Array = row_loss if reduction == "none" else float(row_loss.sum() / norm)
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.numbers import NUMBER_PATTERN
 from app.parsing import parse_body, parse_query
 from app.rendering import gradient_json
+from app.routes import settings_of
 from app.schemas import (
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
@@ -22,7 +23,6 @@ from app.schemas import (
     ValidationErrorResponse,
 )
 from app.service import compute
-from app.settings import Settings
 
 router = APIRouter(tags=["gradient"])
 
@@ -38,20 +38,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "A field is invalid or over a limit; each message names the field.",
     },
 }
-
-
-def settings_of(request: Request) -> Settings:
-    """Return the settings of the app serving this request."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_settings(request: Request) -> Settings:
-    """Return the settings as a dependency (async: no thread-pool hop)."""
-    return settings_of(request)
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _work(request: GradientRequest) -> int:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.embed import DEFAULT_HEIGHT, DEFAULT_WIDTH, iframe_snippet
-from app.routes.api import SettingsDep
+from app.routes import settings_of
 
 router = APIRouter(tags=["embed"])
 
@@ -37,13 +37,13 @@ class OEmbed(BaseModel):
 )
 async def oembed(
     request: Request,
-    settings: SettingsDep,
     url: Annotated[str, Query(description="A dEdZ explorer (/) or embed (/embed) URL.")],
     maxwidth: Annotated[int | None, Query(ge=1, description="Largest width in pixels.")] = None,
     maxheight: Annotated[int | None, Query(ge=1, description="Largest height in pixels.")] = None,
     format: Annotated[str, Query(description="Only json is offered.")] = "json",
 ) -> Response:
     """Return the embed HTML for a dEdZ URL, as the oEmbed 1.0 spec describes."""
+    settings = settings_of(request)
     if format != "json":
         raise HTTPException(501, f"format: only json is offered, not {format!r}")
     base = str(request.base_url).rstrip("/")

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.embed import EmbedOptions, read_options, share
 from app.explorer import SEED_QUERY, Outcome, apply, check, page_query, read_draft
-from app.routes.api import SettingsDep
+from app.routes import settings_of
 from app.service import compute
 from app.settings import Settings
 from app.templating import htmx_source, templates
@@ -81,21 +81,24 @@ def _render(
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-async def explorer(request: Request, settings: SettingsDep) -> Response:
+async def explorer(request: Request) -> Response:
     """Render the explorer for the state in the query string (and apply a button's edit)."""
+    settings = settings_of(request)
     return _render(request, settings, None, {})
 
 
 @router.api_route("/embed", methods=["GET", "HEAD"])
-async def embed(request: Request, settings: SettingsDep) -> Response:
+async def embed(request: Request) -> Response:
     """Render the explorer without site chrome, configured by its URL, for iframes."""
+    settings = settings_of(request)
     options, errors = read_options(request.query_params)
     return _render(request, settings, options, errors)
 
 
 @router.api_route("/guide", methods=["GET", "HEAD"])
-async def guide(request: Request, settings: SettingsDep) -> Response:
+async def guide(request: Request) -> Response:
     """Render the instructor's guide to embedding."""
+    settings = settings_of(request)
     context = {
         "htmx": htmx_source(settings),
         "base_url": str(request.base_url).rstrip("/"),
