@@ -2,49 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from app import __version__
-from app.errors import client_gone_handler, http_error_handler, validation_error_handler
-from app.middleware import BodySizeLimit, CompressPages
-from app.routes import api, health, oembed, pages
-from app.schemas import request_json_schema
-from app.security import SecurityHeaders
+from app.api import routes as api
+from app.api.openapi import DESCRIPTION, openapi_document
+from app.embed import oembed
+from app.embed import routes as embed
+from app.explorer import routes as explorer
+from app.service.errors import InvalidRequestError
 from app.settings import Settings, get_settings
-from app.templating import STATIC_DIR
-
-DESCRIPTION = """\
-Softmax + cross-entropy, with every derivative: O = softmax(Z/T), the loss E,
-dE/dZ, dE/dO, the Jacobian dO/dZ and the chain-rule terms dE/dO_i · dO_i/dZ_j,
-with the semantics of PyTorch's `F.cross_entropy` computed in float64, more precisely
-where the top probability rounds to 1.
-
-Class indices are 0-based, as in PyTorch (the explorer's Z1, O1 … are 1-based).
-Non-finite inputs are refused with 422; the output is strict JSON, and dE/dO_i is `null`
-where O_i underflows to 0 (it is −∞ there).
-"""
-
-
-def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
-    """Build the OpenAPI document once, with the request schema and this server's limits."""
-    if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        schema["components"]["schemas"]["GradientRequest"] = request_json_schema(settings)
-        app.openapi_schema = schema
-    return app.openapi_schema
+from app.web import health
+from app.web.errors import (
+    client_gone_handler,
+    http_error_handler,
+    invalid_request_handler,
+    validation_error_handler,
+)
+from app.web.middleware import BodySizeLimit, CompressPages, SecurityHeaders
+from app.web.templates import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,15 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_exception_handler(InvalidRequestError, invalid_request_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(ClientDisconnect, client_gone_handler)
-    app.include_router(api.router)
-    app.include_router(health.router)
-    app.include_router(pages.router)
-    app.include_router(oembed.router)
+    for router in (api.router, health.router, explorer.router, embed.router, oembed.router):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_document(app, settings)  # type: ignore[method-assign]
     return app
 
 

@@ -7,7 +7,7 @@ Usage:
 Files written (both git-ignored):
     static/vendor/htmx.min.js        htmx at the version pinned in app/assets.py, served when
                                      DEDZ_HTMX_SOURCE=local; refused unless its SRI matches
-                                     app.assets.HTMX_SRI.
+                                     app.web.assets.HTMX_SRI.
     tests/browser/vendor/axe.min.js  axe-core, for the accessibility checks of the browser tests.
 
 Each comes from its npm package through `npm pack`, which checks the tarball against the
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.assets import HTMX_LOCAL_PATH, HTMX_SRI, HTMX_VERSION  # noqa: E402
+from app.web.assets import HTMX_LOCAL_PATH, HTMX_SRI, HTMX_VERSION  # noqa: E402
 
 # axe-core for the accessibility checks in tests/browser (not used by the app itself).
 AXE_VERSION = "4.14.1"

@@ -7,7 +7,7 @@ softmax(Z / T) and log_softmax(Z / T). A single row is passed to PyTorch unbatch
 
 Run it from a virtualenv (outside the repo) that has torch==2.13.0 and numpy::
 
-    python scripts/golden_pytorch.py > tests/golden/pytorch_cross_entropy.json
+    python scripts/golden_pytorch.py > tests/service/golden/pytorch_cross_entropy.json
 
 The output is deterministic apart from the "generated" date in the provenance block.
 """

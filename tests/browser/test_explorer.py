@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 
-from app.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH
+from app.web.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH
 from tests.browser.conftest import ROOT, VIEWPORT, axe_violations, format_violations
 
 MINUS = "\u2212"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from app.assets import HTMX_LOCAL_PATH, HTMX_SRI
+from app.web.assets import HTMX_LOCAL_PATH, HTMX_SRI
 from tests.browser.conftest import ROOT, HostSite, axe_violations, format_violations
 
 LOSS = 0.31326168751822286  # cross-entropy of softmax([2, 1]) against class 0: log(1 + e^-1)

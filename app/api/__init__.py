@@ -1,0 +1,1 @@
+"""Face 1, JSON: the `/gradient` routes, serialisation and the OpenAPI text."""

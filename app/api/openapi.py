@@ -1,0 +1,172 @@
+"""The API's documentation: the OpenAPI text, examples, parameters and error models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE, SEED_EXAMPLE, GradientRequest
+from app.service.numbers import NUMBER_PATTERN
+from app.settings import Settings
+
+DESCRIPTION = """\
+Softmax + cross-entropy, with every derivative: O = softmax(Z/T), the loss E,
+dE/dZ, dE/dO, the Jacobian dO/dZ and the chain-rule terms dE/dO_i · dO_i/dZ_j,
+with the semantics of PyTorch's `F.cross_entropy` computed in float64, more precisely
+where the top probability rounds to 1.
+
+Class indices are 0-based, as in PyTorch (the explorer's Z1, O1 … are 1-based).
+Non-finite inputs are refused with 422; the output is strict JSON, and dE/dO_i is `null`
+where O_i underflows to 0 (it is −∞ there).
+"""
+
+
+class ErrorDetail(BaseModel):
+    """One thing wrong with a request."""
+
+    loc: list[str | int] = Field(description="Where: 'body' or 'query', then the field.")
+    msg: str = Field(description="What is wrong, starting with the field's name.")
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    """The 422 body: every problem found."""
+
+    detail: list[ErrorDetail]
+
+
+class MessageResponse(BaseModel):
+    """A 4xx body with a single message."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": MessageResponse, "description": "The body is not valid JSON."},
+    413: {"model": MessageResponse, "description": "The body is larger than the limit."},
+    422: {
+        "model": ValidationErrorResponse,
+        "description": "A field is invalid or over a limit; each message names the field.",
+    },
+}
+
+POST_EXTRA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/GradientRequest"},
+                "examples": {
+                    "seed": {
+                        "summary": "Two neurons, Y1 = 1: dE/dZ = (O1 − 1, O2)",
+                        "value": SEED_EXAMPLE,
+                    },
+                    "batch": {
+                        "summary": "A batch with soft labels and label smoothing",
+                        "value": {
+                            "logits": [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]],
+                            "target": [[0.7, 0.2, 0.1], [0.0, 1.0, 0.0]],
+                            "label_smoothing": 0.1,
+                            "include": ["jacobian", "chain", "check"],
+                        },
+                    },
+                },
+            }
+        },
+    }
+}
+
+
+# A query value as `parse_query` reads it: decimals, comma-separated, spaces allowed around.
+_NUMBER = f" *{NUMBER_PATTERN} *"
+_NUMBERS = f"^{_NUMBER}(,{_NUMBER})*$"
+_PART = " *(jacobian|chain|check) *"
+
+
+def _query_parameter(
+    name: str, description: str, schema: dict[str, Any], example: str | None = None
+) -> dict[str, Any]:
+    parameter: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": name in ("logits", "target"),
+        "description": description,
+        "schema": schema,
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+# Documented here and read by `parse_query`, strictly, rather than declared as FastAPI
+# parameters: one parser for the query form, and no second validation pass per request.
+QUERY_PARAMETERS = [
+    _query_parameter(
+        "logits",
+        "Z, comma-separated decimals: `2,1,0.1`.",
+        {"type": "string", "pattern": _NUMBERS},
+        "2,1",
+    ),
+    _query_parameter(
+        "target",
+        "A class index (0-based) such as `0`, or n probabilities `0.7,0.2,0.1`.",
+        {"type": "string", "pattern": _NUMBERS},
+        "0",
+    ),
+    _query_parameter(
+        "temperature",
+        "T (default 1).",
+        {"type": "number", "minimum": MIN_TEMPERATURE, "maximum": MAX_TEMPERATURE},
+    ),
+    _query_parameter(
+        "label_smoothing", "ε (default 0).", {"type": "number", "minimum": 0, "maximum": 1}
+    ),
+    _query_parameter(
+        "weights",
+        "n class weights, comma-separated (default: all 1).",
+        {"type": "string", "pattern": f"^({_NUMBERS[1:-1]})?$"},
+    ),
+    _query_parameter(
+        "reduction", "How row losses combine.", {"type": "string", "enum": ["mean", "sum", "none"]}
+    ),
+    _query_parameter(
+        "include",
+        "Comma-separated optional outputs (`include=` for none; default: see POST).",
+        {"type": "string", "pattern": f"^({_PART}(,{_PART})*)?$"},
+    ),
+]
+
+
+def request_json_schema(settings: Settings) -> dict[str, Any]:
+    """Return the JSON schema of `GradientRequest` with this server's limits filled in."""
+    schema = GradientRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    logits = schema["properties"]["logits"]
+    row, batch = logits["anyOf"]
+    row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes
+    batch["maxItems"] = settings.max_batch_elements // 2
+    logits["description"] += (
+        f" Limits: n ≤ {settings.max_classes:,} and B·n ≤ {settings.max_batch_elements:,}."
+    )
+    index, _, indices, _ = schema["properties"]["target"]["anyOf"]
+    index["maximum"] = indices["items"]["maximum"] = settings.max_classes - 1
+    schema["properties"]["include"]["description"] += (
+        f" Matrix limit: B·n² ≤ {settings.max_matrix_elements:,}."
+    )
+    return schema
+
+
+def openapi_document(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """Build the OpenAPI document once, with the request schema and this server's limits."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schema["components"]["schemas"]["GradientRequest"] = request_json_schema(settings)
+        app.openapi_schema = schema
+    return app.openapi_schema

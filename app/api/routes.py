@@ -1,0 +1,78 @@
+"""`/gradient`: the REST API, as JSON, by POST (single rows and batches) and cacheable GET."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.api.openapi import ERRORS, POST_EXTRA, QUERY_PARAMETERS
+from app.api.serialise import gradient_json
+from app.service.compute import compute
+from app.service.models import GradientRequest
+from app.service.responses import GradientResponse
+from app.service.validation import parse_body, parse_query
+from app.web.deps import settings_of
+
+router = APIRouter(tags=["gradient"])
+
+# Below this many array entries the computation takes microseconds: run it on the event loop
+# rather than paying for a hop to the thread pool.
+_INLINE_WORK = 50_000
+
+
+def _work(request: GradientRequest) -> int:
+    size = int(request.logits.size)
+    return size * request.logits.shape[-1] if request.include else size
+
+
+async def _render(request: GradientRequest) -> bytes:
+    if _work(request) <= _INLINE_WORK:
+        return gradient_json(compute(request))
+    return await run_in_threadpool(lambda: gradient_json(compute(request)))
+
+
+@router.post(
+    "/gradient",
+    summary="Loss, gradient, Jacobian and chain-rule terms of softmax + cross-entropy",
+    response_model=GradientResponse,
+    responses=ERRORS,
+    openapi_extra=POST_EXTRA,
+)
+async def post_gradient(request: Request) -> Response:
+    """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
+    body = await request.body()
+    gradient_request = parse_body(body, settings_of(request))
+    return Response(await _render(gradient_request), media_type="application/json")
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+@router.get(
+    "/gradient",
+    summary="The same for one row, as a pure function of the URL (cacheable)",
+    response_model=GradientResponse,
+    responses={**ERRORS, 304: {"description": "Not modified (If-None-Match matched)."}},
+    openapi_extra={"parameters": QUERY_PARAMETERS},
+)
+async def get_gradient(request: Request) -> Response:
+    """Compute the same response as POST for one row given in the query string."""
+    settings = settings_of(request)
+    gradient_request = parse_query(request.query_params, settings)
+    body = await _render(gradient_request)
+    etag = _etag(body)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

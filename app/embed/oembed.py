@@ -1,0 +1,66 @@
+"""`/oembed`: oEmbed 1.0 JSON for explorer and embed URLs, so course sites can embed by link."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from app.embed.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, iframe_snippet
+from app.web.deps import settings_of
+from app.web.urls import Urls
+
+router = APIRouter(tags=["embed"])
+
+
+class OEmbed(BaseModel):
+    """An oEmbed 1.0 `rich` response."""
+
+    version: Literal["1.0"] = "1.0"
+    type: Literal["rich"] = "rich"
+    provider_name: str = "dEdZ"
+    provider_url: str
+    title: str
+    html: str = Field(description="An iframe of the /embed view of the given URL's state.")
+    width: int
+    height: int
+    cache_age: int
+
+
+@router.get(
+    "/oembed",
+    summary="oEmbed 1.0 for dEdZ explorer and embed URLs",
+    response_model=OEmbed,
+    responses={404: {"description": "Not a dEdZ page URL."}, 501: {"description": "Not JSON."}},
+)
+async def oembed(
+    request: Request,
+    url: Annotated[str, Query(description="A dEdZ explorer (/) or embed (/embed) URL.")],
+    maxwidth: Annotated[int | None, Query(ge=1, description="Largest width in pixels.")] = None,
+    maxheight: Annotated[int | None, Query(ge=1, description="Largest height in pixels.")] = None,
+    format: Annotated[str, Query(description="Only json is offered.")] = "json",
+) -> Response:
+    """Return the embed HTML for a dEdZ URL, as the oEmbed 1.0 spec describes."""
+    settings = settings_of(request)
+    if format != "json":
+        raise HTTPException(501, f"format: only json is offered, not {format!r}")
+    urls = Urls.of(request)
+    page = urlsplit(url)
+    pages = (urls.path(""), urls.path("/"), urls.path("/embed"))
+    if f"{page.scheme}://{page.netloc}" != urls.origin or page.path not in pages:
+        raise HTTPException(404, f"url: not a dEdZ page on {urls.base} (/ or /embed)")
+    width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
+    height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)
+    src = urls.absolute("/embed", page.query)
+    body = OEmbed(
+        provider_url=urls.absolute("/"),
+        title="dEdZ: the gradient of softmax + cross-entropy",
+        html=iframe_snippet(src, height).replace('width="100%"', f'width="{width}"'),
+        width=width,
+        height=height,
+        cache_age=settings.cache_max_age,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")

@@ -1,0 +1,71 @@
+"""The embed's own options: which panels, which controls, which theme.
+
+The explorer at `/` is the embed with default options, so templates read `options.panels` and
+`options.controls` instead of asking whether they are in an embed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
+PANEL_TITLES = {
+    "logits": "Logits Z",
+    "probs": "O beside Y",
+    "grad": "Gradient dE/dZ",
+    "loss": "Loss E",
+    "chain": "Chain rule",
+    "jacobian": "Jacobian dO/dZ",
+}
+CONTROLS = ("all", "logits", "none")
+THEMES = ("auto", "light", "dark")
+OPTION_FIELDS = ("panels", "controls", "theme")
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedOptions:
+    """How an explorer looks: its panels, its controls and its theme."""
+
+    panels: tuple[str, ...] = PANELS
+    controls: str = "all"
+    theme: str = "auto"
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Return the options that differ from the defaults, as query pairs."""
+        pairs = []
+        if self.panels != PANELS:
+            pairs.append(("panels", ",".join(self.panels)))
+        if self.controls != "all":
+            pairs.append(("controls", self.controls))
+        if self.theme != "auto":
+            pairs.append(("theme", self.theme))
+        return pairs
+
+    def query(self) -> str:
+        """Return the options as query parameters, leaving out defaults."""
+        return urlencode(self.pairs(), safe=",")
+
+
+def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
+    """Read the embed's options; each unknown value gets a message naming the choices."""
+    errors: dict[str, str] = {}
+    panels: tuple[str, ...] = PANELS
+    if "panels" in params:  # one comma list in a URL, or repeated by the share form
+        names = [p.strip() for v in params.getlist("panels") for p in v.split(",") if p.strip()]
+        unknown = [p for p in names if p not in PANELS]
+        if unknown or not names:
+            shown = ", ".join(repr(p) for p in unknown) or "nothing"
+            errors["panels"] = f"{shown} is not a panel; choose from {', '.join(PANELS)}"
+        else:
+            panels = tuple(p for p in PANELS if p in names)
+    choices = {}
+    for name, allowed, default in (("controls", CONTROLS, "all"), ("theme", THEMES, "auto")):
+        value = params.get(name, default)
+        if value not in allowed:
+            errors[name] = f"{value!r} is not one of {', '.join(allowed)}"
+            value = default
+        choices[name] = value
+    return EmbedOptions(panels, choices["controls"], choices["theme"]), errors

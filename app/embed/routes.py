@@ -1,0 +1,28 @@
+"""`/embed` (the explorer without site chrome, configured by its URL) and `/guide`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.embed.options import read_options
+from app.explorer.routes import render
+from app.web.deps import settings_of
+from app.web.templates import htmx_source, templates
+from app.web.urls import Urls
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.api_route("/embed", methods=["GET", "HEAD"])
+async def embed(request: Request) -> Response:
+    """Render the explorer without site chrome, configured by its URL, for iframes."""
+    options, errors = read_options(request.query_params)
+    return render(request, "/embed", options, errors, embed=True)
+
+
+@router.api_route("/guide", methods=["GET", "HEAD"])
+async def guide(request: Request) -> Response:
+    """Render the instructor's guide to embedding."""
+    context = {"htmx": htmx_source(settings_of(request)), "urls": Urls.of(request)}
+    return templates.TemplateResponse(request, "guide.html", context)

@@ -1,0 +1,72 @@
+"""What an instructor copies: the link, the embed URL, the iframe snippet and the host script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from app.embed.options import EmbedOptions, read_options
+from app.web.urls import Urls
+
+DEFAULT_HEIGHT = 720
+DEFAULT_WIDTH = 640
+MIN_HEIGHT = 200
+MAX_HEIGHT = 4000
+
+
+def iframe_snippet(src: str, height: int = DEFAULT_HEIGHT, title: str = "dEdZ explorer") -> str:
+    """Return the HTML an instructor pastes into a course page."""
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="{height}" '
+        'loading="lazy" style="border:0;max-width:100%" '
+        'allow="clipboard-write" referrerpolicy="strict-origin-when-cross-origin"></iframe>'
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What the share panel offers for the current state and the chosen embed options."""
+
+    options: EmbedOptions
+    height: int
+    link: str
+    embed_src: str
+    snippet: str
+    host_script: str
+
+
+def read_height(params: QueryParams) -> int:
+    """Return the iframe's starting height from the share form, within 200..4000 px."""
+    try:
+        return min(max(int(params.get("height", DEFAULT_HEIGHT)), MIN_HEIGHT), MAX_HEIGHT)
+    except ValueError:
+        return DEFAULT_HEIGHT
+
+
+def share(urls: Urls, state_query: str, params: QueryParams) -> Share:
+    """Return the link, embed URL and snippets for a state and the share form's choices."""
+    options, _ = read_options(params)
+    height = read_height(params)
+    extra = options.query()
+    embed_src = urls.absolute("/embed", "&".join(q for q in (state_query, extra) if q))
+    return Share(
+        options=options,
+        height=height,
+        link=urls.absolute("/", state_query),
+        embed_src=embed_src,
+        snippet=iframe_snippet(embed_src, height),
+        host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
+    )
+
+
+def choices_query(params: QueryParams) -> str:
+    """Return the share form's choices that differ from its defaults, as a query string."""
+    options, _ = read_options(params)
+    pairs = options.pairs()
+    height = read_height(params)
+    if height != DEFAULT_HEIGHT:
+        pairs.append(("height", str(height)))
+    return urlencode(pairs, safe=",")

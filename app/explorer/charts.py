@@ -1,0 +1,248 @@
+"""Bar chart geometry: numbers in, SVG coordinates out; the partials draw only this."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.explorer.display import number
+
+WIDTH = 400  # SVG text then shows at about its CSS size in a half-width panel or on a phone
+HEIGHT = 210
+LEFT = 44  # room for the axis ticks
+RIGHT = 8
+LABEL_ROOM = 18  # above and below the bars, for horizontal value labels
+ROTATED_ROOM = 46  # for value labels turned upright, in narrow slots
+CLASS_LABELS = 18  # below everything, for the class labels
+DENSE_SLOT = 46.0  # narrower slots turn their value labels upright so they never overlap
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A linear map from values in [low, high] to SVG y (top = high)."""
+
+    low: float
+    high: float
+    top: float
+    bottom: float
+
+    def y(self, value: float) -> float:
+        """Return the SVG y of a value."""
+        span = self.high - self.low
+        return self.bottom - (value - self.low) / span * (self.bottom - self.top)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A horizontal grid line with its label."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar: its box, its value's label and where the label goes."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    value: float
+    label: str
+    label_x: float
+    label_y: float
+    negative: bool
+    rotated: bool = False
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    """Bars over a shared zero line, with class labels below."""
+
+    width: int
+    height: int
+    zero_y: float
+    left: float
+    right: float
+    ticks: list[Tick]
+    bars: list[Bar]
+    slots: list[tuple[float, str]]  # (x centre, class label)
+    connectors: list[tuple[float, float, float]]  # (x1, x2, y): waterfall steps
+
+
+def nice_bounds(
+    values: Sequence[float], fixed: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Return a range that includes 0 and every value, rounded outwards to a nice step."""
+    if fixed is not None:
+        return fixed
+    low = min(0.0, *values)
+    high = max(0.0, *values)
+    if high - low < 1e-300:
+        return (0.0, 1.0)
+    step = _nice_step((high - low) / 4)
+    return (math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step)
+
+
+def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float, float]:
+    """Return (−e, e) with e a nice bound of max |value|: steady while a value is dragged."""
+    extent = max(least, *(abs(v) for v in values))
+    step = _nice_step(extent / 2)
+    bound = math.ceil(extent / step - 1e-9) * step
+    return (-bound, bound)
+
+
+def _nice_step(raw: float) -> float:
+    exponent = math.floor(math.log10(raw))
+    base = raw / 10**exponent
+    nice = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if base <= m + 1e-9)
+    return float(nice * 10**exponent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """The vertical scale and the horizontal slots shared by a chart's bars."""
+
+    scale: Scale
+    slot: float
+    rotated: bool
+    decimals: int | None = None  # fixed decimals (probabilities) instead of significant digits
+
+    def label(self, value: float) -> str:
+        if self.decimals is not None:
+            return f"{value:.{self.decimals}f}"
+        return number(value, self.digits)
+
+    @property
+    def digits(self) -> int:
+        return 3 if self.slot >= 60 else 2
+
+    def centre(self, i: int) -> float:
+        return LEFT + (i + 0.5) * self.slot
+
+    def ticks(self) -> list[Tick]:
+        scale = self.scale
+        step = _nice_step((scale.high - scale.low) / 4)
+        first = math.ceil(scale.low / step - 1e-9)
+        last = math.floor(scale.high / step + 1e-9)
+        return [Tick(scale.y(k * step), number(k * step, 2)) for k in range(first, last + 1)]
+
+    def bar(
+        self,
+        x: float,
+        width: float,
+        start: float,
+        end: float,
+        kind: str = "",
+        *,
+        labelled: bool = True,
+    ) -> Bar:
+        """Return a bar from value `start` to `end`, labelled with end − start away from zero."""
+        value = end - start
+        y_top, y_bottom = sorted((self.scale.y(start), self.scale.y(end)))
+        negative = value < 0
+        if self.rotated:  # the label runs along the bar's axis, from its end outwards
+            label_y = y_bottom + 4 if negative else y_top - 4
+        else:
+            label_y = y_bottom + 13 if negative else y_top - 4
+        return Bar(
+            x=x,
+            y=y_top,
+            width=width,
+            height=max(y_bottom - y_top, 0.75 if value != 0 else 0.0),
+            value=value,
+            label=self.label(value) if labelled else "",
+            label_x=x + width / 2 + (4 if self.rotated else 0),
+            label_y=label_y,
+            negative=negative,
+            rotated=self.rotated,
+            kind=kind,
+        )
+
+    def chart(
+        self,
+        bars: list[Bar],
+        labels: Sequence[str],
+        connectors: list[tuple[float, float, float]] | None = None,
+    ) -> BarChart:
+        slots = [(self.centre(i), label) for i, label in enumerate(labels)]
+        return BarChart(
+            WIDTH,
+            HEIGHT,
+            self.scale.y(0.0),
+            LEFT,
+            WIDTH - RIGHT,
+            self.ticks(),
+            bars,
+            slots,
+            connectors or [],
+        )
+
+
+def _frame(
+    bounds: tuple[float, float],
+    count: int,
+    decimals: int | None = None,
+    labels_below: bool = False,
+) -> _Frame:
+    slot = (WIDTH - LEFT - RIGHT) / count
+    rotated = slot < DENSE_SLOT
+    room = ROTATED_ROOM if rotated else LABEL_ROOM
+    low, high = bounds
+    # Leave label room only on the sides where bars (or, in a waterfall, falling steps) reach.
+    top = room if high > 0 else 8
+    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 or labels_below else 4)
+    return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals)
+
+
+def bar_chart(
+    values: Sequence[float],
+    labels: Sequence[str],
+    fixed: tuple[float, float] | None = None,
+) -> BarChart:
+    """Return one signed bar per value, its label on the side away from zero."""
+    frame = _frame(nice_bounds(values, fixed), len(values))
+    width = min(frame.slot * 0.6, 56.0)
+    bars = [frame.bar(frame.centre(i) - width / 2, width, 0.0, v) for i, v in enumerate(values)]
+    return frame.chart(bars, labels)
+
+
+def paired_bar_chart(
+    first: Sequence[float], second: Sequence[float], labels: Sequence[str]
+) -> BarChart:
+    """Return two bars per class side by side (O beside Y) on [0, 1]; Y's labels where they fit."""
+    frame = _frame((0.0, 1.0), len(first), decimals=2)
+    width = min(frame.slot * 0.36, 30.0)
+    both = frame.slot >= 70
+    bars: list[Bar] = []
+    for i, (a, b) in enumerate(zip(first, second, strict=True)):
+        centre = frame.centre(i)
+        bars.append(frame.bar(centre - width - 1, width, 0.0, a, "first"))
+        bars.append(frame.bar(centre + 1, width, 0.0, b, "second", labelled=both))
+    return frame.chart(bars, labels)
+
+
+def waterfall_chart(
+    terms: Sequence[float], labels: Sequence[str], kinds: Sequence[str]
+) -> BarChart:
+    """Return each term as a step from the running sum, then the total from zero.
+
+    The last label and kind belong to the total bar.
+    """
+    running = [0.0]
+    for term in terms:
+        running.append(running[-1] + term)
+    frame = _frame(nice_bounds(running), len(terms) + 1, labels_below=min(terms, default=0) < 0)
+    width = min(frame.slot * 0.6, 56.0)
+    bars = [
+        frame.bar(frame.centre(i) - width / 2, width, running[i], running[i + 1], kind)
+        for i, kind in enumerate(kinds[:-1])
+    ]
+    bars.append(frame.bar(frame.centre(len(terms)) - width / 2, width, 0.0, running[-1], kinds[-1]))
+    connectors = [
+        (bars[i].x + width, bars[i + 1].x, frame.scale.y(running[i + 1])) for i in range(len(terms))
+    ]
+    return frame.chart(bars, labels, connectors)

@@ -1,0 +1,102 @@
+"""Heatmap geometry for the Jacobian: cells, stepped colours, labels, as SVG coordinates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.explorer.display import number
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One heatmap cell."""
+
+    x: float
+    y: float
+    size: float
+    value: float
+    label: str
+    fill: str
+    dark: bool  # True: the fill is dark, write the label in white
+    row: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heatmap:
+    """An n×n grid on a stepped diverging scale, symmetric around 0.
+
+    Cells of one colour are drawn as one SVG path (`layers`), which keeps a 10×10 grid small;
+    `cells` carries each value for the labels drawn on small grids.
+    """
+
+    size: int
+    cell: float
+    offset: float
+    cells: list[Cell]
+    layers: list[tuple[str, str]]  # (fill, path data)
+    diagonal: str  # path data outlining the diagonal cells
+    row_labels: list[tuple[float, str]]
+    column_labels: list[tuple[float, str]]
+    show_values: bool
+    extent: float
+
+
+# Diverging scale: blue (negative) through white to orange (positive), in LEVELS steps; lightness
+# carries the magnitude so the heatmap also reads in grey scale, and the table holds every value.
+_NEGATIVE = (33, 102, 172)
+_POSITIVE = (178, 74, 10)
+LEVELS = 6
+
+
+def _mix(colour: tuple[int, int, int], t: float) -> str:
+    r, g, b = (round(255 + (c - 255) * t) for c in colour)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+# The stepped scale, by sign and level: PALETTE[value < 0][level].
+PALETTE = tuple(
+    tuple(_mix(colour, level / LEVELS) for level in range(LEVELS + 1))
+    for colour in (_POSITIVE, _NEGATIVE)
+)
+
+
+def _square(x: float, y: float, side: float) -> str:
+    return f"M{x:.1f} {y:.1f}h{side:.1f}v{side:.1f}h-{side:.1f}z"
+
+
+def heatmap(
+    matrix: Sequence[Sequence[float]], row_labels: Sequence[str], column_labels: Sequence[str]
+) -> Heatmap:
+    """Return the cells of a square matrix, coloured by value / max |value| in steps."""
+    n = len(matrix)
+    offset = 40.0
+    size = 320
+    cell = (size - offset) / n
+    extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
+    show_values = n <= 6
+    cells = []
+    paths: dict[str, list[str]] = {}
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            level = math.ceil(min(abs(value) / extent, 1.0) * LEVELS - 1e-9)
+            fill = PALETTE[value < 0][level]
+            x, y = offset + j * cell, offset + i * cell
+            paths.setdefault(fill, []).append(_square(x, y, cell))
+            if show_values:  # labels only where the cells are big enough to carry them
+                label = number(value, 3)
+                cells.append(Cell(x, y, cell, value, label, fill, level / LEVELS > 0.55, i, j))
+    return Heatmap(
+        size=size,
+        cell=cell,
+        offset=offset,
+        cells=cells,
+        layers=[(fill, "".join(d)) for fill, d in paths.items()],
+        diagonal="".join(_square(offset + k * cell, offset + k * cell, cell) for k in range(n)),
+        row_labels=[(offset + (i + 0.5) * cell, label) for i, label in enumerate(row_labels)],
+        column_labels=[(offset + (j + 0.5) * cell, label) for j, label in enumerate(column_labels)],
+        show_values=show_values,
+        extent=extent,
+    )

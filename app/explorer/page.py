@@ -1,0 +1,130 @@
+"""Everything an explorer page or fragment shows, from one state and one result.
+
+The form shows the draft as typed when it is invalid (with a message beside each field) and
+the canonical state otherwise; the panels, links, snippets and summary always show the state
+the panels were computed from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from app.embed.options import EmbedOptions
+from app.embed.share import Share
+from app.explorer import panels
+from app.explorer.display import exact, number
+from app.explorer.state import Draft, ExplorerState
+from app.service.compute import GradientResult
+from app.web.urls import Urls
+
+LOGIT_RANGE = (-10.0, 10.0)  # the sliders' range; typed logits may go beyond it
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The URLs of one state: on this site, as JSON, for oEmbed, and in a new tab."""
+
+    page: str  # this state's own URL (the explorer's or the embed's)
+    explorer: str  # this state in the full explorer
+    api: str  # GET /gradient of this state
+    api_query: str
+    oembed: str
+
+
+def links(urls: Urls, state: ExplorerState, path: str, options: EmbedOptions) -> Links:
+    """Return the URLs of a state shown at `path` ('/' or '/embed') with these options."""
+    query = "&".join(q for q in (state.to_query(), options.query()) if q)
+    page = urls.path(path, query)
+    oembed_query = f"url={quote(urls.absolute(path, query), safe='')}&format=json"
+    return Links(
+        page=page,
+        explorer=urls.path("/", state.to_query()),
+        api=urls.path("/gradient", state.api_query()),
+        api_query=state.api_query(),
+        oembed=urls.absolute("/oembed", oembed_query),
+    )
+
+
+def field_keys(draft: Draft) -> set[str]:
+    """Return the key of every inline error message the form has room for."""
+    keys = {"logits", "target", "temperature", "label_smoothing", "weights", "reduction", "form"}
+    keys |= {f"logits-{i}" for i in range(draft.n)} | {f"weights-{i}" for i in range(draft.n)}
+    if draft.soft:
+        keys |= {f"target-{i}" for i in range(draft.n)}
+    return keys
+
+
+def placed_errors(draft: Draft, errors: dict[str, str]) -> dict[str, str]:
+    """Put each message beside a field the form shows; the rest go to the form's own line."""
+    keys = field_keys(draft)
+    placed: dict[str, str] = {}
+    for key, message in errors.items():
+        where = key if key in keys else "form"
+        placed[where] = f"{placed[where]} {message}" if where in placed else message
+    return placed
+
+
+def _slider(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return "0"
+    return exact(min(max(value, LOGIT_RANGE[0]), LOGIT_RANGE[1])) if value == value else "0"
+
+
+def _target_sum(draft: Draft) -> str:
+    try:
+        return number(sum(float(t) for t in draft.target), 6)
+    except ValueError:
+        return "?"
+
+
+def summary(result: GradientResult, j: int) -> str:
+    """Return the one-line summary a screen reader hears after each edit."""
+    ce = result.ce
+    grad = [float(g) for g in ce.grad_logits[0]]
+    loss = float(np.atleast_1d(ce.loss)[0])
+    return (
+        f"E = {number(loss, 4)}; dE/dZ = ("
+        + ", ".join(number(g, 3) for g in grad)
+        + f"); dE/dZ{j + 1} = {number(grad[j], 3)}"
+    )
+
+
+def context(
+    *,
+    form: Draft,
+    errors: dict[str, str],
+    state: ExplorerState,
+    result: GradientResult,
+    options: EmbedOptions,
+    links: Links,
+    share: Share | None,
+) -> dict[str, Any]:
+    """Return what the explorer's templates need."""
+    return {
+        "draft": form,
+        "errors": placed_errors(form, errors),
+        "sliders": [_slider(text) for text in form.logits],
+        "weights": form.weights or ["1"] * form.n,
+        "target_sum": _target_sum(form),
+        "state": state,
+        "panels": panels.build(state, result, options.panels),
+        "options": options,
+        "links": links,
+        "last": state.to_query(),
+        "share": share,
+        "summary": summary(result, state.j),
+        "advanced_open": bool(
+            state.temperature != 1.0
+            or state.label_smoothing != 0.0
+            or state.weights is not None
+            or state.reduction != "mean"
+            or errors.keys() & {"temperature", "label_smoothing", "weights", "reduction"}
+            or any(key.startswith("weights-") for key in errors)
+        ),
+    }

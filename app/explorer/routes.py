@@ -1,0 +1,126 @@
+"""`/`: the explorer, as a full page or as the fragments htmx asks for (`/embed` shares it)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from app.embed.options import CONTROLS, PANEL_TITLES, PANELS, THEMES, EmbedOptions
+from app.embed.share import choices_query, share
+from app.explorer import page
+from app.explorer.display import exact, number
+from app.explorer.edits import apply
+from app.explorer.state import (
+    MAX_CLASSES,
+    MIN_CLASSES,
+    REDUCTIONS,
+    SEED_QUERY,
+    ExplorerState,
+    check,
+    draft_of,
+    read_draft,
+    state_of,
+)
+from app.service.compute import compute
+from app.settings import Settings
+from app.web.deps import settings_of
+from app.web.htmx import VARY, HtmxDetails, replace_url, reswap_none
+from app.web.templates import htmx_source, templates
+from app.web.urls import Urls
+
+router = APIRouter(include_in_schema=False)
+
+templates.env.filters["num"] = number
+templates.env.filters["exact"] = exact
+templates.env.globals.update(
+    panel_names=PANELS,
+    panel_titles=PANEL_TITLES,
+    control_names=CONTROLS,
+    theme_names=THEMES,
+    min_classes=MIN_CLASSES,
+    max_classes=MAX_CLASSES,
+    logit_range=page.LOGIT_RANGE,
+    reductions=REDUCTIONS,
+)
+
+# htmx asks for one of these by the id of the element it will swap.
+_FRAGMENTS = {
+    "panels": "partials/_panels_update.html",
+    "explorer": "partials/_explorer_update.html",
+    "share-output": "partials/_share_output.html",
+}
+
+
+def _last_valid(last: str | None, settings: Settings) -> ExplorerState:
+    """Return the last valid state the form carried along, or the seed's."""
+    for query in (last, SEED_QUERY):
+        state = state_of(query, settings) if query else None
+        if state is not None:
+            return state
+    raise AssertionError("the seed state is valid")
+
+
+def render(
+    request: Request,
+    path: str,
+    options: EmbedOptions,
+    option_errors: dict[str, str],
+    embed: bool,
+) -> Response:
+    """Render the explorer (or its embed) for the state in the query string."""
+    settings = settings_of(request)
+    params = request.query_params
+    htmx = HtmxDetails.of(request)
+    urls = Urls.of(request)
+    draft = apply(read_draft(params), params.get("op"))
+    outcome = check(draft, settings)
+    state = outcome.state or _last_valid(params.get("last"), settings)
+    valid = outcome.state is not None and not option_errors
+    extra = options.query() if embed else choices_query(params)
+    canonical = "&".join(q for q in (state.to_query(), extra) if q)
+    if not htmx.request and valid and params and request.url.query != canonical:
+        return RedirectResponse(urls.path(path, canonical), status_code=303)
+    result = compute(state.request(settings))
+    # The form shows what was typed while it is invalid, else the canonical state; a draft of
+    # thousands of values is never drawn: the form shows the last valid state instead.
+    form = draft_of(state) if outcome.state or draft.oversized else draft
+    state_links = page.links(urls, state, path, options if embed else EmbedOptions())
+    context = page.context(
+        form=form,
+        errors=outcome.errors,
+        state=state,
+        result=result,
+        options=options,
+        links=state_links,
+        share=None if embed else share(urls, state.to_query(), params),
+    )
+    # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
+    # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
+    origin = htmx.current_url
+    if not origin.startswith(urls.absolute("/embed")):
+        origin = str(request.url)
+    context.update(
+        option_errors=option_errors,
+        htmx=htmx_source(settings),
+        valid=valid,
+        embed=embed,
+        action=urls.path(path),
+        reset_href=origin if embed else None,
+        urls=urls,
+    )
+    headers = {"Vary": VARY}
+    if htmx.request:
+        fragment = _FRAGMENTS.get(htmx.target, _FRAGMENTS["explorer"])
+        if valid and not embed:  # an embed never touches history, not even its own URL
+            replace_url(headers, urls.path(path, canonical))
+        elif not valid and fragment == _FRAGMENTS["panels"]:
+            reswap_none(headers)  # keep the last valid panels; only messages change
+        return templates.TemplateResponse(request, fragment, context, headers=headers)
+    template = "embed.html" if embed else "explorer.html"
+    return templates.TemplateResponse(request, template, context, 200 if valid else 422, headers)
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+async def explorer(request: Request) -> Response:
+    """Render the explorer for the state in the query string (and apply a button's edit)."""
+    return render(request, "/", EmbedOptions(), {}, embed=False)

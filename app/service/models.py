@@ -1,0 +1,250 @@
+"""The request every face validates: `GradientRequest`, with every limit declared."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from app.service.numbers import invalid, number_row, number_rows, within
+from app.settings import Settings
+
+Part = Literal["jacobian", "chain", "check"]
+
+# Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
+MAX_ABS_LOGIT = 1e6
+MAX_WEIGHT = 1e6
+MIN_TEMPERATURE = 1e-4
+MAX_TEMPERATURE = 1e4
+# How far the sum of a probability target may be from 1; it is then used as given, as PyTorch does.
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+SEED_EXAMPLE: dict[str, Any] = {"logits": [2.0, 1.0], "target": 0}
+
+
+def _row_schema(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item, "minItems": 1}
+
+
+_LOGIT = {"type": "number", "minimum": -MAX_ABS_LOGIT, "maximum": MAX_ABS_LOGIT}
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+
+
+def _parse_logits(value: Any) -> NDArray[np.float64]:
+    Z = number_rows(value, "logits")
+    within(Z, "logits", -MAX_ABS_LOGIT, MAX_ABS_LOGIT)
+    return Z
+
+
+def _parse_target(value: Any) -> NDArray[np.float64]:
+    """Read one number (a class index) or number rows; what a list means depends on logits."""
+    if type(value) in (int, float):
+        try:
+            index = float(value)
+        except OverflowError:
+            raise invalid("target", "holds an integer too large for float64") from None
+        if not math.isfinite(index):
+            raise invalid("target", f"must be finite, got {index}")
+        return np.array(index)
+    return number_rows(value, "target")
+
+
+def _parse_weights(value: Any) -> NDArray[np.float64] | None:
+    if value is None:
+        return None
+    w = number_row(value, "weights")
+    within(w, "weights", 0.0, MAX_WEIGHT)
+    return w
+
+
+Logits = Annotated[
+    NDArray[np.float64],
+    PlainValidator(_parse_logits),
+    WithJsonSchema(
+        {
+            "anyOf": [_row_schema(_LOGIT), _row_schema(_row_schema(_LOGIT))],
+            "title": "Logits",
+            "description": (
+                "Z: one row of n logits, or a batch of B rows of n logits. Each logit is finite "
+                f"with |Z| ≤ {MAX_ABS_LOGIT:g}."
+            ),
+        }
+    ),
+]
+Target = Annotated[
+    NDArray[np.generic],
+    PlainValidator(_parse_target),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                _row_schema(_PROBABILITY),
+                _row_schema({"type": "integer", "minimum": 0}),
+                _row_schema(_row_schema(_PROBABILITY)),
+            ],
+            "title": "Target",
+            "description": (
+                "Y. For one row: a class index (0-based, as in PyTorch) or n probabilities. "
+                "For a batch: B class indices or B rows of n probabilities. Probabilities lie in "
+                f"[0, 1] and each row sums to 1 within {PROBABILITY_SUM_TOLERANCE:g}."
+            ),
+        }
+    ),
+]
+Weights = Annotated[
+    NDArray[np.float64] | None,
+    PlainValidator(_parse_weights),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _row_schema({"type": "number", "minimum": 0, "maximum": MAX_WEIGHT}),
+                {"type": "null"},
+            ],
+            "title": "Weights",
+            "description": "w: one weight per class (n numbers in [0, 1e6]), or null for all 1.",
+        }
+    ),
+]
+
+
+class GradientRequest(BaseModel):
+    """Logits and targets of a softmax + cross-entropy loss; shapes follow `logits`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        json_schema_extra={"examples": [SEED_EXAMPLE]},
+    )
+
+    logits: Logits
+    target: Target
+    temperature: float = Field(
+        1.0,
+        ge=MIN_TEMPERATURE,
+        le=MAX_TEMPERATURE,
+        strict=True,
+        allow_inf_nan=False,
+        description="T: O = softmax(Z/T). Derivatives are taken with respect to the raw Z.",
+    )
+    label_smoothing: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        strict=True,
+        allow_inf_nan=False,
+        description="ε: the target becomes Y' = (1−ε)·Y + ε/n, as in PyTorch.",
+    )
+    weights: Weights = None
+    reduction: Literal["mean", "sum", "none"] = Field(
+        "mean",
+        description=(
+            "How row losses combine (PyTorch semantics): 'mean' divides their sum by B, or by "
+            "Σ w_y over the rows for class-index targets with weights; 'sum'; 'none' keeps them."
+        ),
+    )
+    include: list[Part] | None = Field(
+        None,
+        description=(
+            "Optional outputs: 'jacobian', 'chain', 'check'. Default: a single row gets "
+            "'jacobian' and 'chain' while B·n² is within the matrix limit; a batch gets none."
+        ),
+    )
+
+    @property
+    def is_batch(self) -> bool:
+        """Tell whether the logits are a batch (B×n) rather than one row."""
+        return bool(self.logits.ndim == 2)
+
+    @model_validator(mode="after")
+    def _check_shapes_and_limits(self, info: ValidationInfo) -> Self:
+        """Check what depends on several fields or on the limits in the validation context."""
+        limits = info.context if isinstance(info.context, Settings) else Settings()
+        B, n = self.logits.shape if self.is_batch else (1, self.logits.shape[0])
+        if n > limits.max_classes:
+            raise invalid("logits", f"at most {limits.max_classes:,} classes per row, got {n:,}")
+        if B * n > limits.max_batch_elements:
+            raise invalid(
+                "logits",
+                f"at most {limits.max_batch_elements:,} logits per request (B·n), got {B * n:,}",
+            )
+        self.target = _checked_target(self.target, self.is_batch, B, n)
+        if self.weights is not None and self.weights.shape[0] != n:
+            raise invalid(
+                "weights", f"must have one weight per class ({n}), got {len(self.weights)}"
+            )
+        if (
+            self.reduction == "mean"
+            and self.weights is not None
+            and self.target.dtype.kind == "i"
+            and self.weights[self.target].sum() == 0.0
+        ):
+            raise invalid(
+                "weights",
+                "the target classes' weights sum to 0, so 'mean' is undefined "
+                "(PyTorch returns NaN): use reduction 'sum' or give them weight",
+            )
+        self.include = _checked_include(self.include, self.is_batch, B * n * n, limits)
+        return self
+
+
+def _checked_target(
+    target: NDArray[np.generic], is_batch: bool, B: int, n: int
+) -> NDArray[np.generic]:
+    """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits.
+
+    A class index may be written 2 or 2.0 (JSON Schema counts both as integers), not 2.5.
+    """
+    shape = (B, n) if is_batch else (n,)
+    if target.ndim == (1 if is_batch else 0):
+        if is_batch and target.shape[0] != B:
+            raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
+        flat = np.asarray(target, dtype=np.float64).reshape(-1)
+        bad = np.flatnonzero((flat != np.floor(flat)) | (flat < 0) | (flat >= n))
+        if bad.size:
+            k = int(bad[0])
+            where = f"target[{k}]" if is_batch else "target"
+            v = float(flat[k])
+            value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
+            raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
+        return target.astype(np.int64)
+    if target.shape != shape:
+        what = f"{B} rows of {n} probabilities" if is_batch else f"{n} probabilities"
+        raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
+    Y = target.astype(np.float64)
+    within(Y, "target", 0.0, 1.0)
+    sums = Y.sum(axis=-1)
+    off = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > PROBABILITY_SUM_TOLERANCE)
+    if off.size:
+        where = f"target[{off[0]}]" if is_batch else "target"
+        total = float(np.atleast_1d(sums)[off[0]])
+        raise invalid(
+            where, f"probabilities must sum to 1 (±{PROBABILITY_SUM_TOLERANCE:g}), got {total:.9g}"
+        )
+    return Y
+
+
+def _checked_include(
+    include: list[Part] | None, is_batch: bool, matrix_elements: int, limits: Settings
+) -> list[Part]:
+    """Resolve the default optional outputs and refuse matrices over the limit."""
+    fits = matrix_elements <= limits.max_matrix_elements
+    if include is None:
+        return ["jacobian", "chain"] if not is_batch and fits else []
+    if include and not fits:
+        raise invalid(
+            "include",
+            f"{', '.join(include)} need B·n² ≤ {limits.max_matrix_elements:,} "
+            f"matrix entries, this request has {matrix_elements:,}",
+        )
+    return list(dict.fromkeys(include))

@@ -1,0 +1,58 @@
+"""Turn a JSON body or a query string into a validated `GradientRequest`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic_core
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+
+from app.service.errors import invalid_request
+from app.service.fields import QUERY_FIELDS, read_value
+from app.service.models import GradientRequest
+from app.service.numbers import invalid
+from app.settings import Settings
+
+
+def validate(data: Any, settings: Settings, where: str) -> GradientRequest:
+    """Validate request data against the schema and this server's limits."""
+    if not isinstance(data, dict):
+        raise invalid_request(where, invalid(where, "must be a JSON object"))
+    try:
+        return GradientRequest.model_validate(data, context=settings)
+    except ValidationError as exc:
+        raise invalid_request(where, exc) from None
+
+
+def parse_body(body: bytes, settings: Settings) -> GradientRequest:
+    """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field."""
+    try:
+        data = pydantic_core.from_json(body, allow_inf_nan=True)
+    except ValueError as exc:
+        raise HTTPException(400, f"body: not valid JSON ({exc})") from None
+    return validate(data, settings, "body")
+
+
+def query_data(params: QueryParams) -> dict[str, Any]:
+    """Read the API's fields from a query string such as `logits=2,1,0.1&target=0`."""
+    data: dict[str, Any] = {}
+    for key in params:
+        if key not in QUERY_FIELDS:
+            raise invalid(key, f"unknown parameter; expected one of {', '.join(QUERY_FIELDS)}")
+        values = params.getlist(key)
+        if len(values) > 1:
+            raise invalid(key, "given more than once")
+        data[key] = read_value(key, values[0])
+    return data
+
+
+def parse_query(params: QueryParams, settings: Settings) -> GradientRequest:
+    """Parse and validate the query-string form of a single-row request."""
+    try:
+        data = query_data(params)
+    except PydanticCustomError as exc:
+        raise invalid_request("query", exc) from None
+    return validate(data, settings, "query")

@@ -1,0 +1,1 @@
+"""Shared HTTP plumbing: errors, middleware, htmx helpers, the URL builder, templates, health."""

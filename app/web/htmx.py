@@ -1,0 +1,39 @@
+"""htmx on the server: one reader of the `HX-*` request headers, helpers for the response ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+# Pages and fragments differ by these request headers: caches must keep them apart.
+VARY = "HX-Request, HX-Target"
+
+
+@dataclass(frozen=True, slots=True)
+class HtmxDetails:
+    """What htmx said about a request: whether it sent it, what it will swap, from which URL."""
+
+    request: bool
+    target: str
+    current_url: str
+
+    @classmethod
+    def of(cls, request: Request) -> HtmxDetails:
+        """Read the `HX-*` headers of a request."""
+        headers = request.headers
+        return cls(
+            request=headers.get("hx-request") == "true",
+            target=headers.get("hx-target", ""),
+            current_url=headers.get("hx-current-url", ""),
+        )
+
+
+def replace_url(headers: dict[str, str], url: str) -> None:
+    """Ask htmx to replace the browser's URL (no new history entry) after the swap."""
+    headers["HX-Replace-Url"] = url
+
+
+def reswap_none(headers: dict[str, str]) -> None:
+    """Ask htmx to swap nothing but the out-of-band parts of the response."""
+    headers["HX-Reswap"] = "none"

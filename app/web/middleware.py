@@ -1,0 +1,176 @@
+"""ASGI middleware: the body size cap, compression for pages, and the security headers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.settings import Settings
+from app.web.assets import HTMX_CDN_URL
+
+
+class BodyTooLargeError(Exception):
+    """The request body passed the cap while it was being received."""
+
+
+class BodyTooSlowError(Exception):
+    """The request body did not arrive within the time allowed."""
+
+
+class BodySizeLimit:
+    """Answer 413 to bodies over `max_bytes` (at once from Content-Length, else while streaming)
+    and 408 to bodies that take longer than `timeout` seconds to arrive."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                await self._refuse(send)
+                return
+        received = 0
+        started = False
+        deadline: float | None = None
+        complete = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, deadline, complete
+            if complete:  # after the body, e.g. waiting for a disconnect: no deadline
+                return await receive()
+            deadline = deadline or asyncio.get_running_loop().time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlowError from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLargeError
+                complete = not message.get("more_body", False)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLargeError:
+            if not started:
+                await self._refuse(send)
+        except BodyTooSlowError:
+            if not started:
+                await self._refuse(send, 408, f"body: not received within {self.timeout:g} s")
+
+    async def _refuse(self, send: Send, status: int = 413, detail: str = "") -> None:
+        detail = detail or f"body: larger than the limit of {self.max_bytes:,} bytes"
+        body = orjson.dumps({"detail": detail})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class CompressPages:
+    """Gzip HTML pages and fragments; leave the JSON API alone.
+
+    Pages are repetitive markup that shrinks about fivefold; the API's large responses (a
+    million-entry Jacobian) would cost more CPU to compress than they save, and caches or CDNs
+    in front can compress them.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 2048, skip: str = "/gradient") -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
+        self.skip = skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.skip):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+# FastAPI's /docs page loads Swagger UI from jsDelivr and starts it with an inline script.
+_DOCS_PATHS = ("/docs", "/redoc")
+_DOCS_CDN = "https://cdn.jsdelivr.net"
+
+
+def content_security_policy(settings: Settings, path: str) -> str:
+    """Return the CSP for a path: no inline script or style anywhere but the API docs."""
+    script = f"'self' {HTMX_CDN_URL}" if settings.htmx_source == "cdn" else "'self'"
+    style = "'self'"
+    img = "'self' data:"
+    if path.startswith(_DOCS_PATHS):
+        script = f"'self' 'unsafe-inline' {_DOCS_CDN}"
+        style = f"'self' 'unsafe-inline' {_DOCS_CDN}"
+        img = "'self' data: https://fastapi.tiangolo.com"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {script}",
+            f"style-src {style}",
+            f"img-src {img}",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {settings.frame_ancestors}",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """Add the security headers to every HTTP response, errors and static files included."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        fixed = [
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "strict-origin-when-cross-origin"),
+            ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+            ("cross-origin-opener-policy", "same-origin"),
+        ]
+        # Built once: appending prepared bytes costs nothing per request.
+        self.headers = {
+            docs: [
+                (name.encode(), value.encode())
+                for name, value in [
+                    *fixed,
+                    ("content-security-policy", content_security_policy(settings, path)),
+                ]
+            ]
+            for docs, path in ((False, "/"), (True, _DOCS_PATHS[0]))
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self.headers[scope["path"].startswith(_DOCS_PATHS)]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

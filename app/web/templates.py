@@ -1,0 +1,37 @@
+"""The Jinja2 environment: template and static folders, number filters, the htmx source.
+
+Faces add their own globals (the embed's choices, the explorer's limits) when they load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.templating import Jinja2Templates
+
+from app.settings import Settings
+from app.web.assets import HTMX_CDN_URL, HTMX_SRI
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters["px"] = lambda v: f"{v:.1f}".removesuffix(".0")  # SVG coordinates
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+
+@dataclass(frozen=True, slots=True)
+class HtmxSource:
+    """Where the page loads htmx from."""
+
+    local: bool
+    url: str = HTMX_CDN_URL
+    sri: str = HTMX_SRI
+
+
+def htmx_source(settings: Settings) -> HtmxSource:
+    """Return the htmx script the settings ask for."""
+    return HtmxSource(local=settings.htmx_source == "local")

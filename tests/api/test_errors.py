@@ -1,0 +1,384 @@
+"""Bad input gets a clear 4xx naming the field and the limit: never a 500, never NaN in JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from tests.api.test_routes import strict_json
+
+OK = {"logits": [2.0, 1.0], "target": 0}
+
+BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
+    # (case, body, loc, fragment of the message)
+    ("missing logits", {"target": 0}, ["body", "logits"], "logits: Field required"),
+    ("missing target", {"logits": [1, 2]}, ["body", "target"], "target: Field required"),
+    ("logits not a list", {**OK, "logits": 3}, ["body", "logits"], "must be a list of numbers"),
+    ("empty logits", {**OK, "logits": []}, ["body", "logits"], "logits: must not be empty"),
+    (
+        "empty row",
+        {**OK, "logits": [[]], "target": [0]},
+        ["body", "logits", 0],
+        "logits[0]: must not be empty",
+    ),
+    ("string logit", {**OK, "logits": [1, "2"]}, ["body", "logits", 1], "got '2'"),
+    ("string NaN", {**OK, "logits": [1, "NaN"]}, ["body", "logits", 1], "must be a number"),
+    ("null logit", {**OK, "logits": [1, None]}, ["body", "logits", 1], "must be a number"),
+    ("boolean logit", {**OK, "logits": [True, 1]}, ["body", "logits", 0], "must be a number"),
+    (
+        "logit too large",
+        {**OK, "logits": [1e7, 1]},
+        ["body", "logits", 0],
+        "between -1e+06 and 1e+06",
+    ),
+    (
+        "ragged batch",
+        {"logits": [[1, 2], [1, 2, 3]], "target": [0, 0]},
+        ["body", "logits", 1],
+        "has 3 values but logits[0] has 2",
+    ),
+    (
+        "row mixed with number",
+        {"logits": [[1, 2], 3], "target": [0, 0]},
+        ["body", "logits", 1],
+        "must be a list of numbers",
+    ),
+    ("index out of range", {**OK, "target": 2}, ["body", "target"], "in 0..1, got 2"),
+    ("negative index", {**OK, "target": -1}, ["body", "target"], "in 0..1, got -1"),
+    ("float index", {**OK, "target": 0.5}, ["body", "target"], "a whole number in 0..1, got 0.5"),
+    ("boolean index", {**OK, "target": True}, ["body", "target"], "must be a list of numbers"),
+    ("string index", {**OK, "target": "0"}, ["body", "target"], "must be a list of numbers"),
+    (
+        "batch index float",
+        {"logits": [[1, 2], [2, 1]], "target": [0, 0.5]},
+        ["body", "target", 1],
+        "whole number in 0..1, got 0.5",
+    ),
+    (
+        "batch index out of range",
+        {"logits": [[1, 2], [2, 1]], "target": [0, 5]},
+        ["body", "target", 1],
+        "in 0..1, got 5",
+    ),
+    (
+        "batch indices count",
+        {"logits": [[1, 2], [2, 1]], "target": [0]},
+        ["body", "target"],
+        "one class index per row (2), got 1",
+    ),
+    (
+        "probabilities wrong length",
+        {**OK, "target": [0.5, 0.25, 0.25]},
+        ["body", "target"],
+        "must be 2 probabilities, got shape [3]",
+    ),
+    (
+        "negative probability",
+        {**OK, "target": [1.5, -0.5]},
+        ["body", "target", 0],
+        "between 0 and 1, got 1.5",
+    ),
+    (
+        "probabilities not summing to 1",
+        {**OK, "target": [0.5, 0.6]},
+        ["body", "target"],
+        "must sum to 1 (±1e-06), got 1.1",
+    ),
+    (
+        "batch probabilities not summing to 1",
+        {"logits": [[1, 2], [2, 1]], "target": [[0.5, 0.5], [0.2, 0.2]]},
+        ["body", "target", 1],
+        "must sum to 1",
+    ),
+    (
+        "batch probability rows of wrong width",
+        {"logits": [[1, 2], [2, 1]], "target": [[1, 0, 0], [0, 1, 0]]},
+        ["body", "target"],
+        "must be 2 rows of 2 probabilities",
+    ),
+    ("zero temperature", {**OK, "temperature": 0}, ["body", "temperature"], "0.0001"),
+    ("negative temperature", {**OK, "temperature": -1}, ["body", "temperature"], "0.0001"),
+    ("huge temperature", {**OK, "temperature": 1e5}, ["body", "temperature"], "10000"),
+    ("string temperature", {**OK, "temperature": "1"}, ["body", "temperature"], "valid number"),
+    ("smoothing above 1", {**OK, "label_smoothing": 1.5}, ["body", "label_smoothing"], "1"),
+    ("negative smoothing", {**OK, "label_smoothing": -0.1}, ["body", "label_smoothing"], "0"),
+    (
+        "weights wrong length",
+        {**OK, "weights": [1]},
+        ["body", "weights"],
+        "one weight per class (2)",
+    ),
+    ("negative weight", {**OK, "weights": [1, -1]}, ["body", "weights", 1], "between 0 and"),
+    (
+        "NaN weight string",
+        {**OK, "weights": [1, "nan"]},
+        ["body", "weights", 1],
+        "must be a number",
+    ),
+    (
+        "zero target weight with mean",
+        {**OK, "weights": [0, 1]},
+        ["body", "weights"],
+        "weights sum to 0",
+    ),
+    (
+        "unknown reduction",
+        {**OK, "reduction": "avg"},
+        ["body", "reduction"],
+        "'mean', 'sum' or 'none'",
+    ),
+    ("unknown include", {**OK, "include": ["hessian"]}, ["body", "include", 0], "'jacobian'"),
+    ("include not a list", {**OK, "include": "chain"}, ["body", "include"], "valid list"),
+    ("unknown field", {**OK, "temprature": 2}, ["body", "temprature"], "Extra inputs"),
+    ("array body", [1, 2], ["body"], "body: must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "fragment"), [c[1:] for c in BAD_BODIES], ids=[c[0] for c in BAD_BODIES]
+)
+def test_bad_bodies_get_422_naming_the_field(
+    client: TestClient, body: Any, loc: list[Any], fragment: str
+) -> None:
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422, response.text
+    detail = strict_json(response.text)["detail"]
+    assert detail[0]["loc"] == loc
+    assert fragment in detail[0]["msg"]
+    field = next((str(p) for p in loc[1:] if isinstance(p, str)), "body")
+    assert detail[0]["msg"].startswith(field)
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        (b'{"logits": [NaN, 1], "target": 0}', ["body", "logits", 0]),
+        (b'{"logits": [Infinity, 1], "target": 0}', ["body", "logits", 0]),
+        (b'{"logits": [1, -Infinity], "target": 0}', ["body", "logits", 1]),
+        (b'{"logits": [1, 2], "target": 0, "temperature": NaN}', ["body", "temperature"]),
+        (b'{"logits": [1, 2], "target": [NaN, 1]}', ["body", "target", 0]),
+        (b'{"logits": [1, 1e400], "target": 0}', ["body", "logits", 1]),
+    ],
+)
+def test_non_finite_json_tokens_are_refused(client: TestClient, raw: bytes, loc: list[Any]) -> None:
+    response = client.post("/gradient", content=raw)
+    assert response.status_code == 422, response.text
+    detail = strict_json(response.text)["detail"]
+    assert detail[0]["loc"] == loc
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"logits=2,1", b'{"logits": [1, 2], "target": 0,}'])
+def test_non_json_bodies_get_400(client: TestClient, raw: bytes) -> None:
+    response = client.post("/gradient", content=raw)
+    assert response.status_code == 400
+    assert strict_json(response.text)["detail"].startswith("body: not valid JSON")
+
+
+BAD_QUERIES: list[tuple[str, str, list[Any], str]] = [
+    ("missing target", "logits=2,1", ["query", "target"], "Field required"),
+    ("missing logits", "target=0", ["query", "logits"], "Field required"),
+    ("nan token", "logits=2,nan&target=0", ["query", "logits", 1], "not a finite decimal"),
+    ("inf token", "logits=inf,1&target=0", ["query", "logits", 0], "not a finite decimal"),
+    ("overflow", "logits=1e999,1&target=0", ["query", "logits", 0], "out of float64's range"),
+    ("empty item", "logits=2,,1&target=0", ["query", "logits", 1], "is empty"),
+    ("trailing comma", "logits=2,1,&target=0", ["query", "logits", 2], "is empty"),
+    ("word", "logits=two,1&target=0", ["query", "logits", 0], "'two'"),
+    ("hex", "logits=0x10,1&target=0", ["query", "logits", 0], "not a finite decimal"),
+    ("empty logits", "logits=&target=0", ["query", "logits"], "must not be empty"),
+    ("index out of range", "logits=2,1&target=3", ["query", "target"], "0..1, got 3"),
+    ("negative index", "logits=2,1&target=-1", ["query", "target"], "0..1, got -1"),
+    (
+        "huge index",  # found by schemathesis: the message said "got 6.77e+20"
+        "logits=2,1&target=677389880058028695700",
+        ["query", "target"],
+        "0..1, got 677389880058028",
+    ),
+    ("bad probabilities", "logits=2,1&target=0.5,0.6", ["query", "target"], "sum to 1"),
+    ("temperature word", "logits=2,1&target=0&temperature=hot", ["query", "temperature"], "'hot'"),
+    ("temperature zero", "logits=2,1&target=0&temperature=0", ["query", "temperature"], "0.0001"),
+    ("unknown include", "logits=2,1&target=0&include=all", ["query", "include", 0], "'jacobian'"),
+    ("unknown parameter", "logits=2,1&target=0&T=2", ["query", "T"], "unknown parameter"),
+    ("repeated parameter", "logits=2,1&logits=3,4&target=0", ["query", "logits"], "more than once"),
+    ("weights length", "logits=2,1&target=0&weights=1", ["query", "weights"], "per class (2)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "loc", "fragment"), [c[1:] for c in BAD_QUERIES], ids=[c[0] for c in BAD_QUERIES]
+)
+def test_bad_queries_get_422_naming_the_field(
+    client: TestClient, query: str, loc: list[Any], fragment: str
+) -> None:
+    response = client.get(f"/gradient?{query}")
+    assert response.status_code == 422, response.text
+    detail = strict_json(response.text)["detail"]
+    assert detail[0]["loc"] == loc
+    assert fragment in detail[0]["msg"]
+
+
+def small_app_client(**limits: int) -> TestClient:
+    return TestClient(create_app(Settings(**limits)))  # type: ignore[arg-type]
+
+
+def test_too_many_classes() -> None:
+    with small_app_client(max_classes=5) as client:
+        response = client.post("/gradient", json={"logits": [0] * 6, "target": 0})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "logits: at most 5 classes per row, got 6"
+
+
+def test_too_many_logits_in_a_batch() -> None:
+    with small_app_client(max_batch_elements=10) as client:
+        response = client.post("/gradient", json={"logits": [[0, 1]] * 6, "target": [0] * 6})
+    assert response.status_code == 422
+    assert "at most 10 logits per request (B·n), got 12" in response.json()["detail"][0]["msg"]
+
+
+def test_default_limits_hold_at_the_edges(client: TestClient) -> None:
+    at = client.post("/gradient", json={"logits": [0] * 10_000, "target": 0})
+    assert at.status_code == 200
+    over = client.post("/gradient", json={"logits": [0] * 10_001, "target": 0})
+    assert over.status_code == 422
+    assert "at most 10,000 classes" in over.json()["detail"][0]["msg"]
+
+
+def test_explicit_jacobian_over_the_matrix_limit(client: TestClient) -> None:
+    response = client.post(
+        "/gradient", json={"logits": [0] * 1001, "target": 0, "include": ["jacobian"]}
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "include"]
+    assert "B·n² ≤ 1,000,000" in detail["msg"]
+    assert "1,002,001" in detail["msg"]
+
+
+def test_batch_check_over_the_matrix_limit(client: TestClient) -> None:
+    body = {"logits": [[0] * 200] * 30, "target": [0] * 30, "include": ["check"]}
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "include"]
+
+
+def test_body_over_the_cap_gets_413() -> None:
+    with small_app_client(max_body_bytes=2048) as client:
+        big = {"logits": [0.123456789] * 400, "target": 0}
+        response = client.post("/gradient", json=big)
+        assert response.status_code == 413
+        assert response.json() == {"detail": "body: larger than the limit of 2,048 bytes"}
+        assert client.post("/gradient", json=OK).status_code == 200
+
+
+def test_streamed_body_over_the_cap_gets_413_while_streaming() -> None:
+    chunks_sent = []
+
+    def chunks() -> Any:
+        for i in range(100):
+            chunks_sent.append(i)
+            yield b" " * 1024
+
+    with small_app_client(max_body_bytes=4096) as client:
+        response = client.post("/gradient", content=chunks())
+    assert response.status_code == 413
+
+
+def run_apart(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run a coroutine to its end in a thread of its own (the browser tests' Playwright keeps an
+    event loop running in the main thread for the whole session)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def post_scope(headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    """Return the ASGI scope of a POST /gradient, for tests that script the body's arrival."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/gradient",
+        "raw_path": b"/gradient",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"x"), *(headers or [])],
+        "client": ("127.0.0.1", 1),
+        "server": ("x", 80),
+    }
+
+
+def test_client_that_hangs_up_mid_body_is_not_an_error(settings: Settings) -> None:
+    """wrk and impatient clients close connections mid-request; that must not log a 500."""
+
+    from app.main import create_app as make
+
+    app = make(settings)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run_apart(app(post_scope([(b"content-length", b"100")]), receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 400
+
+
+def test_body_that_arrives_too_slowly_gets_408() -> None:
+    import asyncio
+
+    from app.main import create_app as make
+
+    app = make(Settings(body_timeout=0.2))
+    sent: list[dict[str, Any]] = []
+    calls = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return {"type": "http.request", "body": b'{"logits": [', "more_body": True}
+        await asyncio.sleep(5)  # the rest never comes in time
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run_apart(asyncio.wait_for(app(post_scope(), receive, send), 3))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 408
+    assert b"not received within 0.2 s" in sent[1]["body"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_other_methods_get_405_listing_get_and_post(client: TestClient, method: str) -> None:
+    response = client.request(method, "/gradient")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize(
+    "query", ["logits=0&target=0%1F", "logits=1%1C,2&target=0", "logits=1,2&target=%A00"]
+)
+def test_control_characters_in_query_values_are_refused(client: TestClient, query: str) -> None:
+    """Found by schemathesis: str.strip() removed \\x1c-\\x1f for one check but not the next."""
+    response = client.get(f"/gradient?{query}")
+    assert response.status_code == 422

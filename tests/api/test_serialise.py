@@ -1,0 +1,113 @@
+"""JSON rendering of results: strict, exact, and safe for the process that serialises it.
+
+The serialiser runs in a subprocess here, because the defect these tests guard against (heap
+corruption in a C extension, issue "Hardening II") kills the interpreter instead of raising.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Shared by the scripts below: the bytes must parse as strict JSON to exactly the numbers of the
+# arrays (a non-finite number as null), so a serialiser that survives but writes wrong digits
+# fails too.
+_CHECK = """
+import math, json
+def expected(value):
+    if isinstance(value, list):
+        return [expected(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+def strict(token):
+    raise ValueError(f"non-strict JSON token {token}")
+def check(out, payload):
+    parsed = json.loads(out, parse_constant=strict)
+    want = {k: expected(v.tolist() if hasattr(v, "tolist") else v) for k, v in payload.items()}
+    assert parsed == want, "serialised numbers differ from the arrays"
+"""
+
+
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
+    assert proc.stdout.strip().endswith("ok"), proc.stdout
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_crash_request_serialises_cleanly(seed: int) -> None:
+    # The reported request: 1,000 logits, the first 900 and the rest in [−6, 5], a soft target,
+    # T = 2, with the Jacobian and the chain (the answer is 27 MB of long float reprs such as
+    # −2.58888045e+192 and 5.52995602e−193).
+    proc = _run(
+        _CHECK
+        + f"""
+import numpy as np
+from app.api.serialise import gradient_json, gradient_payload
+from app.service.models import GradientRequest
+from app.service.compute import compute
+rng = np.random.default_rng({seed})
+Z = np.concatenate([[900.0], rng.uniform(-6, 5, 999)])
+Y = rng.random(1000); Y /= Y.sum()
+request = GradientRequest.model_validate(
+    {{"logits": Z.tolist(), "target": Y.tolist(), "temperature": 2,
+      "include": ["jacobian", "chain"]}}
+)
+result = compute(request)
+out = gradient_json(result)
+assert len(out) > 20_000_000, len(out)
+check(out, gradient_payload(result))
+print("ok")
+"""
+    )
+    _assert_clean(proc)
+
+
+def test_serialiser_fuzz_random_shapes_and_awkward_floats() -> None:
+    # Random shapes (rows, matrices, batches of matrices) filled with random mixes of 0.0, −0.0,
+    # subnormals, values near the ends of float64 (1e±300, reprs of 24 characters) and ±∞,
+    # several arrays to a payload, as a response holds them.
+    proc = _run(
+        _CHECK
+        + """
+import numpy as np
+from app.api.serialise import dumps
+rng = np.random.default_rng(20261201)
+pool = np.array([0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, -1.7976931348623157e308,
+                 1e300, -1e-300, 1e-300, np.inf, -np.inf, -2.58888045e+192, 5.52995602e-193])
+for case in range(60):
+    payload = {}
+    for k in range(int(rng.integers(1, 8))):
+        ndim = int(rng.integers(1, 4))
+        shape = tuple(int(s) for s in rng.integers(1, 300 if ndim < 3 else 40, size=ndim))
+        mix = rng.random()
+        values = np.where(
+            rng.random(shape) < mix,
+            rng.choice(pool, size=shape),
+            rng.standard_normal(shape) * 10.0 ** rng.integers(-320, 300, size=shape),
+        )
+        payload[f"a{k}"] = values
+    payload["loss"] = float(rng.choice(pool))
+    out = dumps(payload)
+    check(out, payload)
+print("ok")
+"""
+    )
+    _assert_clean(proc)

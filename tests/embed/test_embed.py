@@ -1,0 +1,243 @@
+"""`/embed` and `/oembed` over HTTP: options, no history, the snippet, the oEmbed 1.0 fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.datastructures import QueryParams
+from starlette.testclient import TestClient
+
+from app.embed.options import PANELS, EmbedOptions, read_options
+from app.embed.share import iframe_snippet, share
+from app.web.urls import Urls
+
+HX_PANELS = {"HX-Request": "true", "HX-Target": "panels"}
+
+
+def test_embed_has_no_site_chrome_and_links_back(client: TestClient) -> None:
+    html = client.get("/embed?logits=2,1&target=0").text
+    assert 'class="site-header"' not in html
+    assert 'id="open-in-dedz" href="/?logits=2,1&amp;target=0"' in html
+    assert "Open in dEdZ" in html
+    assert "embed-frame.js" in html
+
+
+def test_embed_shows_only_the_chosen_panels(client: TestClient) -> None:
+    html = client.get("/embed?logits=2,1&target=0&panels=grad,probs").text
+    assert 'id="panel-probs"' in html
+    assert 'id="panel-grad"' in html
+    for name in ("logits", "loss", "chain", "jacobian"):
+        assert f'id="panel-{name}"' not in html
+    assert html.index('id="panel-probs"') < html.index('id="panel-grad"')  # the page's order
+
+
+@pytest.mark.parametrize(
+    ("controls", "present", "absent"),
+    [
+        ("all", ['name="logits"', 'value="add"', 'name="temperature"'], []),
+        ("logits", ['name="logits"', 'type="hidden" name="target" value="1"'], ['value="add"']),
+        ("none", [], ['<form id="controls"', 'name="logits"']),
+    ],
+)
+def test_embed_controls(
+    client: TestClient, controls: str, present: list[str], absent: list[str]
+) -> None:
+    html = client.get(f"/embed?logits=2,1&target=1&controls={controls}").text
+    for fragment in present:
+        assert fragment in html, fragment
+    for fragment in absent:
+        assert fragment not in html, fragment
+
+
+@pytest.mark.parametrize("theme", ["auto", "light", "dark"])
+def test_embed_theme(client: TestClient, theme: str) -> None:
+    html = client.get(f"/embed?logits=2,1&target=0&theme={theme}").text
+    assert f'class="embed theme-{theme}"' in html
+
+
+def test_unknown_options_get_a_message_not_a_blank_frame(client: TestClient) -> None:
+    response = client.get("/embed?logits=2,1&target=0&panels=probs,foo&controls=some&theme=x")
+    assert response.status_code == 422
+    html = response.text
+    assert 'role="alert"' in html
+    assert "&#39;foo&#39; is not a panel; choose from logits, probs" in html
+    assert "&#39;some&#39; is not one of all, logits, none" in html
+    assert "&#39;x&#39; is not one of auto, light, dark" in html
+    assert 'id="panels"' in html
+
+
+def test_embed_edits_never_touch_history(client: TestClient) -> None:
+    response = client.get("/embed?logits=3&logits=1&target=0&panels=grad", headers=HX_PANELS)
+    assert response.status_code == 200
+    assert "hx-replace-url" not in response.headers
+    assert "hx-push-url" not in response.headers
+    assert 'id="panel-grad"' in response.text
+    assert 'id="panel-probs"' not in response.text
+
+
+def test_embed_form_keeps_its_options(client: TestClient) -> None:
+    html = client.get("/embed?logits=2,1&target=0&panels=grad&controls=logits&theme=dark").text
+    assert 'action="/embed"' in html
+    assert '<input type="hidden" name="panels" value="grad">' in html
+    assert '<input type="hidden" name="controls" value="logits">' in html
+    assert '<input type="hidden" name="theme" value="dark">' in html
+
+
+def test_embed_form_submission_redirects_to_the_canonical_embed_url(client: TestClient) -> None:
+    response = client.get(
+        "/embed?logits=2&logits=1&target=0&panels=grad&theme=dark", follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/embed?logits=2,1&target=0&panels=grad&theme=dark"
+
+
+def test_options_read_from_a_url_or_a_form() -> None:
+    assert read_options(QueryParams("panels=chain,probs"))[0].panels == ("probs", "chain")
+    assert read_options(QueryParams("panels=chain&panels=probs"))[0].panels == ("probs", "chain")
+    assert read_options(QueryParams(""))[0] == EmbedOptions()
+    assert EmbedOptions().query() == ""
+    assert EmbedOptions(("grad",), "none", "dark").query() == "panels=grad&controls=none&theme=dark"
+
+
+def test_snippet_is_escaped_and_lazy() -> None:
+    snippet = iframe_snippet('https://x.test/embed?a=1&b="2"', 500)
+    assert 'src="https://x.test/embed?a=1&amp;b=&quot;2&quot;"' in snippet
+    assert 'loading="lazy"' in snippet
+    assert 'title="dEdZ explorer"' in snippet
+    assert 'height="500"' in snippet
+
+
+def test_share_builds_link_embed_and_script() -> None:
+    choices = QueryParams("panels=grad&height=99999")
+    built = share(Urls("https://d.test", ""), "logits=2,1&target=0", choices)
+    assert built.link == "https://d.test/?logits=2,1&target=0"
+    assert built.embed_src == "https://d.test/embed?logits=2,1&target=0&panels=grad"
+    assert built.height == 4000
+    assert built.host_script == '<script src="https://d.test/static/embed.js" defer></script>'
+
+
+def test_explorer_offers_the_share_panel_and_oembed_discovery(client: TestClient) -> None:
+    html = client.get("/?logits=2,1&target=0").text
+    assert 'id="panel-share"' in html
+    assert 'id="share-snippet"' in html
+    assert (
+        '<link id="alt-oembed" rel="alternate" type="application/json+oembed" '
+        'href="http://testserver/oembed?url=http%3A%2F%2Ftestserver%2F%3Flogits%3D2%2C1%26target%3D0'
+    ) in html
+    for name in PANELS:
+        assert f'name="panels" value="{name}" checked' in html
+
+
+def test_edits_update_the_share_links_out_of_band(client: TestClient) -> None:
+    html = client.get("/?logits=3,1&target=0", headers=HX_PANELS).text
+    assert '<div id="share-links" class="share-links" hx-swap-oob="true">' in html
+    assert 'value="http://testserver/?logits=3,1&amp;target=0"' in html
+
+
+def oembed(client: TestClient, **params: Any) -> Any:
+    return client.get("/oembed", params=params)
+
+
+def test_oembed_has_the_required_fields_of_a_rich_response(client: TestClient) -> None:
+    response = oembed(client, url="http://testserver/?logits=2,1&target=0")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    # oEmbed 1.0, section 2.3.4: version and type always; html, width, height for "rich".
+    assert body["version"] == "1.0"
+    assert body["type"] == "rich"
+    assert isinstance(body["width"], int)
+    assert isinstance(body["height"], int)
+    assert body["html"].startswith('<iframe src="http://testserver/embed?logits=2,1&amp;target=0"')
+    assert body["provider_name"] == "dEdZ"
+    assert body["provider_url"] == "http://testserver/"
+    assert body["cache_age"] == 86400
+    assert body["title"]
+
+
+def test_oembed_respects_maxwidth_and_maxheight(client: TestClient) -> None:
+    body = oembed(
+        client, url="http://testserver/embed?logits=1,2&target=1", maxwidth=300, maxheight=400
+    ).json()
+    assert body["width"] == 300
+    assert body["height"] == 400
+    assert 'width="300" height="400"' in body["html"]
+    assert "embed?logits=1,2&amp;target=1" in body["html"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://elsewhere.test/?logits=2,1",
+        "http://testserver/docs",
+        "not a url",
+        "http://testserver/gradient?x",
+    ],
+)
+def test_oembed_404_for_urls_that_are_not_dedz_pages(client: TestClient, url: str) -> None:
+    response = oembed(client, url=url)
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("url: not a dEdZ page")
+
+
+@pytest.mark.parametrize("fmt", ["xml", "yaml"])
+def test_oembed_501_for_other_formats(client: TestClient, fmt: str) -> None:
+    response = oembed(client, url="http://testserver/", format=fmt)
+    assert response.status_code == 501
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({}, "url"), ({"url": "http://testserver/", "maxwidth": "0"}, "maxwidth")]
+)
+def test_oembed_422_for_bad_parameters(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    response = client.get("/oembed", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", field]
+    assert response.json()["detail"][0]["msg"].startswith(field)
+
+
+def test_guide_page(client: TestClient) -> None:
+    html = client.get("/guide").text
+    for topic in (
+        "Canvas",
+        "Moodle",
+        "WordPress",
+        "plain HTML",
+        "DEDZ_FRAME_ANCESTORS",
+        "DEDZ_HTMX_SOURCE",
+    ):
+        assert topic in html
+    assert "http://testserver/static/embed.js" in html
+
+
+def test_edits_inside_an_embed_update_its_open_link(client: TestClient) -> None:
+    html = client.get("/embed?logits=3,1&target=0", headers=HX_PANELS).text
+    assert (
+        '<a id="open-in-dedz" href="/?logits=3,1&amp;target=0" target="_blank" '
+        'rel="noopener" hx-swap-oob="true">'
+    ) in html
+
+
+def test_reset_inside_an_embed_returns_to_the_instructors_url(client: TestClient) -> None:
+    origin = "http://testserver/embed?logits=3,1,0&target=2&panels=grad"
+    html = client.get(
+        "/embed?logits=1,1,1&target=2&panels=grad&op=add",
+        headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": origin},
+    ).text
+    assert (
+        '<a class="button small" href="http://testserver/embed?logits=3,1,0&amp;target=2&amp;panels=grad">'
+        in html
+    )
+    assert 'value="reset"' not in html
+
+
+def test_reset_ignores_a_current_url_that_is_not_one_of_our_embeds(client: TestClient) -> None:
+    html = client.get(
+        "/embed?logits=1,1&target=0&op=add",
+        headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": "javascript:x()"},
+    ).text
+    assert "javascript:" not in html
+    assert '<a class="button small" href="http://testserver/embed?' in html

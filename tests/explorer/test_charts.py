@@ -1,0 +1,96 @@
+"""Chart geometry: bars on the right side of zero, labels that never overlap, sums that add up."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.explorer.charts import (
+    DENSE_SLOT,
+    bar_chart,
+    nice_bounds,
+    paired_bar_chart,
+    symmetric_bounds,
+    waterfall_chart,
+)
+
+CHAR_WIDTH = 7.0  # a generous width of one bold 11.5 px digit
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 7, 10])
+def test_bars_sit_on_the_zero_line_on_their_sign_side(n: int) -> None:
+    values = [(-1) ** i * (i + 1) / n for i in range(n)]
+    chart = bar_chart(values, [f"Z{i}" for i in range(n)])
+    for bar, value in zip(chart.bars, values, strict=True):
+        if value > 0:
+            assert bar.y + bar.height == pytest.approx(chart.zero_y)
+            assert bar.label_y < bar.y
+        else:
+            assert bar.y == pytest.approx(chart.zero_y)
+            assert bar.label_y > bar.y + bar.height
+        assert 0 <= bar.y <= chart.height
+
+
+@pytest.mark.parametrize("n", [2, 4, 6, 8, 10])
+def test_value_labels_never_overlap(n: int) -> None:
+    values = [-0.0957 * (i + 1) for i in range(n)]
+    chart = bar_chart(values, [str(i) for i in range(n)])
+    slot = chart.slots[1][0] - chart.slots[0][0]
+    for bar in chart.bars:
+        if not bar.rotated:
+            assert len(bar.label) * CHAR_WIDTH < slot, bar.label
+    assert all(bar.rotated for bar in chart.bars) == (slot < DENSE_SLOT)
+
+
+def test_upright_labels_stay_inside_the_chart() -> None:
+    chart = bar_chart([0.5, -0.5] * 5, ["x"] * 10)
+    for bar in chart.bars:
+        assert bar.rotated
+        length = len(bar.label) * CHAR_WIDTH
+        if bar.negative:
+            assert bar.label_y + length < chart.height
+        else:
+            assert bar.label_y - length > 0
+
+
+def test_paired_chart_labels_the_second_series_only_when_it_fits() -> None:
+    wide = paired_bar_chart([0.7, 0.3], [1.0, 0.0], ["1", "2"])
+    assert [b.label for b in wide.bars] == ["0.70", "1.00", "0.30", "0.00"]
+    narrow = paired_bar_chart([0.1] * 10, [0.1] * 10, [str(i) for i in range(10)])
+    assert all(b.label == "" for b in narrow.bars if b.kind == "second")
+    assert all(b.label == "0.10" for b in narrow.bars if b.kind == "first")
+
+
+def test_waterfall_steps_add_up_to_the_total() -> None:
+    terms = [0.25, -0.1, 0.05]
+    chart = waterfall_chart(terms, ["1", "2", "3", "sum"], ["cross", "direct", "cross", "total"])
+    steps, total = chart.bars[:-1], chart.bars[-1]
+    assert [b.value for b in steps] == pytest.approx(terms)
+    assert total.value == pytest.approx(sum(terms))
+    assert total.y + total.height == pytest.approx(chart.zero_y)
+    for left, right, (x1, x2, y) in zip(steps, chart.bars[1:], chart.connectors, strict=True):
+        assert x1 == pytest.approx(left.x + left.width)
+        assert x2 == pytest.approx(right.x)
+        assert y in (pytest.approx(left.y), pytest.approx(left.y + left.height))
+
+
+@pytest.mark.parametrize(
+    ("values", "bounds"),
+    [([0.3, -0.27], (-0.4, 0.4)), ([2, 1], (0, 2)), ([0, 0], (0, 1)), ([5.5e-17], (0, 6e-17))],
+)
+def test_nice_bounds(values: list[float], bounds: tuple[float, float]) -> None:
+    assert nice_bounds(values) == pytest.approx(bounds)
+
+
+def test_symmetric_bounds_are_steady_while_dragging() -> None:
+    assert symmetric_bounds([2.0, 1.0]) == (-2.0, 2.0)
+    assert symmetric_bounds([2.1, 1.0]) == symmetric_bounds([2.9, 1.0])
+    assert symmetric_bounds([0.1]) == (-1.0, 1.0)
+
+
+def test_falling_waterfall_steps_keep_their_labels_above_the_class_labels() -> None:
+    terms = [0.064] * 3 + [-0.036] + [0.064] * 6
+    chart = waterfall_chart(terms, [str(i) for i in range(11)], ["cross"] * 10 + ["total"])
+    class_label_top = chart.height - 18
+    for bar in chart.bars:
+        if bar.negative:
+            assert bar.label_y + len(bar.label) * CHAR_WIDTH <= class_label_top

@@ -1,0 +1,33 @@
+"""Numbers as the page shows them and as the URL writes them."""
+
+import pytest
+
+from app.explorer.display import exact, number
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (0.2689414213699951, 3, "0.269"),
+        (-0.2689414213699951, 2, "\u22120.27"),
+        (0.0, 3, "0"),
+        (-0.0, 3, "0"),
+        (5.5508e-17, 3, "5.55e\u221217"),
+        (-2.3985e-145, 2, "\u22122.4e\u2212145"),
+        (123456.0, 3, "1.23e5"),
+        (2.0, 3, "2"),
+        (float("-inf"), 3, "\u2212∞"),
+    ],
+)
+def test_number(value: float, digits: int, text: str) -> None:
+    assert number(value, digits) == text
+
+
+@pytest.mark.parametrize("value", [2.0, -1.0, 0.1, 1e-20, 1 / 3, 123456789.125, -0.0])
+def test_exact_reads_back_as_the_same_float(value: float) -> None:
+    assert float(exact(value)) == value
+
+
+def test_exact_writes_integers_without_a_point() -> None:
+    assert exact(2.0) == "2"
+    assert exact(-3.0) == "-3"

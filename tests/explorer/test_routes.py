@@ -1,0 +1,208 @@
+"""The explorer over HTTP: full pages, the fragments htmx asks for, redirects and errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from app.web.assets import HTMX_CDN_URL, HTMX_SRI
+
+HX_PANELS = {"HX-Request": "true", "HX-Target": "panels"}
+HX_EXPLORER = {"HX-Request": "true", "HX-Target": "explorer"}
+PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
+SOFT10 = "logits=" + ",".join(str(i - 4) for i in range(10)) + "&target=" + ",".join(["0.1"] * 10)
+
+
+def test_default_page_shows_the_seed_question(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    for panel in PANELS:
+        assert f'id="panel-{panel}"' in html
+    assert "dE/dZ2 = O2 = 0.27, not O1 − 1 = −0.27: the i = 1 term carries it" in html
+    assert 'value="2"' in html
+    assert 'href="/gradient?logits=2,1&amp;target=0"' in html
+
+
+def test_page_has_no_inline_scripts_or_styles(client: TestClient) -> None:
+    html = client.get(f"/?{SOFT10}").text
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert not re.search(r"<[^>]*\sstyle\s*=", html)  # the embed snippet's style is escaped text
+    assert "<style" not in html
+    assert not re.search(r"<[^>]*\son[a-z]+\s*=", html)  # no onclick= and the like
+
+
+def test_htmx_from_the_pinned_cdn_with_sri_by_default(client: TestClient) -> None:
+    html = client.get("/").text
+    assert f'src="{HTMX_CDN_URL}" integrity="{HTMX_SRI}" crossorigin="anonymous"' in html
+    assert '"historyCacheSize": 0' in html
+    assert '"allowEval": false' in html
+    assert '"selfRequestsOnly": true' in html
+
+
+def test_htmx_from_the_local_copy_when_set() -> None:
+    with TestClient(create_app(Settings(htmx_source="local"))) as client:
+        html = client.get("/").text
+        assert 'src="http://testserver/static/vendor/htmx.min.js"' in html
+        assert HTMX_CDN_URL not in html
+        assert client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_form_is_live_through_htmx(client: TestClient) -> None:
+    html = client.get("/").text
+    form = re.search(r"<form[^>]*>", html)
+    assert form is not None
+    for attribute in (
+        'action="/"',
+        'method="get"',
+        'hx-get="/"',
+        'hx-target="#panels"',
+        'hx-trigger="input changed, submit"',
+        'hx-sync="this:queue last"',
+    ):
+        assert attribute in form.group(0)
+
+
+def test_edit_returns_the_panels_and_the_canonical_url(client: TestClient) -> None:
+    response = client.get("/?logits=3&logits=1&target=0&last=x", headers=HX_PANELS)
+    assert response.status_code == 200
+    assert response.headers["hx-replace-url"] == "/?logits=3,1&target=0"
+    html = response.text
+    assert html.lstrip().startswith('<div id="panels"')
+    for panel in PANELS:
+        assert f'id="panel-{panel}"' in html
+    assert "error-logits" not in html  # explorer.js clears old messages; none are current
+    assert 'id="last" name="last" value="logits=3,1&amp;target=0" hx-swap-oob="true"' in html
+    assert 'id="live-summary" hx-swap-oob="innerHTML">E = ' in html
+    assert "<form" not in html
+    assert "Vary" in response.headers
+    assert "HX-Target" in response.headers["vary"]
+
+
+def test_invalid_edit_keeps_the_panels_and_places_the_message(client: TestClient) -> None:
+    response = client.get("/?logits=2&logits=abc&target=0", headers=HX_PANELS)
+    assert response.status_code == 200
+    assert response.headers["hx-reswap"] == "none"
+    assert "hx-replace-url" not in response.headers
+    html = response.text
+    assert 'id="panels"' not in html
+    assert (
+        '<span id="error-logits-1" hx-swap-oob="innerHTML">'
+        "&#39;abc&#39; is not a finite decimal number</span>"
+    ) in html
+
+
+@pytest.mark.parametrize(
+    ("query", "n", "url"),
+    [
+        ("logits=2&logits=1&target=0&op=add", 3, "/?logits=2,1,0&target=0"),
+        ("logits=2&logits=1&logits=0&target=0&op=remove", 2, "/?logits=2,1&target=0"),
+        ("logits=2&logits=1&target=0&op=soft", 2, "/?logits=2,1&target=1,0"),
+        ("logits=5&logits=5&target=1&op=reset", 2, "/?logits=2,1&target=0"),
+    ],
+)
+def test_buttons_return_the_whole_explorer(
+    client: TestClient, query: str, n: int, url: str
+) -> None:
+    response = client.get(f"/?{query}", headers=HX_EXPLORER)
+    assert response.status_code == 200
+    assert response.headers["hx-replace-url"] == url
+    html = response.text
+    assert html.lstrip().startswith('<div id="explorer"')
+    assert html.count('name="logits"') == n
+    assert 'id="panels"' in html
+
+
+def test_form_submission_without_javascript_redirects_to_the_canonical_url(
+    client: TestClient,
+) -> None:
+    response = client.get("/?logits=3&logits=1.50&target=0&last=x", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/?logits=3,1.5&target=0"
+
+
+def test_canonical_url_renders_without_redirect(client: TestClient) -> None:
+    assert client.get("/?logits=3,1.5&target=0", follow_redirects=False).status_code == 200
+
+
+def test_invalid_form_without_javascript_shows_messages_and_the_last_valid_state(
+    client: TestClient,
+) -> None:
+    response = client.get("/?logits=2&logits=oops&target=0&last=logits%3D5%2C1%26target%3D0")
+    assert response.status_code == 422
+    html = response.text
+    assert 'value="oops"' in html
+    assert "&#39;oops&#39; is not a finite decimal number" in html
+    assert "/gradient?logits=5,1&amp;target=0" in html  # the panels show the last valid state
+
+
+def test_soft_labels_page_with_ten_classes(client: TestClient) -> None:
+    response = client.get(f"/?{SOFT10}")
+    assert response.status_code == 200
+    assert response.text.count('name="target"') == 10
+    assert "ΣY = 1" in response.text
+
+
+def test_soft_label_sum_is_sent_out_of_band(client: TestClient) -> None:
+    response = client.get("/?logits=2,1&target=0.5,0.6", headers=HX_PANELS)
+    assert response.headers["hx-reswap"] == "none"
+    assert 'id="target-sum"' in response.text
+    assert "ΣY = 1.1" in response.text
+    assert "must sum to 1" in response.text
+
+
+def test_fragment_for_ten_classes_travels_compressed_under_20_kb(client: TestClient) -> None:
+    response = client.get(f"/?{SOFT10}", headers={**HX_PANELS, "Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) <= 20 * 1024
+    assert len(response.content) <= 40 * 1024  # uncompressed
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "logits=1e6,-1e6&target=1",
+        "logits=37.43,0&target=0",
+        "logits=2,1&target=0&temperature=0.0001",
+        "logits=2,1,0&target=1&weights=0,3,1&label_smoothing=0.2&reduction=mean",
+        "logits=0,0,0&target=0.2,0.3,0.5&j=2",
+        "logits=2,1&target=0&j=99",
+        "logits=2,1&target=0&j=x",
+        "logits=%00,1&target=0",
+        "logits=<script>&target=0",
+        "target=7",
+        "logits=2,1&target=0&reduction=bogus",
+        "op=explode",
+        # an invalid state with more classes (and a later j) than the last valid one it shows
+        "logits=1,2,3,x&target=0&j=3&last=logits%3D2%2C1%26target%3D0",
+    ],
+)
+def test_unusual_urls_never_fail(client: TestClient, query: str) -> None:
+    for headers in ({}, HX_PANELS, HX_EXPLORER):
+        response = client.get(f"/?{query}", headers=headers)
+        assert response.status_code in (200, 303, 422), (query, headers)
+        assert "<script>&" not in response.text
+
+
+def test_the_page_shows_the_numbers_of_the_api(client: TestClient) -> None:
+    query = "logits=0.5,-1.25,2&target=0.2,0.3,0.5&temperature=1.5"
+    api = client.get(f"/gradient?{query}").json()
+    html = client.get(f"/?{query}").text
+    from app.explorer.display import number
+
+    for value in api["grad_logits"]:
+        assert f"<td>{number(value, 4)}</td>" in html
+    assert number(api["loss"], 4) in html
+
+
+@pytest.mark.parametrize("path", ["/", "/embed?logits=2,1&target=0", "/guide"])
+def test_link_checkers_can_use_head(client: TestClient, path: str) -> None:
+    """Course platforms and link checkers often ask with HEAD before they embed or link."""
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")

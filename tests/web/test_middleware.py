@@ -1,0 +1,82 @@
+"""Security headers on every kind of response, from the one middleware."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from app.web.assets import HTMX_CDN_URL
+
+RESPONSES = [
+    ("GET", "/", 200),
+    ("GET", "/embed", 200),
+    ("GET", "/guide", 200),
+    ("GET", "/gradient?logits=2,1&target=0", 200),
+    ("GET", "/gradient?logits=2,x&target=0", 422),
+    ("POST", "/gradient", 400),
+    ("GET", "/oembed?url=http://testserver/", 200),
+    ("GET", "/healthz", 200),
+    ("GET", "/static/css/dedz.css", 200),
+    ("GET", "/static/embed.js", 200),
+    ("GET", "/no-such-page", 404),
+    ("DELETE", "/gradient", 405),
+    ("GET", "/openapi.json", 200),
+]
+
+
+def directives(csp: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in csp.split(";"))
+
+
+@pytest.mark.parametrize(("method", "path", "status"), RESPONSES)
+def test_every_response_carries_the_headers(
+    client: TestClient, method: str, path: str, status: int
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in headers["permissions-policy"]
+    assert "x-frame-options" not in headers
+    csp = directives(headers["content-security-policy"])
+    assert "unsafe-inline" not in csp["script-src"]
+    assert "unsafe-eval" not in csp["script-src"]
+    assert "unsafe-inline" not in csp["style-src"]
+    assert csp["script-src"] == f"'self' {HTMX_CDN_URL}"
+    assert csp["style-src"] == "'self'"
+    assert csp["img-src"] == "'self' data:"
+    assert csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'none'"
+    assert csp["form-action"] == "'self'"
+    assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
+
+
+def test_body_over_the_cap_also_carries_the_headers() -> None:
+    with TestClient(create_app(Settings(max_body_bytes=1024))) as client:
+        response = client.post("/gradient", content=b"[" + b"1," * 2000 + b"1]")
+    assert response.status_code == 413
+    assert "frame-ancestors" in response.headers["content-security-policy"]
+
+
+def test_frame_policy_follows_the_setting() -> None:
+    settings = Settings(frame_ancestors="'self' https://canvas.example.edu")
+    with TestClient(create_app(settings)) as client:
+        csp = directives(client.get("/embed").headers["content-security-policy"])
+    assert csp["frame-ancestors"] == "'self' https://canvas.example.edu"
+
+
+def test_local_htmx_needs_no_third_party_script() -> None:
+    with TestClient(create_app(Settings(htmx_source="local"))) as client:
+        csp = directives(client.get("/").headers["content-security-policy"])
+    assert csp["script-src"] == "'self'"
+
+
+def test_only_the_api_docs_relax_the_policy(client: TestClient) -> None:
+    """FastAPI's Swagger UI starts with an inline script and loads from jsDelivr."""
+    csp = directives(client.get("/docs").headers["content-security-policy"])
+    assert "'unsafe-inline'" in csp["script-src"]
+    assert "unsafe-eval" not in csp["script-src"]
+    assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
