@@ -9,7 +9,8 @@ from pydantic_core import PydanticCustomError
 from starlette.datastructures import QueryParams
 
 from app.explorer.display import exact
-from app.explorer.state import MAX_CLASSES, MIN_CLASSES, SEED_QUERY, Draft, read_draft
+from app.explorer.form import Draft, read_draft
+from app.explorer.state import MAX_CLASSES, MIN_CLASSES, SEED_QUERY
 from app.service.numbers import parse_token
 
 OPS = ("add", "remove", "soft", "onehot", "normalise", "reset")

@@ -16,12 +16,9 @@ class Cell:
     x: float
     y: float
     size: float
-    value: float
     label: str
     fill: str
     dark: bool  # True: the fill is dark, write the label in white
-    row: int
-    column: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +30,6 @@ class Heatmap:
     """
 
     size: int
-    cell: float
     offset: float
     cells: list[Cell]
     layers: list[tuple[str, str]]  # (fill, path data)
@@ -41,7 +37,6 @@ class Heatmap:
     row_labels: list[tuple[float, str]]
     column_labels: list[tuple[float, str]]
     show_values: bool
-    extent: float
 
 
 # Diverging scale: blue (negative) through white to orange (positive), in LEVELS steps; lightness
@@ -87,10 +82,9 @@ def heatmap(
             paths.setdefault(fill, []).append(_square(x, y, cell))
             if show_values:  # labels only where the cells are big enough to carry them
                 label = number(value, 3)
-                cells.append(Cell(x, y, cell, value, label, fill, level / LEVELS > 0.55, i, j))
+                cells.append(Cell(x, y, cell, label, fill, level / LEVELS > 0.55))
     return Heatmap(
         size=size,
-        cell=cell,
         offset=offset,
         cells=cells,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
@@ -98,5 +92,4 @@ def heatmap(
         row_labels=[(offset + (i + 0.5) * cell, label) for i, label in enumerate(row_labels)],
         column_labels=[(offset + (j + 0.5) * cell, label) for j, label in enumerate(column_labels)],
         show_values=show_values,
-        extent=extent,
     )

@@ -17,7 +17,8 @@ from app.embed.options import EmbedOptions
 from app.embed.share import Share
 from app.explorer import panels
 from app.explorer.display import exact, number
-from app.explorer.state import Draft, ExplorerState
+from app.explorer.form import Draft
+from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 from app.web.urls import Urls
 

@@ -5,22 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.embed.options import CONTROLS, PANEL_TITLES, PANELS, THEMES, EmbedOptions
+from app.embed.options import PANEL_TITLES, PANELS, THEMES, EmbedOptions
 from app.embed.share import choices_query, share
 from app.explorer import page
 from app.explorer.display import exact, number
 from app.explorer.edits import apply
-from app.explorer.state import (
-    MAX_CLASSES,
-    MIN_CLASSES,
-    REDUCTIONS,
-    SEED_QUERY,
-    ExplorerState,
-    check,
-    draft_of,
-    read_draft,
-    state_of,
-)
+from app.explorer.form import check, draft_of, read_draft, state_of
+from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
 from app.service.compute import compute
 from app.settings import Settings
 from app.web.deps import settings_of
@@ -35,7 +26,6 @@ templates.env.filters["exact"] = exact
 templates.env.globals.update(
     panel_names=PANELS,
     panel_titles=PANEL_TITLES,
-    control_names=CONTROLS,
     theme_names=THEMES,
     min_classes=MIN_CLASSES,
     max_classes=MAX_CLASSES,

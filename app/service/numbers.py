@@ -13,9 +13,13 @@ from pydantic_core import PydanticCustomError
 
 _NUMBER_TYPES = {int, float}
 # Decimal literals only: no "nan", "inf", "0x1p3" or "1_000", which Python's float() would take.
-NUMBER_PATTERN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+# ASCII digits only: Python's \d and float() would also take "١" and "２".
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_TOKEN = re.compile(NUMBER_PATTERN)
-_INTEGER_TOKEN = re.compile(r"[+-]?\d+")
+_INTEGER_TOKEN = re.compile(r"[+-]?[0-9]+")
+# Longer integers are read as floats: int() refuses more than 4,300 digits (and would spend
+# quadratic time below that), and no index or float64 needs more than 309.
+_LONGEST_INT = 320
 
 
 def invalid(field: str, message: str) -> PydanticCustomError:
@@ -99,7 +103,7 @@ def parse_token(token: str, field: str) -> int | float:
     token = token.strip(" ")  # spaces only: a URL's other control characters are refused
     if not token:
         raise invalid(field, "is empty; expected a finite decimal number")
-    if _INTEGER_TOKEN.fullmatch(token):
+    if _INTEGER_TOKEN.fullmatch(token) and len(token) <= _LONGEST_INT:
         return int(token)
     if not _NUMBER_TOKEN.fullmatch(token):
         raise invalid(field, f"{token!r} is not a finite decimal number")

@@ -1,0 +1,89 @@
+"""The chain-rule panel: the n terms (dE/dO_i)(dO_i/dZ_j) that add up to dE/dZ_j, and the
+sentence that says which of them carries it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.explorer.charts import BarChart, waterfall_chart
+from app.explorer.display import number
+from app.explorer.panels.facts import Facts, first_row
+from app.explorer.state import ExplorerState
+from app.service.compute import GradientResult
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTerm:
+    """dE/dO_i · dO_i/dZ_j for the chosen j."""
+
+    i: int  # 1-based
+    grad_prob: float | None  # None where O_i underflows (dE/dO_i is −∞)
+    jacobian: float
+    value: float
+    direct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChainPanel:
+    """The n chain-rule terms that add up to dE/dZ_j, as a waterfall and a table."""
+
+    n: int
+    j: int  # 1-based
+    terms: list[ChainTerm]
+    total: float  # dE/dZ_j
+    chart: BarChart
+    sentence: str
+
+
+def sentence(f: Facts, grad: Sequence[float], terms: Sequence[ChainTerm]) -> str:
+    """Say in words which terms make dE/dZ_j, as the seed question needs it said."""
+    j, J = f.j, f.j + 1
+    y = f.plain_one_hot
+    if y is not None and y != j:
+        # dE/dZ_y is O_y − 1 computed precisely (as −Σ_{k≠y} O_k): quote it, not O_y − 1 in
+        # floating point, which rounds to 0 or to the wrong digits when O_y is near 1.
+        return (
+            f"dE/dZ{J} = O{J} = {number(grad[j], 2)}, not O{y + 1} − 1 = "
+            f"{number(grad[y], 2)}: the i = {y + 1} term carries it, because "
+            f"O{y + 1} depends on Z{J} through the softmax's shared denominator."
+        )
+    if y is not None:
+        return (
+            f"dE/dZ{J} = O{J} − 1 = {number(grad[j], 2)}: the i = {J} term carries it; "
+            f"the other outputs' targets are 0, so their terms vanish."
+        )
+    direct = math.fsum(t.value for t in terms if t.direct)
+    cross = math.fsum(t.value for t in terms if not t.direct)
+    return (
+        f"dE/dZ{J} = {number(grad[j], 3)}: the direct term (i = {J}) gives {number(direct, 3)} "
+        f"and the cross terms (i ≠ {J}) give {number(cross, 3)}."
+    )
+
+
+def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
+    ce = result.ce
+    assert result.jacobian is not None
+    assert result.chain is not None
+    J, chain, j = result.jacobian[0], result.chain[0], f.j
+    grad_probs = ce.grad_probs[0]
+    terms = [
+        ChainTerm(
+            i=i + 1,
+            grad_prob=float(grad_probs[i]) if np.isfinite(grad_probs[i]) else None,
+            jacobian=float(J[i, j]),
+            value=float(chain[i, j]),
+            direct=i == j,
+        )
+        for i in range(f.n)
+    ]
+    grad = first_row(ce.grad_logits)
+    chart = waterfall_chart(
+        [t.value for t in terms],
+        [str(t.i) for t in terms] + ["sum"],
+        ["direct" if t.direct else "cross" for t in terms] + ["total"],
+    )
+    return ChainPanel(f.n, j + 1, terms, grad[j], chart, sentence(f, grad, terms))

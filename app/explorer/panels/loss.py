@@ -1,0 +1,63 @@
+"""The loss panel: E with its formula in the state's numbers, and dE/dZ_j likewise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.explorer.panels.facts import Facts, first_row
+from app.explorer.state import ExplorerState
+from app.service.compute import GradientResult
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One class's part of the loss: −c_i·log O_i."""
+
+    i: int  # 1-based, as the page names classes
+    weighted_target: float
+    log_prob: float
+
+
+@dataclass(frozen=True, slots=True)
+class LossPanel:
+    """E with its formula in the state's numbers, and dE/dZ_j likewise."""
+
+    loss: float
+    terms: list[Term]
+    smoothed: bool
+    weighted: bool
+    norm: float
+    total: float
+    temperature: float
+    general: bool  # the gradient needs the general form (S·O_j − c_j)/(T·N)
+    j: int  # 1-based
+    grad_j: float
+    prob_j: float
+    target_j: float  # Y'_j
+    weighted_target_j: float  # c_j
+
+
+def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
+    ce = result.ce
+    c = first_row(ce.weighted_target)
+    terms = [
+        Term(i=i + 1, weighted_target=c[i], log_prob=float(ce.softmax.log_probs[0, i]))
+        for i in range(f.n)
+    ]
+    return LossPanel(
+        loss=float(np.atleast_1d(ce.loss)[0]),
+        terms=terms,
+        smoothed=f.smoothed,
+        weighted=f.weighted,
+        norm=f.norm,
+        total=f.total,
+        temperature=state.temperature,
+        general=f.scaled,
+        j=f.j + 1,
+        grad_j=float(ce.grad_logits[0, f.j]),
+        prob_j=float(ce.softmax.probs[0, f.j]),
+        target_j=float(ce.target[0, f.j]),
+        weighted_target_j=c[f.j],
+    )

@@ -1,0 +1,117 @@
+"""The explorer's state: reading URLs and forms, the buttons' edits, canonical URLs, errors."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.datastructures import QueryParams
+
+from app.explorer.edits import apply
+from app.explorer.form import Draft, check, read_draft
+from app.explorer.page import placed_errors
+from app.settings import Settings
+
+
+def draft(query: str) -> Draft:
+    return read_draft(QueryParams(query))
+
+
+def page_query(d: Draft) -> str:
+    state = check(d, Settings()).state
+    assert state is not None, check(d, Settings()).errors
+    return state.to_query()
+
+
+def test_default_is_the_seed_question() -> None:
+    seed = draft("")
+    assert seed.logits == ["2", "1"]
+    assert seed.target == ["0"]
+    assert not seed.soft
+    assert seed.j == 1
+    assert page_query(seed) == "logits=2,1&target=0"
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("logits=2&logits=1&target=0", "logits=2,1&target=0"),
+        ("logits=2.0,1.50&target=0", "logits=2,1.5&target=0"),
+        ("logits=2,1&target=1,0", "logits=2,1&target=1,0"),
+        ("logits=2,1&target=0&temperature=1&label_smoothing=0", "logits=2,1&target=0"),
+        (
+            "logits=1,2,3&target=2&temperature=0.5&weights=1,1,1&j=0",
+            "logits=1,2,3&target=2&temperature=0.5&j=0",
+        ),
+        (
+            "logits=1,2&target=0&weights=2,1&reduction=sum",
+            "logits=1,2&target=0&weights=2,1&reduction=sum",
+        ),
+    ],
+)
+def test_canonical_query(query: str, canonical: str) -> None:
+    assert page_query(draft(query)) == canonical
+
+
+def test_add_and_remove_classes() -> None:
+    d = apply(draft("logits=2,1&target=1"), "add")
+    assert d.logits == ["2", "1", "0"]
+    d = apply(apply(d, "remove"), "remove")
+    assert d.logits == ["2", "1"]  # never below two classes
+    assert apply(draft("logits=" + ",".join(["0"] * 10) + "&target=0"), "add").n == 10
+
+
+def test_removing_the_target_class_moves_the_target() -> None:
+    d = apply(draft("logits=2,1,0&target=2&j=2"), "remove")
+    assert d.target == ["1"]
+    assert d.j == 1
+
+
+def test_soft_labels_round_trip() -> None:
+    soft = apply(draft("logits=2,1,0&target=1"), "soft")
+    assert soft.soft
+    assert soft.target == ["0", "1", "0"]
+    assert apply(soft, "add").target == ["0", "1", "0", "0"]
+    back = apply(draft("logits=2,1,0&target=0.2,0.5,0.3"), "onehot")
+    assert back.target == ["1"]
+
+
+def test_normalise_and_remove_keep_soft_targets_summing_to_one() -> None:
+    d = apply(draft("logits=2,1,0&target=0.2,0.2,0.1"), "normalise")
+    assert [float(t) for t in d.target] == pytest.approx([0.4, 0.4, 0.2])
+    smaller = apply(draft("logits=2,1,0&target=0.25,0.25,0.5"), "remove")
+    assert [float(t) for t in smaller.target] == pytest.approx([0.5, 0.5])
+
+
+def test_reset_returns_to_the_seed() -> None:
+    assert page_query(apply(draft("logits=5,5,5&target=2&temperature=3"), "reset")) == (
+        "logits=2,1&target=0"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "fragment"),
+    [
+        ("logits=2,abc&target=0", "logits-1", "'abc' is not a finite decimal number"),
+        ("logits=2,nan&target=0", "logits-1", "not a finite decimal"),
+        ("logits=2,1e999&target=0", "logits-1", "out of float64's range"),
+        ("logits=2,&target=0", "logits-1", "is empty; expected a finite decimal"),
+        ("logits=2,1&target=0.5,0.6", "target", "must sum to 1"),
+        ("logits=2,1&target=1.5,-0.5", "target-0", "between 0 and 1"),
+        ("logits=2,1&target=0&temperature=0", "temperature", "greater than or equal to 0.0001"),
+        ("logits=2,1&target=0&label_smoothing=2", "label_smoothing", "less than or equal to 1"),
+        ("logits=2,1&target=0&weights=1,-1", "weights-1", "between 0 and"),
+        ("logits=2,1&target=0&weights=0,1", "weights", "sum to 0"),
+        ("logits=2,1e7&target=0", "logits-1", "between -1e+06 and 1e+06"),
+        ("logits=" + ",".join(["1"] * 11) + "&target=0", "logits", "2 to 10 classes"),
+    ],
+)
+def test_invalid_values_are_placed_beside_their_field(query: str, key: str, fragment: str) -> None:
+    d = draft(query)
+    outcome = check(d, Settings())
+    assert outcome.state is None
+    placed = placed_errors(d, outcome.errors)
+    assert fragment in placed[key]
+
+
+def test_errors_without_a_field_of_their_own_go_to_the_form_line() -> None:
+    d = draft("logits=2,1&target=0")
+    assert placed_errors(d, {"include": "x", "logits-0": "y"}) == {"form": "x", "logits-0": "y"}
