@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 _NUMBER_TYPES = {int, float}
 # Decimal literals only: no "nan", "inf", "0x1p3" or "1_000", which Python's float() would take.
-# ASCII digits only: Python's \d and float() would also take "١" and "２".
+# ASCII digits only: Python's \d and float() would also take Arabic-Indic or full-width digits.
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_TOKEN = re.compile(NUMBER_PATTERN)
 _INTEGER_TOKEN = re.compile(r"[+-]?[0-9]+")

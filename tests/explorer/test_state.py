@@ -83,7 +83,8 @@ def test_all_one_weights_are_the_default() -> None:
     # or the page and its URL (which drops them) would disagree.
     state = read("logits=2&logits=1&target=0&weights=1&weights=1")
     assert state == ExplorerState(logits=(2.0, 1.0), target=0)
-    assert state is not None and state.to_query() == "logits=2,1&target=0"
+    assert state is not None
+    assert state.to_query() == "logits=2,1&target=0"
 
 
 # Values a student or a careless tool writes into one field; the grammar is the API's.
@@ -100,8 +101,8 @@ TOKENS = [
     "1\n",
     "−3",  # Unicode minus
     "3,5",
-    "١",  # Arabic-Indic digit
-    "２",  # full-width digit
+    "\u0661",  # Arabic-Indic digit one
+    "\uff12",  # full-width digit two
     "nan",
     "inf",
     "-Infinity",
