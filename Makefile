@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-explorer load faults vendor system
+.PHONY: run test test-fast lint bench bench-explorer load faults vendor system
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -34,9 +34,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## The whole test suite, lint and types included.
+## The whole test suite, lint and types included, with branch coverage (floor in pyproject.toml).
 test: lint vendor
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
+
+## The fast tier for development: everything but the browser, fuzzing and container tests.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser and not fuzz and not deploy"
 
 ## Benchmarks and fault drills: scripts that print figures (need wrk and chromium; see README).
 bench: $(STAMP)

@@ -13,6 +13,7 @@ from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
 from app.service.compute import compute
+from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
 from app.web.deps import settings_of
 from app.web.htmx import VARY, HtmxDetails, replace_url, reswap_none
@@ -31,6 +32,7 @@ templates.env.globals.update(
     max_classes=MAX_CLASSES,
     logit_range=page.LOGIT_RANGE,
     reductions=REDUCTIONS,
+    temperature_range=(MIN_TEMPERATURE, MAX_TEMPERATURE),
 )
 
 # htmx asks for one of these by the id of the element it will swap.
