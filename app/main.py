@@ -24,7 +24,7 @@ from app.web.errors import (
     invalid_request_handler,
     validation_error_handler,
 )
-from app.web.middleware import BodySizeLimit, CompressPages, SecurityHeaders
+from app.web.middleware import BodySizeLimit, CompressPages, InternalErrors, SecurityHeaders
 from app.web.templates import STATIC_DIR
 
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
     )
+    app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)
     # Open CORS without credentials: the API is a pure function, there is nothing to steal.
     # htmx inside a sandboxed iframe runs at an opaque origin: it needs CORS for its HX-*

@@ -31,7 +31,12 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TESTS = Path(__file__).resolve().parent
 # The slow tiers, by folder or file: `make test-fast` leaves them out, `make test` runs them.
-_TIERS = {"browser": "browser", "deploy": "deploy", "test_fuzz.py": "fuzz"}
+_TIERS = {
+    "browser": "browser",
+    "deploy": "deploy",
+    "test_fuzz.py": "fuzz",
+    "test_page_fuzz.py": "fuzz",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

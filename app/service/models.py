@@ -29,6 +29,8 @@ MIN_TEMPERATURE = 1e-4
 MAX_TEMPERATURE = 1e4
 # How far the sum of a probability target may be from 1; it is then used as given, as PyTorch does.
 PROBABILITY_SUM_TOLERANCE = 1e-6
+# A single row of at most this many classes gets the Jacobian and the chain terms by default.
+DEFAULT_MATRIX_CLASSES = 100
 
 SEED_EXAMPLE: dict[str, Any] = {"logits": [2.0, 1.0], "target": 0}
 
@@ -156,8 +158,9 @@ class GradientRequest(BaseModel):
     include: list[Part] | None = Field(
         None,
         description=(
-            "Optional outputs: 'jacobian', 'chain', 'check'. Default: a single row gets "
-            "'jacobian' and 'chain' while B·n² is within the matrix limit; a batch gets none."
+            "Optional outputs: 'jacobian', 'chain', 'check'. Default: a single row of at most "
+            f"{DEFAULT_MATRIX_CLASSES} classes gets 'jacobian' and 'chain' (while n² is within "
+            "the matrix limit); a batch or a larger row gets none: ask for them explicitly."
         ),
     )
 
@@ -240,7 +243,9 @@ def _checked_include(
     """Resolve the default optional outputs and refuse matrices over the limit."""
     fits = matrix_elements <= limits.max_matrix_elements
     if include is None:
-        return ["jacobian", "chain"] if not is_batch and fits else []
+        # By default only matrices small enough to read: a 1,000-class row's would be 26 MB.
+        small = matrix_elements <= DEFAULT_MATRIX_CLASSES**2
+        return ["jacobian", "chain"] if not is_batch and fits and small else []
     if include and not fits:
         raise invalid(
             "include",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import orjson
 from starlette.middleware.gzip import GZipMiddleware
@@ -88,6 +89,60 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+log = logging.getLogger("dedz")
+
+
+class InternalErrors:
+    """Answer an unexpected exception with a short 500 (no traceback) and log it in one line.
+
+    It sits inside the security headers, so even this answer carries them, and the connection
+    stays open for the client's next request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            log.error(
+                "500 %s %s: %s %s", scope["method"], scope["path"], type(exc).__name__, detail
+            )
+            if started:
+                raise  # too late for an answer of our own: the server closes the connection
+            json = scope["path"].startswith(("/gradient", "/oembed", "/openapi"))
+            body = (
+                orjson.dumps({"detail": "internal error: the server could not answer this request"})
+                if json
+                else b"<!doctype html><title>dEdZ: internal error</title>"
+                b"<p>The server could not answer this request. Please try again later.</p>"
+            )
+            content_type = b"application/json" if json else b"text/html; charset=utf-8"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", content_type),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
 
 class CompressPages:

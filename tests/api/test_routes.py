@@ -111,13 +111,16 @@ def test_include_selects_optional_outputs(client: TestClient) -> None:
     }
 
 
-def test_default_jacobian_only_while_it_fits(client: TestClient) -> None:
-    small = client.post("/gradient", json={"logits": [0.0] * 1000, "target": 0}).json()
-    assert np.shape(small["jacobian"]) == (1000, 1000)
-    large = client.post("/gradient", json={"logits": [0.0] * 1001, "target": 0})
+def test_default_matrices_only_for_rows_small_enough_to_read(client: TestClient) -> None:
+    small = client.post("/gradient", json={"logits": [0.0] * 100, "target": 0}).json()
+    assert np.shape(small["jacobian"]) == (100, 100)
+    assert np.shape(small["chain"]) == (100, 100)
+    large = client.post("/gradient", json={"logits": [0.0] * 101, "target": 0})
     assert large.status_code == 200
     assert "jacobian" not in large.json()
     assert "chain" not in large.json()
+    asked = {"logits": [0.0] * 1000, "target": 0, "include": ["jacobian"]}
+    assert np.shape(client.post("/gradient", json=asked).json()["jacobian"]) == (1000, 1000)
 
 
 def test_underflow_gives_null_grad_probs_and_strict_json(client: TestClient) -> None:

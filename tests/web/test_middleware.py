@@ -80,3 +80,29 @@ def test_only_the_api_docs_relax_the_policy(client: TestClient) -> None:
     assert "'unsafe-inline'" in csp["script-src"]
     assert "unsafe-eval" not in csp["script-src"]
     assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/?logits=2,1&target=0", "text/html"), ("/gradient?logits=2,1&target=0", "json")],
+)
+def test_an_unexpected_error_is_a_short_500_with_the_security_headers(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, path: str, kind: str
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("app.explorer.routes.compute", broken)
+    monkeypatch.setattr("app.api.routes.compute", broken)
+    with TestClient(create_app(Settings()), raise_server_exceptions=False) as client:
+        response = client.get(path)
+        assert response.status_code == 500
+        assert kind in response.headers["content-type"]
+        assert "content-security-policy" in response.headers
+        assert "x-content-type-options" in response.headers
+        assert "Traceback" not in response.text
+        assert "boom" not in response.text
+        assert client.get("/healthz").status_code == 200  # the server goes on
+    records = [r for r in caplog.records if r.name == "dedz"]
+    assert len(records) == 1
+    assert records[0].getMessage() == f"500 GET {path.split('?')[0]}: RuntimeError boom"
