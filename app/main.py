@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -24,14 +23,27 @@ from app.web.errors import (
     invalid_request_handler,
     validation_error_handler,
 )
-from app.web.middleware import BodySizeLimit, CompressPages, InternalErrors, SecurityHeaders
+from app.web.middleware import (
+    BodySizeLimit,
+    CompressPages,
+    InternalErrors,
+    RequestLimits,
+    SecurityHeaders,
+)
+from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Create the dEdZ ASGI app."""
     settings = settings or get_settings()
-    app = FastAPI(title="dEdZ", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="dEdZ",
+        version=__version__,
+        description=DESCRIPTION,
+        # No trailing-slash redirects: their Location would be built from the Host header.
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
@@ -49,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["HX-Replace-Url", "HX-Reswap", "ETag"],
         max_age=86400,
     )
+    app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_exception_handler(InvalidRequestError, invalid_request_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
@@ -56,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, client_gone_handler)
     for router in (api.router, health.router, explorer.router, embed.router, oembed.router):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", FingerprintedStatic(directory=STATIC_DIR), name="static")
     app.openapi = lambda: openapi_document(app, settings)  # type: ignore[method-assign]
     return app
 

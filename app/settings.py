@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,11 +50,45 @@ class Settings(BaseSettings):
             "(1,000,000 allows a single row of 1,000 classes)."
         ),
     )
+    max_page_query_bytes: int = Field(
+        8192,
+        ge=1024,
+        description=(
+            "Longest query string of a page (`/`, `/embed`, `/oembed`; longer: 414). The API's "
+            "`GET /gradient` may be as long as `DEDZ_MAX_BODY_BYTES`."
+        ),
+    )
     max_body_bytes: int = Field(
         8 * 1024 * 1024, ge=1024, description="Largest request body in bytes (larger: 413)."
     )
     cache_max_age: int = Field(
         86_400, ge=0, description="Seconds that caches may keep a `GET /gradient` response."
+    )
+    public_url: str = Field(
+        "",
+        pattern=r"^(https?://[^/?#\s]+(/[^?#\s]*)?)?$",
+        description=(
+            "The public URL dEdZ is served at, e.g. `https://dedz.example.edu` or "
+            "`https://example.edu/dedz`: absolute URLs (share links, snippets, oEmbed) use it "
+            "instead of the request's Host header, other hosts are refused (400), and pages "
+            "become cacheable by shared caches. Empty: absolute URLs follow the Host header "
+            "and pages are `private`."
+        ),
+    )
+    allowed_hosts: str = Field(
+        "*",
+        description=(
+            "Host headers to answer, comma-separated (`dedz.example.edu,localhost`); others get "
+            "400. `*`: any host, or only the public URL's host when `DEDZ_PUBLIC_URL` is set."
+        ),
+    )
+    page_cache_max_age: int = Field(
+        300,
+        ge=0,
+        description=(
+            "Seconds that shared caches may keep a page or fragment, when `DEDZ_PUBLIC_URL` "
+            "is set (without it, pages carry `Cache-Control: private, no-cache`)."
+        ),
     )
     htmx_source: Literal["cdn", "local"] = Field(
         "cdn",
@@ -70,6 +105,14 @@ class Settings(BaseSettings):
             "restrict it to your course sites, e.g. `'self' https://canvas.example.edu`."
         ),
     )
+
+    def trusted_hosts(self) -> frozenset[str] | None:
+        """Return the Host header values to answer (lower case, no port), or None for any."""
+        if self.allowed_hosts.strip() != "*":
+            return frozenset(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
+        if self.public_url:
+            return frozenset({urlsplit(self.public_url).hostname or ""})
+        return None
 
 
 @lru_cache

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.embed.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, iframe_snippet
+from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.urls import Urls
 
@@ -63,4 +64,5 @@ async def oembed(
         height=height,
         cache_age=settings.cache_max_age,
     )
-    return Response(body.model_dump_json(), media_type="application/json")
+    headers = page_headers(settings, fragments=False)
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)

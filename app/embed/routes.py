@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from app.embed.options import read_options
 from app.explorer.routes import render
+from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.templates import htmx_source, templates
 from app.web.urls import Urls
@@ -24,5 +25,7 @@ async def embed(request: Request) -> Response:
 @router.api_route("/guide", methods=["GET", "HEAD"])
 async def guide(request: Request) -> Response:
     """Render the instructor's guide to embedding."""
-    context = {"htmx": htmx_source(settings_of(request)), "urls": Urls.of(request)}
-    return templates.TemplateResponse(request, "guide.html", context)
+    settings = settings_of(request)
+    context = {"htmx": htmx_source(settings), "urls": Urls.of(request)}
+    headers = page_headers(settings, fragments=False)
+    return templates.TemplateResponse(request, "guide.html", context, headers=headers)

@@ -15,8 +15,9 @@ from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY,
 from app.service.compute import compute
 from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
+from app.web.caching import page_headers
 from app.web.deps import settings_of
-from app.web.htmx import VARY, HtmxDetails, replace_url, reswap_none
+from app.web.htmx import HtmxDetails, replace_url, reswap_none
 from app.web.templates import htmx_source, templates
 from app.web.urls import Urls
 
@@ -100,7 +101,7 @@ def render(
         reset_href=origin if embed else None,
         urls=urls,
     )
-    headers = {"Vary": VARY}
+    headers = page_headers(settings)
     if htmx.request:
         fragment = _FRAGMENTS.get(htmx.target, _FRAGMENTS["explorer"])
         if valid and not embed:  # an embed never touches history, not even its own URL

@@ -145,6 +145,58 @@ class InternalErrors:
             await send({"type": "http.response.body", "body": body})
 
 
+def _refusal(status: int, detail: str) -> tuple[Message, Message]:
+    body = orjson.dumps({"detail": detail})
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+class RequestLimits:
+    """Refuse hosts this server does not answer for (400) and over-long query strings (414).
+
+    Absolute URLs in pages are built from the Host header unless a public URL is set, so an
+    unexpected Host must not be answered; `/healthz` answers any host (container probes).
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.hosts = settings.trusted_hosts()
+        self.page_query = settings.max_page_query_bytes
+        self.api_query = settings.max_body_bytes
+
+    def _host(self, scope: Scope) -> str:
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host: str = value.decode("latin-1").lower()
+                return host if host.endswith("]") else host.rsplit(":", 1)[0]
+        return ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        refusal = None
+        if self.hosts is not None and path != "/healthz" and self._host(scope) not in self.hosts:
+            refusal = _refusal(400, "host: this server does not answer for that Host header")
+        else:
+            limit = self.api_query if path.startswith("/gradient") else self.page_query
+            if len(scope.get("query_string", b"")) > limit:
+                refusal = _refusal(414, f"query: longer than the limit of {limit:,} bytes")
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        for message in refusal:
+            await send(message)
+
+
 class CompressPages:
     """Gzip HTML pages and fragments; leave the JSON API alone.
 

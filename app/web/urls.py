@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from app.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+
+@cache
+def fingerprint(path: str) -> str:
+    """Return a short hash of a static file's bytes, so its URL changes when it does."""
+    data = (STATIC_DIR / path).read_bytes() if (STATIC_DIR / path).is_file() else b""
+    return hashlib.blake2b(data, digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +31,11 @@ class Urls:
 
     @classmethod
     def of(cls, request: Request) -> Urls:
-        """Return the builder for the host and root path a request was served under."""
+        """Return the builder for this app: its public URL if set, else the request's host."""
+        settings: Settings = request.app.state.settings
+        if settings.public_url:
+            public = urlsplit(settings.public_url)
+            return cls(f"{public.scheme}://{public.netloc}", public.path.rstrip("/"))
         base = str(request.base_url).rstrip("/")
         root = str(request.scope.get("root_path", "")).rstrip("/")
         origin = base.removesuffix(root) if root else base
@@ -29,6 +48,10 @@ class Urls:
     def absolute(self, path: str, query: str = "") -> str:
         """Return an absolute URL, for what leaves the site: share links, snippets, oEmbed."""
         return self.origin + self.path(path, query)
+
+    def static(self, path: str) -> str:
+        """Return the fingerprinted, site-relative URL of a static file (cached for a year)."""
+        return self.path(f"/static/{path}", f"v={fingerprint(path)}")
 
     @property
     def base(self) -> str:
