@@ -1,16 +1,18 @@
 # dEdZ: a stateless web app. Scale out with DEDZ_WORKERS or more containers behind any proxy.
 #   docker build -t dedz . && docker run -p 8000:8000 dedz
 
-# Stage 1: htmx for DEDZ_HTMX_SOURCE=local, fetched from the npm registry at its pinned version
-# and checked against its SRI by scripts/fetch_vendor.py (third-party code is never committed).
+# Stage 1: htmx (for DEDZ_HTMX_SOURCE=local) and Swagger UI (for /docs), fetched from the npm
+# registry at their pinned versions and checked against their SRI by scripts/fetch_vendor.py
+# (third-party code is never committed).
 FROM python:3.11-slim-bookworm AS vendor
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm=9.* \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY app/__init__.py app/assets.py app/
+COPY app/__init__.py app/
+COPY app/web/__init__.py app/web/assets.py app/web/
 COPY scripts/fetch_vendor.py scripts/
-RUN python scripts/fetch_vendor.py --only htmx
+RUN python scripts/fetch_vendor.py --only htmx --only swagger
 
 # Stage 2: the app.
 FROM python:3.11-slim-bookworm

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from app import __version__
+from app.api import docs
 from app.api import routes as api
 from app.api.openapi import DESCRIPTION, openapi_document
 from app.embed import oembed
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="dEdZ",
         version=__version__,
         description=DESCRIPTION,
+        docs_url=None,  # served by app.api.docs, first-party
+        redoc_url=None,
         # No trailing-slash redirects: their Location would be built from the Host header.
         redirect_slashes=False,
     )
@@ -67,7 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(ClientDisconnect, client_gone_handler)
-    for router in (api.router, health.router, explorer.router, embed.router, oembed.router):
+    for router in (
+        api.router,
+        docs.router,
+        health.router,
+        explorer.router,
+        embed.router,
+        oembed.router,
+    ):
         app.include_router(router)
     app.mount("/static", FingerprintedStatic(directory=STATIC_DIR), name="static")
     app.openapi = lambda: openapi_document(app, settings)  # type: ignore[method-assign]

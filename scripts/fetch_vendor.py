@@ -5,9 +5,11 @@ Usage:
     python scripts/fetch_vendor.py --force    # fetch everything again
 
 Files written (both git-ignored):
-    static/vendor/htmx.min.js        htmx at the version pinned in app/assets.py, served when
+    static/vendor/htmx.min.js        htmx at the version pinned in app/web/assets.py, served when
                                      DEDZ_HTMX_SOURCE=local; refused unless its SRI matches
                                      app.web.assets.HTMX_SRI.
+    static/vendor/swagger-ui/        Swagger UI's bundle and stylesheet for /docs, at the version
+                                     pinned in app/web/assets.py, each checked against its SRI.
     tests/browser/vendor/axe.min.js  axe-core, for the accessibility checks of the browser tests.
 
 Each comes from its npm package through `npm pack`, which checks the tarball against the
@@ -31,7 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.web.assets import HTMX_LOCAL_PATH, HTMX_SRI, HTMX_VERSION  # noqa: E402
+from app.web.assets import (  # noqa: E402
+    HTMX_LOCAL_PATH,
+    HTMX_SRI,
+    HTMX_VERSION,
+    SWAGGER_DIR,
+    SWAGGER_FILES,
+    SWAGGER_VERSION,
+)
 
 # axe-core for the accessibility checks in tests/browser (not used by the app itself).
 AXE_VERSION = "4.14.1"
@@ -105,6 +114,27 @@ def fetch_htmx(force: bool) -> str:
     return f"fetched  {rel} (htmx {HTMX_VERSION}, {len(data):,} bytes, SRI matches)"
 
 
+def fetch_swagger(force: bool) -> str:
+    """Ensure static/vendor/swagger-ui/ holds Swagger UI's pinned files; return a line."""
+    target = ROOT / SWAGGER_DIR
+    rel = target.relative_to(ROOT)
+    present = {
+        name: (target / name).is_file() and sri_sha384((target / name).read_bytes()) == sri
+        for name, sri in SWAGGER_FILES.items()
+    }
+    if not force and all(present.values()):
+        return f"ok       {rel}/ (swagger-ui-dist {SWAGGER_VERSION}, SRI matches)"
+    for name, sri in SWAGGER_FILES.items():
+        data = npm_pack_member(f"swagger-ui-dist@{SWAGGER_VERSION}", f"package/{name}")
+        if sri_sha384(data) != sri:
+            raise FetchError(
+                f"swagger-ui-dist@{SWAGGER_VERSION} {name} does not match its pinned SRI; "
+                f"refusing to write {rel}/{name}"
+            )
+        write_atomically(target / name, data)
+    return f"fetched  {rel}/ (swagger-ui-dist {SWAGGER_VERSION}, SRI matches)"
+
+
 def fetch_axe(force: bool) -> str:
     """Ensure tests/browser/vendor/axe.min.js is axe-core at AXE_VERSION; return a line."""
     target = ROOT / AXE_LOCAL_PATH
@@ -128,13 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--force", action="store_true", help="fetch again even if present")
     parser.add_argument(
-        "--only", choices=("htmx", "axe"), help="fetch one file (the container needs only htmx)"
+        "--only",
+        choices=("htmx", "swagger", "axe"),
+        action="append",
+        help="fetch only these (repeatable; the container needs htmx and swagger)",
     )
     args = parser.parse_args(argv)
     status = 0
-    fetchers = {"htmx": fetch_htmx, "axe": fetch_axe}
+    fetchers = {"htmx": fetch_htmx, "swagger": fetch_swagger, "axe": fetch_axe}
     for name, fetch in fetchers.items():
-        if args.only and name != args.only:
+        if args.only and name not in args.only:
             continue
         try:
             print(fetch(args.force), flush=True)

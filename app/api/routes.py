@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -48,8 +49,27 @@ async def post_gradient(request: Request) -> Response:
     return Response(await _render(gradient_request), media_type="application/json")
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+# What a response depends on besides its request: the code that computes and writes it.
+_CODE = hashlib.blake2b(
+    b"".join(p.read_bytes() for p in sorted(Path(__file__).parents[1].glob("*/*.py"))),
+    digest_size=8,
+).digest()
+
+
+def _etag(request: GradientRequest) -> str:
+    """Return the strong ETag of a request's response, without computing the response."""
+    h = hashlib.blake2b(_CODE, digest_size=16)
+    for name in ("logits", "target", "weights"):
+        value = getattr(request, name)
+        h.update(
+            b"-" if value is None else f"{value.dtype}{value.shape}".encode() + value.tobytes()
+        )
+    h.update(
+        repr(
+            (request.temperature, request.label_smoothing, request.reduction, request.include)
+        ).encode()
+    )
+    return f'"{h.hexdigest()}"'
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -70,9 +90,9 @@ async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
-    body = await _render(gradient_request)
-    etag = _etag(body)
+    etag = _etag(gradient_request)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
+        return Response(status_code=304, headers=headers)  # nothing computed
+    body = await _render(gradient_request)
     return Response(body, media_type="application/json", headers=headers)

@@ -22,7 +22,7 @@ def iframe_snippet(src: str, height: int = DEFAULT_HEIGHT, title: str = "dEdZ ex
     return (
         f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="{height}" '
         'loading="lazy" style="border:0;max-width:100%" '
-        'allow="clipboard-write" referrerpolicy="strict-origin-when-cross-origin"></iframe>'
+        'referrerpolicy="strict-origin-when-cross-origin"></iframe>'
     )
 
 

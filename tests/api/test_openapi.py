@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from app.web.assets import SWAGGER_FILES
 
 
 @pytest.fixture
@@ -58,7 +59,20 @@ def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None
     assert "null" in response["grad_probs"]["description"]
 
 
-def test_docs_page(client: TestClient) -> None:
+def test_docs_page_serves_pinned_swagger_ui_with_its_integrity(client: TestClient) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
-    assert "swagger" in response.text.lower()
+    for name, sri in SWAGGER_FILES.items():
+        assert f"/static/vendor/swagger-ui/{name}?v=" in response.text
+        assert f'integrity="{sri}"' in response.text
+    assert 'data-openapi-url="/openapi.json"' in response.text
+
+
+def test_docs_page_says_how_to_fetch_swagger_ui_when_it_is_missing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.api.docs.swagger_present", lambda: False)
+    text = client.get("/docs").text
+    assert "make vendor" in text
+    assert "swagger-ui-bundle.js" not in text
+    assert 'href="/openapi.json"' in text

@@ -247,3 +247,31 @@ def test_class_index_may_be_written_as_a_whole_float(
         client.post("/gradient", json=whole).content
         == client.post("/gradient", json=integer).content
     )
+
+
+def test_a_304_costs_no_computation(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    etag = client.get("/gradient?logits=2,1&target=0").headers["etag"]
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a 304 must not compute the response")
+
+    monkeypatch.setattr("app.api.routes.compute", refuse)
+    again = client.get("/gradient?logits=2.0,1&target=0", headers={"If-None-Match": etag})
+    assert again.status_code == 304  # the same request, spelled otherwise
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "logits=2,1&target=0&temperature=2",
+        "logits=2,1&target=0&label_smoothing=0.1",
+        "logits=2,1&target=0&weights=1,2",
+        "logits=2,1&target=0&reduction=sum",
+        "logits=2,1&target=0&include=check",
+        "logits=2,1&target=1,0",
+        "logits=2,1.0000000000000002&target=0",
+    ],
+)
+def test_every_field_changes_the_etag(client: TestClient, other: str) -> None:
+    etag = client.get("/gradient?logits=2,1&target=0").headers["etag"]
+    assert client.get(f"/gradient?{other}").headers["etag"] != etag

@@ -74,12 +74,19 @@ def test_local_htmx_needs_no_third_party_script() -> None:
     assert csp["script-src"] == "'self'"
 
 
-def test_only_the_api_docs_relax_the_policy(client: TestClient) -> None:
-    """FastAPI's Swagger UI starts with an inline script and loads from jsDelivr."""
-    csp = directives(client.get("/docs").headers["content-security-policy"])
-    assert "'unsafe-inline'" in csp["script-src"]
-    assert "unsafe-eval" not in csp["script-src"]
-    assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
+def test_the_api_docs_keep_the_same_strict_policy(client: TestClient) -> None:
+    """Swagger UI is served first-party and started from a file: nothing inline, no CDN."""
+    page = client.get("/docs")
+    assert (
+        page.headers["content-security-policy"]
+        == client.get("/").headers["content-security-policy"]
+    )
+    csp = directives(page.headers["content-security-policy"])
+    assert "unsafe" not in page.headers["content-security-policy"]
+    assert csp["style-src"] == "'self'"
+    assert "<script>" not in page.text
+    assert "cdn.jsdelivr.net" not in page.text
+    assert client.get("/redoc").status_code == 404
 
 
 @pytest.mark.parametrize(
