@@ -1,207 +1,252 @@
-"""Helpers the benchmark scripts share: paths, servers in processes of their own, wrk and Lua.
-
-The scripts run as `.venv/bin/python bench/<script>.py`, so Python sees bench/ and they import
-this module as `common`. Every server is started in a session of its own (its process group id
-is its pid) and stopped with its whole group, also on Ctrl-C or SIGTERM (see
-`install_sigterm_handler` and `run_main`).
-"""
+"""What the bench scripts share: servers (tests/live_server.py), `dedz`, wrk, /proc readings."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-HOST = "127.0.0.1"
+# Run as bench/<script>.py, Python sees bench/: make the root's `tests` and `app` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.live_server import DEDZ, HOST, ROOT, Server, serve
 
-# --- running a script ------------------------------------------------------------------------
+__all__ = ["HOST", "OUT", "POST_BODY", "ROOT", "Server", "serve"]
 
-
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
-def install_sigterm_handler() -> None:
-    """Turn SIGTERM into SystemExit so that every `finally` (and so every cleanup) runs."""
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+OUT = ROOT / "bench" / "out"  # servers' logs
+LOGITS_10 = [2.5, -1.25, 0.5, 3.75, -0.5, 1.0, 0.25, -2.0, 1.5, 0.75]
+JSON = {"Content-Type": "application/json"}
+POST_BODY = json.dumps({"logits": LOGITS_10, "target": 3}, separators=(",", ":")).encode()
 
 
-def run_main(main: Callable[[], int], interrupted: str | None = None) -> NoReturn:
-    """Exit with the status `main()` returns, or with 130 on Ctrl-C.
+def run(main: Callable[[], int]) -> NoReturn:
+    """Exit with main()'s status; SIGTERM and Ctrl-C unwind through every `finally` (130)."""
 
-    On Ctrl-C, `interrupted` (if given) is printed to stderr on a line of its own. The servers
-    are stopped by then: `serve_uvicorn` and the scripts' own `serve` stop them in `finally`.
-    """
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        status = main()
+        sys.exit(main())
     except KeyboardInterrupt:
-        if interrupted:
-            print(f"\n{interrupted}", file=sys.stderr)
+        print("\ninterrupted: servers stopped.", file=sys.stderr)
         sys.exit(130)
-    sys.exit(status)
 
 
-# --- server processes ------------------------------------------------------------------------
+# --- dedz, the production command ------------------------------------------------------------
 
 
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that is free now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def listening(port: int) -> bool:
-    """Return whether 127.0.0.1:`port` accepts a TCP connection now (within 0.5 s)."""
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-        return True
-    return False
-
-
-def spawn(command: Sequence[str], log: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    """Start `command` in the repository root with `env`, its output (and stderr) into `log`.
-
-    The process gets a session of its own, so that `stop` can reach its children through its
-    process group; its stdin is /dev/null.
-    """
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as log_file:
-        return subprocess.Popen(
-            list(command),
-            cwd=ROOT,
-            env=dict(env),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-
-def wait_until(
-    ready: Callable[[], bool],
-    process: subprocess.Popen[bytes],
-    log: Path,
-    *,
-    timeout: float,
-    interval: float,
-    failure: str,
-) -> None:
-    """Poll `ready()` every `interval` s until it returns True.
-
-    Raises RuntimeError with the end of `log` if the server `process` exits first, and
-    "the server {failure} within {timeout} s" if `timeout` seconds pass.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"the server exited with status {process.returncode}:\n{tail}")
-        if ready():
-            return
-        time.sleep(interval)
-    raise RuntimeError(f"the server {failure} within {timeout:.0f} s (log: {log})")
-
-
-def stop(process: subprocess.Popen[bytes], grace: float) -> None:
-    """Stop a process started by `spawn`: SIGTERM, `grace` s to exit, then SIGKILL to its group.
-
-    The group id is the process's pid (it leads a session of its own): the SIGKILL reaches the
-    children (uvicorn's workers) even if the process itself is gone.
-    """
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
+def workers(server: Server) -> list[int]:
+    """Return the worker pids (uvicorn spawns them), or the master's if it serves alone."""
+    spawned = [p for p in descendants(server.process.pid) if "multiprocessing.spawn" in cmdline(p)]
+    return spawned or [server.process.pid]
 
 
 @contextlib.contextmanager
-def serve_uvicorn(
-    app_args: Sequence[str],
-    log: Path,
-    env: Mapping[str, str] | None = None,
-    prefix: Sequence[str] = (),
-) -> Iterator[str]:
-    """Run `python -m uvicorn app_args` (1 worker, no access log) on a free port of 127.0.0.1.
-
-    `env` is added to this process's environment and `prefix` put before the command (e.g.
-    taskset's). Yields the base URL once the port accepts connections (within 30 s), and stops
-    the server afterwards, whatever happens.
-    """
-    port = free_port()
-    command = [
-        *prefix,
-        *[sys.executable, "-m", "uvicorn", *app_args, "--host", HOST, "--port", str(port)],
-        *["--workers", "1", "--no-access-log", "--log-level", "warning"],
-    ]
-    process = spawn(command, log, {**os.environ, **(env or {})})
-    try:
-        wait_until(
-            lambda: listening(port),
-            process,
-            log,
-            timeout=30.0,
-            interval=0.05,
-            failure=f"did not listen on port {port}",
-        )
-        yield f"http://{HOST}:{port}"
-    finally:
-        stop(process, grace=10.0)
+def dedz(settings: Mapping[str, str], log: Path) -> Iterator[Server]:
+    """Run `dedz` with `settings` (DEDZ_* variables) until every worker is up; print how."""
+    with serve(command=[DEDZ], env=settings, log=log, timeout=60) as server:
+        count = int(settings.get("DEDZ_WORKERS", "1"))
+        deadline = time.monotonic() + 60
+        while server.log_text().count("Application startup complete") < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"fewer than {count} workers started:\n{server.log_text()}")
+            time.sleep(0.1)
+        shown = " ".join(f"{k}={v}" for k, v in sorted(settings.items()))
+        print(f"  server: {shown} .venv/bin/dedz (master {server.process.pid}, ", end="")
+        print(f"workers {workers(server)}, log {log.relative_to(ROOT)})")
+        yield server
 
 
 # --- wrk -------------------------------------------------------------------------------------
 
+# done() runs in wrk's main Lua state and prints one JSON line; response(), defined only when
+# statuses are counted (it costs wrk time per response), tallies them per thread.
+_LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+RESPONSE
+function done(summary, latency, requests)
+  local counts, parts = {}, {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do counts[status] = (counts[status] or 0) + n end
+  end
+  for status, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', status, n)) end
+  local e = summary.errors
+  io.write(string.format('DEDZ-WRK {"us":%d,"requests":%d,"connect":%d,"read":%d,"write":%d,'
+    .. '"timeout":%d,"status":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"statuses":{%s}}\\n',
+    summary.duration, summary.requests, e.connect, e.read, e.write, e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    table.concat(parts, ",")))
+end
+"""
+_COUNT = "function response(status) statuses[status] = (statuses[status] or 0) + 1 end"
 
-def lua_string(data: bytes) -> str:
-    """Quote bytes as a Lua string literal: printable ASCII as is, anything else as `\\ddd`."""
+
+def _lua_string(data: bytes) -> str:
     chars = (chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\{b:03d}" for b in data)
     return '"' + "".join(chars) + '"'
 
 
-def lua_request(method: str, headers: Mapping[str, str], body: bytes | None) -> str:
-    """Return the lines of a wrk script that make wrk send `method` with `headers` and `body`."""
-    lines = [f"wrk.method = {lua_string(method.encode())}"]
-    lines += [
-        f"wrk.headers[{lua_string(k.encode())}] = {lua_string(v.encode())}"
-        for k, v in headers.items()
-    ]
-    if body is not None:
-        lines.append(f"wrk.body = {lua_string(body)}")
-    return "\n".join(lines) + "\n"
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    """What one wrk run measured; latencies in ms."""
+
+    requests: int
+    seconds: float
+    rps: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    statuses: dict[int, int]  # responses by status, if counted
+    socket: dict[str, int]  # socket errors by kind: connect, read, write, timeout
+    socket_errors: int
+    bad: int  # responses not 2xx (uncounted statuses: wrk's own count of statuses >= 400)
+
+    def errors(self) -> str:
+        """Describe the statuses and socket errors."""
+        counts = " ".join(f"{s}×{n:,}" for s, n in sorted(self.statuses.items()))
+        kinds = ", ".join(f"{k} {n}" for k, n in self.socket.items())
+        return f"statuses {counts or '-'}; non-2xx {self.bad:,}; socket errors {kinds}"
 
 
-def wrk_command(
-    url: str,
-    duration: int,
-    connections: int,
-    *,
-    threads: int = 1,
-    script: Path | None = None,
-    latency: bool = False,
-) -> list[str]:
-    """Return the wrk command for `duration` s on `url` (10 s timeout per request).
+class Wrk:
+    """wrk (`threads`, `connections`) sending one request to `url` for `duration` s."""
 
-    With `latency`, wrk prints its latency distribution (`--latency`).
-    """
-    return [
-        *(["wrk", "--latency"] if latency else ["wrk"]),
-        *["--threads", str(threads), "--connections", str(connections)],
-        *["--duration", f"{duration}s", "--timeout", "10s"],
-        *(["--script", str(script)] if script is not None else []),
-        url,
-    ]
+    def __init__(
+        self,
+        url: str,
+        duration: int,
+        connections: int,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        threads: int = 1,
+        prefix: list[str] | None = None,
+        statuses: bool = True,
+    ) -> None:
+        lines = [f"wrk.method = {_lua_string(method.encode())}"]
+        lines += [
+            f"wrk.headers[{_lua_string(k.encode())}] = {_lua_string(v.encode())}"
+            for k, v in (headers or {}).items()
+        ]
+        if body is not None:
+            lines.append(f"wrk.body = {_lua_string(body)}")
+        fd, self.script = tempfile.mkstemp(prefix="dedz-wrk-", suffix=".lua")
+        with os.fdopen(fd, "w") as file:
+            file.write("\n".join(lines) + _LUA.replace("RESPONSE", _COUNT if statuses else ""))
+        self.duration = duration
+        argv = [*(prefix or []), "wrk", "-t", str(threads), "-c", str(connections)]
+        argv += ["-d", f"{duration}s", "--timeout", "10s", "-s", self.script, url]
+        self.process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def __enter__(self) -> Wrk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        Path(self.script).unlink(missing_ok=True)
+
+    def result(self) -> WrkResult:
+        """Wait for wrk to finish and read its report."""
+        out, err = self.process.communicate(timeout=self.duration + 60)
+        match = re.search(r"^DEDZ-WRK (\{.*\})$", out, re.MULTILINE)
+        if self.process.returncode != 0 or match is None:
+            raise RuntimeError(f"wrk exited with {self.process.returncode}: {err or out}")
+        data = json.loads(match.group(1))
+        statuses = {int(k): v for k, v in data["statuses"].items()}
+        socket = {k: data[k] for k in ("connect", "read", "write", "timeout")}
+        bad = sum(n for s, n in statuses.items() if not 200 <= s < 300)
+        return WrkResult(
+            data["requests"],
+            data["us"] / 1e6,
+            data["requests"] / data["us"] * 1e6,
+            *(data[k] / 1e3 for k in ("p50", "p90", "p99", "max")),
+            statuses,
+            socket,
+            sum(socket.values()),
+            bad if statuses else data["status"],
+        )
+
+
+def run_wrk(url: str, duration: int, connections: int, **request: Any) -> WrkResult:
+    """Run wrk to its end (Wrk's keyword arguments) and return what it measured."""
+    with Wrk(url, duration, connections, **request) as wrk:
+        return wrk.result()
+
+
+# --- /proc -----------------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """Return the pids of every live descendant of `pid`."""
+    kids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            kids += [int(kid) for kid in (task / "children").read_text().split()]
+    return kids + [d for kid in kids for d in descendants(kid)]
+
+
+def cmdline(pid: int) -> str:
+    """Return a process's command line ('' once it is gone)."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process has used (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def rss(server: Server) -> dict[int, int]:
+    """Return VmRSS in KiB of the master and each descendant, by pid (0 once gone)."""
+    kib = {}
+    for pid in [server.process.pid, *descendants(server.process.pid)]:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            kib[pid] = int(m.group(1)) if (m := re.search(r"VmRSS:\s+(\d+) kB", status)) else 0
+    return kib
+
+
+def connections(pids: list[int], port: int) -> dict[int, int]:
+    """Return how many established TCP connections to local `port` each process holds."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for cols in (line.split() for line in Path(table).read_text().splitlines()[1:]):
+                if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "01":
+                    inodes.add(cols[9])
+    held = {}
+    for pid in pids:
+        links = set()
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    links.add(os.readlink(fd))
+        held[pid] = sum(f"socket:[{inode}]" in links for inode in inodes)
+    return held

@@ -1,39 +1,27 @@
-"""Serialising the n=1000 response: dEdZ's path (lists, then orjson) versus the alternatives.
-
-Run from the repository root:
+"""Serialising the n=1000 response (Jacobian and chain): dEdZ's lists + orjson vs the others.
 
     .venv/bin/python bench/serializers.py [--repeat 7]
 
-The response is the one `bench/api.py` asks for in its n=1000 scenario: one row of 1000 logits
-with the Jacobian and the chain terms (two 1000×1000 matrices). It is computed once with
-`app.service.compute`, then serialised by what dEdZ does (`gradient_json`: arrays to lists,
-then orjson), by orjson's numpy serializer (the floor; dEdZ does not use it, because orjson 3.12
-and 3.13 corrupt the heap on some such payloads) and by the pydantic paths a FastAPI app would
-take. Prints the best time per call of each path and its ratio to the numpy floor, and whether
-the outputs agree. Figures only: nothing is asserted.
+The floor is orjson's numpy serializer, which dEdZ does not use (orjson 3.12 and 3.13 corrupt
+the heap on some such payloads); then pydantic's paths. Prints the best time per call, its ratio
+to the floor, and whether the outputs agree. Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import timeit
 from collections.abc import Callable
 
 import numpy as np
 import orjson
 import pydantic_core
-from common import ROOT
+from api import build_scenarios  # also puts the repository root on sys.path (common)
 
-# Run as a script, Python sees bench/ (for `api`) but not the repository root (for `app`).
-sys.path.insert(0, str(ROOT))
-
-from api import build_scenarios
-
-from app.parsing import validate
-from app.rendering import gradient_json, gradient_payload
-from app.schemas import GradientResponse
-from app.service import compute
+from app.api.serialise import gradient_json, gradient_payload
+from app.service.compute import compute
+from app.service.responses import GradientResponse
+from app.service.validation import validate
 from app.settings import Settings
 
 
@@ -49,10 +37,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per path (7)")
     args = parser.parse_args()
 
-    scenario = next(s for s in build_scenarios() if s.key == "post1000")
-    if scenario.body is None:
-        raise RuntimeError("the n=1000 scenario has no body")
-    request = validate(orjson.loads(scenario.body), Settings(), "body")
+    body = next(s.body for s in build_scenarios() if s.key == "post1000")
+    request = validate(orjson.loads(body or b""), Settings(), "body")
     result = compute(request)
     lists = gradient_payload(result)
     arrays = {k: np.asarray(v) if isinstance(v, list) else v for k, v in lists.items()}

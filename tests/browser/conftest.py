@@ -5,7 +5,8 @@ Playwright without `playwright install`; no test needs the network. Run
 `python scripts/fetch_vendor.py` first: the servers default to `DEDZ_HTMX_SOURCE=local` and the
 accessibility checks inject tests/browser/vendor/axe.min.js.
 
-Tests can import the helpers: `from tests.browser.conftest import axe_violations, start_server`.
+Tests can import the helpers: `from tests.browser.conftest import axe_violations, start_server`
+(the launcher itself is tests/live_server.py).
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +29,8 @@ from playwright.sync_api import (
     ViewportSize,
     sync_playwright,
 )
+
+from tests.live_server import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
@@ -55,87 +51,7 @@ CHROMIUM_ARGS = (
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
-# Environment every test server starts from (on top of os.environ without any DEDZ_* variable).
-DEFAULT_SERVER_ENV: dict[str, str] = {"DEDZ_HTMX_SOURCE": "local"}
-SERVER_START_TIMEOUT = 20.0
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
-
-# Loopback only: never route the readiness probe through an HTTP proxy from the environment.
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with _NO_PROXY.open(url, timeout=1.0) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str) -> str:
-    """Poll `/healthz` until it answers 200; return "up", "exited" or "timeout"."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return "exited"
-        if _healthy(base_url + "/healthz"):
-            return "up"
-        time.sleep(0.05)
-    return "timeout"
-
-
-@contextmanager
-def start_server(env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Serve `app.main:app` with uvicorn on a free 127.0.0.1 port; yield its base URL.
-
-    The server's environment is os.environ without DEDZ_* variables, then DEFAULT_SERVER_ENV,
-    then `env`. The server is up (`/healthz` answers 200) when this yields, and is terminated
-    when the block ends.
-    """
-    server_env = {k: v for k, v in os.environ.items() if not k.startswith("DEDZ_")}
-    server_env.update(DEFAULT_SERVER_ENV)
-    server_env.update(env or {})
-    with tempfile.TemporaryFile() as log:
-        # Retry if another process took the free port before uvicorn could bind it.
-        for _attempt in range(3):
-            port = _free_port()
-            base_url = f"http://127.0.0.1:{port}"
-            command = [sys.executable, "-m", "uvicorn", "app.main:app"]
-            command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
-            )
-            try:
-                state = _wait_until_up(process, base_url)
-                if state == "up":
-                    yield base_url
-                    return
-            finally:
-                _stop(process)
-            log.seek(0)
-            output = log.read().decode(errors="replace")
-            if state == "timeout" or "address already in use" not in output.lower():
-                break
-    raise RuntimeError(
-        f"uvicorn did not come up ({state}; env {dict(env or {})}); its output:\n{output}"
-    )
 
 
 @pytest.fixture(scope="session")
