@@ -19,6 +19,10 @@ def main() -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         limit_concurrency=settings.limit_concurrency,
         timeout_keep_alive=5,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+        # httptools with a bounded request head (size and time); a string, so that worker
+        # processes import it themselves.
+        http="app.web.protocol:BoundedHttpTools",
         access_log=False,
         server_header=False,
     )

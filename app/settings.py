@@ -38,6 +38,31 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a client may take to send its request body (slower: 408).",
     )
+    head_timeout: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a client may take to send a request's head (line and headers), counted "
+            "from the connection or its first byte; slower connections are closed (`dedz`)."
+        ),
+    )
+    max_head_bytes: int = Field(
+        8 * 1024 * 1024 + 65536,
+        ge=16384,
+        description=(
+            "Largest request head (line and headers) in bytes; larger: 431 and the connection "
+            "closes (`dedz`). The default leaves room for a `GET /gradient` URL as long as the "
+            "largest body."
+        ),
+    )
+    shutdown_timeout: int = Field(
+        10,
+        ge=1,
+        description=(
+            "Seconds `dedz` waits on SIGTERM for requests in flight (a client that never reads "
+            "its answer included) before it closes their connections."
+        ),
+    )
     max_classes: int = Field(10_000, ge=2, description="Most classes n in one row of logits.")
     max_batch_elements: int = Field(
         100_000, ge=2, description="Most logits in one request (B·n, batch size times classes)."

@@ -1,0 +1,82 @@
+"""uvicorn's httptools protocol with the bounds it lacks: a request head's size and its time.
+
+uvicorn buffers a request head of any size (at quadratic cost: a 146 MiB header took 32 s of
+CPU) and keeps a connection that never sends a byte forever, where it counts against the
+concurrency cap. `dedz` serves with this protocol instead; behind a reverse proxy, the proxy's
+own header and idle timeouts come first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from app.settings import get_settings
+
+_BODY = b'{"detail":"request head: larger than the limit"}'
+_431 = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+    b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
+)
+
+
+class BoundedHttpTools(HttpToolsProtocol):
+    """Close a connection whose request head passes the size limit (431) or the time limit."""
+
+    _head_bytes = 0
+    _head_done = False
+    _tail = b""  # the last bytes of the head so far: its end may straddle two reads
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request's head as soon as the client connects."""
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        """Count the head's bytes before the parser buffers them."""
+        if not self._head_done:
+            # Only the head counts, not the body that may follow it in the same read.
+            end = (self._tail + data).find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
+            self._tail = data[-3:]
+            if self._head_bytes > get_settings().max_head_bytes:
+                self.transport.write(_431)
+                self.transport.close()
+                return
+            if self._head_timer is None:
+                self._arm_head_timer()
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        """Stop the head's clock: the rest of the request has timeouts of its own."""
+        self._head_done = True
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """Get ready to count the next request's head on this connection."""
+        super().on_message_complete()
+        self._head_done = False
+        self._head_bytes = 0
+        self._tail = b""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the head's clock with the connection."""
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(get_settings().head_timeout, self._head_too_slow)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self._head_done and not self.transport.is_closing():
+            self.transport.close()

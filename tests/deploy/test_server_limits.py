@@ -1,0 +1,146 @@
+"""`dedz`, the production server, against clients that misbehave: real sockets on loopback.
+
+Each test starts `dedz` with short limits, so a test that fails shows the limit not holding.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live_server import DEDZ, HOST, Server, serve
+
+LIMITS = {
+    "DEDZ_HEAD_TIMEOUT": "1",
+    "DEDZ_MAX_HEAD_BYTES": "65536",
+    "DEDZ_MAX_BODY_BYTES": "1048576",
+    "DEDZ_SHUTDOWN_TIMEOUT": "2",
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serve(env=LIMITS, command=[DEDZ]) as running:
+        yield running
+
+
+def connect(server: Server) -> socket.socket:
+    return socket.create_connection((HOST, server.port), timeout=5)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> float | None:
+    """Return when the server closed the socket (reading what it sent), or None if it did not."""
+    start = time.monotonic()
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - start
+
+
+def ok(server: Server) -> bool:
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+        return bool(response.status == 200)
+
+
+def test_a_connection_that_never_sends_a_byte_is_closed(server: Server) -> None:
+    with connect(server) as silent:
+        took = closed_within(silent, 5)
+    assert took is not None
+    assert took < 3
+    assert ok(server)
+
+
+def test_a_slowloris_head_is_closed(server: Server) -> None:
+    with connect(server) as slow:
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        start = time.monotonic()
+        closed = False
+        while time.monotonic() - start < 5:
+            try:
+                slow.sendall(b"X-a: b\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.2)
+        assert closed, "a head dribbled for 5 s was still open"
+        assert time.monotonic() - start < 3
+    assert ok(server)
+
+
+def test_an_oversized_head_gets_431_at_once(server: Server) -> None:
+    with connect(server) as big:
+        big.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        start = time.monotonic()
+        reply = b""
+        try:
+            for _ in range(64):
+                big.sendall(b"a" * 4096)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        big.settimeout(5)
+        try:
+            while chunk := big.recv(65536):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
+    assert time.monotonic() - start < 2
+    assert ok(server)
+
+
+def test_urllib_sees_the_413_of_an_oversized_body(server: Server) -> None:
+    # urllib sends the whole body before it reads: the server must not hang up mid-body.
+    body = json.dumps({"logits": [0.0] * 300_000, "target": 0}).encode()
+    assert len(body) > 1048576
+    request = urllib.request.Request(
+        server.url + "/gradient", data=body, headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 413
+    assert "larger than the limit of 1,048,576 bytes" in refused.value.read().decode()
+
+
+def test_sigterm_finishes_in_time_with_a_client_that_never_reads() -> None:
+    with serve(env=LIMITS, command=[DEDZ]) as running:
+        # 1,000 classes with both matrices: 27 MB that this client never reads.
+        body = json.dumps(
+            {"logits": [float(i % 7) for i in range(1000)], "target": 3, "include": ["chain"]}
+        ).encode()
+        hog = connect(running)
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.sendall(
+            b"POST /gradient HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        time.sleep(1.0)  # the answer is being written into a full socket
+        start = time.monotonic()
+        running.process.send_signal(signal.SIGTERM)
+        running.process.wait(timeout=15)
+        took = time.monotonic() - start
+        hog.close()
+    assert took < 2 + 3, f"SIGTERM took {took:.1f} s with a slow reader"
+
+
+def test_normal_requests_still_work(server: Server) -> None:
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=5)
+    for _ in range(3):  # keep-alive: the head clock restarts for each request
+        connection.request("GET", "/gradient?logits=2,1&target=0")
+        response = connection.getresponse()
+        assert response.status == 200
+        response.read()
+        time.sleep(0.4)
+    connection.close()
