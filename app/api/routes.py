@@ -6,11 +6,11 @@ import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.responses import Response, StreamingResponse
 
 from app.api.openapi import ERRORS, POST_EXTRA, QUERY_PARAMETERS
-from app.api.serialise import gradient_json
+from app.api.serialise import STREAM_ENTRIES, entries, gradient_chunks, gradient_json
 from app.service.compute import compute
 from app.service.models import GradientRequest
 from app.service.responses import GradientResponse
@@ -29,10 +29,17 @@ def _work(request: GradientRequest) -> int:
     return size * request.logits.shape[-1] if request.include else size
 
 
-async def _render(request: GradientRequest) -> bytes:
+async def _answer(request: GradientRequest, headers: dict[str, str] | None = None) -> Response:
+    """Compute and write the answer: inline when small, streamed from a thread when large."""
     if _work(request) <= _INLINE_WORK:
-        return gradient_json(compute(request))
-    return await run_in_threadpool(lambda: gradient_json(compute(request)))
+        body = gradient_json(compute(request))
+        return Response(body, media_type="application/json", headers=headers)
+    result = await run_in_threadpool(compute, request)
+    if entries(result) <= STREAM_ENTRIES:
+        body = await run_in_threadpool(gradient_json, result)
+        return Response(body, media_type="application/json", headers=headers)
+    chunks = iterate_in_threadpool(gradient_chunks(result))
+    return StreamingResponse(chunks, media_type="application/json", headers=headers)
 
 
 @router.post(
@@ -46,7 +53,7 @@ async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     body = await request.body()
     gradient_request = parse_body(body, settings_of(request))
-    return Response(await _render(gradient_request), media_type="application/json")
+    return await _answer(gradient_request)
 
 
 # What a response depends on besides its request: the code that computes and writes it.
@@ -94,5 +101,4 @@ async def get_gradient(request: Request) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)  # nothing computed
-    body = await _render(gradient_request)
-    return Response(body, media_type="application/json", headers=headers)
+    return await _answer(gradient_request, headers)

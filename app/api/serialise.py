@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,13 +19,19 @@ from app.service.compute import GradientResult
 # only non-finite value the core produces by design is dE/dO_i = −∞ where O_i underflows.
 
 
-def _rows(result: GradientResult, array: Array) -> Any:
-    """Return the array as nested lists, without the batch axis of a single row."""
-    return (array if result.is_batch else array[0]).tolist()
+# Answers with more array entries than this are streamed in chunks of about CHUNK_BYTES, so a
+# client that reads slowly holds the arrays and one chunk, not the whole JSON text as well.
+STREAM_ENTRIES = 200_000
+CHUNK_BYTES = 1 << 16
 
 
-def gradient_payload(result: GradientResult) -> dict[str, Any]:
-    """Return the response as a dict of plain lists and floats, named as the REST contract."""
+def _rows(result: GradientResult, array: Array) -> Array:
+    """Drop the batch axis of a single row, so shapes follow the request's logits."""
+    return array if result.is_batch else array[0]
+
+
+def _arrays(result: GradientResult) -> dict[str, Any]:
+    """Return the response as a dict of numpy arrays and floats, named as the REST contract."""
     ce = result.ce
     loss = ce.loss
     if isinstance(loss, np.ndarray) and not result.is_batch:
@@ -58,6 +65,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def gradient_payload(result: GradientResult) -> dict[str, Any]:
+    """Return the response as a dict of plain lists and floats, named as the REST contract."""
+    plain: dict[str, Any] = _plain(_arrays(result))
+    return plain
+
+
 def dumps(payload: dict[str, Any]) -> bytes:
     """Serialise a payload (numpy arrays allowed, as lists) as compact, strict JSON."""
     return orjson.dumps(_plain(payload))
@@ -66,3 +79,40 @@ def dumps(payload: dict[str, Any]) -> bytes:
 def gradient_json(result: GradientResult) -> bytes:
     """Serialise the result as compact, strict JSON."""
     return dumps(gradient_payload(result))
+
+
+def entries(result: GradientResult) -> int:
+    """Return how many numbers the answer holds (what decides whether it is streamed)."""
+    matrices = sum(m.size for m in (result.jacobian, result.chain) if m is not None)
+    return int(result.ce.softmax.probs.size) * 6 + int(matrices)
+
+
+def _pieces(value: Any) -> Iterator[bytes]:
+    """Yield the JSON of a value, a row of its outer axis at a time for arrays of rows."""
+    if isinstance(value, dict):
+        yield b"{"
+        for k, (key, item) in enumerate(value.items()):
+            yield (b"," if k else b"") + orjson.dumps(key) + b":"
+            yield from _pieces(item)
+        yield b"}"
+    elif isinstance(value, np.ndarray) and value.ndim >= 2:
+        yield b"["
+        for i, row in enumerate(value):
+            yield (b"," if i else b"") + orjson.dumps(row.tolist())
+        yield b"]"
+    else:
+        yield orjson.dumps(_plain(value))
+
+
+def gradient_chunks(result: GradientResult) -> Iterator[bytes]:
+    """Yield the same bytes as `gradient_json`, in chunks of about CHUNK_BYTES."""
+    buffer: list[bytes] = []
+    size = 0
+    for piece in _pieces(_arrays(result)):
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)

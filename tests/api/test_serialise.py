@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,3 +112,39 @@ print("ok")
 """
     )
     _assert_clean(proc)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {
+            "logits": [float(i % 7) for i in range(600)],
+            "target": 5,
+            "include": ["jacobian", "chain"],
+        },
+        {"logits": [[0.5, -1.0, 2.0], [1e4, -1e4, 0.0]], "target": [2, 1], "reduction": "none"},
+        {"logits": [[0.5, -1.0], [3.0, 0.0]], "target": [[0.3, 0.7], [1, 0]], "include": ["check"]},
+        {"logits": [37.43, 0.0], "target": 0, "include": ["jacobian", "chain", "check"]},
+    ],
+)
+def test_streamed_chunks_are_the_same_bytes(data: dict[str, object]) -> None:
+    from app.api.serialise import CHUNK_BYTES, gradient_chunks, gradient_json
+    from app.service.compute import compute
+    from app.service.models import GradientRequest
+
+    result = compute(GradientRequest.model_validate(data))
+    chunks = list(gradient_chunks(result))
+    assert b"".join(chunks) == gradient_json(result)
+    assert max(map(len, chunks)) < CHUNK_BYTES + 20_000  # one row past the mark at most
+
+
+def test_a_large_answer_is_streamed_with_the_same_bytes(client: TestClient) -> None:
+    from app.api.serialise import gradient_json
+    from app.service.compute import compute
+    from app.service.models import GradientRequest
+
+    data = {"logits": [float(i % 5) for i in range(800)], "target": 1, "include": ["chain"]}
+    response = client.post("/gradient", json=data)
+    assert response.status_code == 200
+    assert "content-length" not in response.headers  # chunked
+    assert response.content == gradient_json(compute(GradientRequest.model_validate(data)))
