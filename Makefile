@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-explorer load faults vendor system
+.PHONY: run test test-fast lint bench bench-explorer load faults hardening vendor system
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -55,3 +55,6 @@ load: $(STAMP)
 
 faults: $(STAMP)
 	$(BIN)/python bench/faults.py
+
+hardening: $(STAMP)
+	$(BIN)/python bench/hardening.py

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from app.api.openapi import ERRORS, POST_EXTRA, QUERY_PARAMETERS
 from app.api.serialise import STREAM_ENTRIES, entries, gradient_chunks, gradient_json
-from app.service.compute import compute
+from app.service.compute import GradientResult, compute
 from app.service.models import GradientRequest
 from app.service.responses import GradientResponse
 from app.service.validation import parse_body, parse_query
 from app.web.deps import settings_of
+from app.web.memory import release_memory
 
 router = APIRouter(tags=["gradient"])
 
@@ -38,8 +40,21 @@ async def _answer(request: GradientRequest, headers: dict[str, str] | None = Non
     if entries(result) <= STREAM_ENTRIES:
         body = await run_in_threadpool(gradient_json, result)
         return Response(body, media_type="application/json", headers=headers)
-    chunks = iterate_in_threadpool(gradient_chunks(result))
-    return StreamingResponse(chunks, media_type="application/json", headers=headers)
+    return StreamingResponse(_stream(result), media_type="application/json", headers=headers)
+
+
+async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
+    """Yield the answer's chunks, each written in a thread; when done, or when the client has
+    gone (the stream is cancelled), free the arrays and give their memory back."""
+    chunks = gradient_chunks(result)
+    del result  # the generator holds what it still needs
+    try:
+        while (chunk := await run_in_threadpool(next, chunks, None)) is not None:
+            yield chunk
+    finally:
+        chunks.close()
+        del chunks
+        release_memory()
 
 
 @router.post(

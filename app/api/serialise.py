@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -104,7 +104,7 @@ def _pieces(value: Any) -> Iterator[bytes]:
         yield orjson.dumps(_plain(value))
 
 
-def gradient_chunks(result: GradientResult) -> Iterator[bytes]:
+def gradient_chunks(result: GradientResult) -> Generator[bytes]:
     """Yield the same bytes as `gradient_json`, in chunks of about CHUNK_BYTES."""
     buffer: list[bytes] = []
     size = 0
