@@ -16,13 +16,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dedz
 
-## Debian's chromium (browser tests) and npm (vendor files): installed with apt-get if missing.
+## Debian's chromium (browser tests), nginx (the proxy config's tests) and npm (vendor files):
+## installed with apt-get if missing.
 system:
-	@command -v npm >/dev/null && test -x /usr/bin/chromium || { \
+	@command -v npm >/dev/null && test -x /usr/bin/chromium && test -x /usr/sbin/nginx || { \
 	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] || { \
-	    echo "make test needs Debian's chromium and npm: apt-get install chromium npm"; exit 1; }; \
+	    echo "make test needs Debian's chromium, nginx and npm: apt-get install chromium nginx npm"; \
+	    exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium fonts-dejavu-core $$(command -v npm >/dev/null || echo npm); }
+	    --no-install-recommends chromium fonts-dejavu-core nginx \
+	    $$(command -v npm >/dev/null || echo npm); }
 
 ## Fetch pinned third-party files from the npm registry (htmx, axe-core); never committed.
 vendor: $(STAMP) system
