@@ -7,8 +7,8 @@ the header timeout (shortened, so the slowloris test is quick) differ from the s
 from __future__ import annotations
 
 import gzip
-import os
 import http.client
+import os
 import shutil
 import socket
 import subprocess
