@@ -26,12 +26,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEDZ_HTMX_SOURCE=local
 WORKDIR /srv/dedz
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install -r requirements.txt
+# Dependencies in their own layer, exactly as locked (versions and hashes; `make lock` writes
+# the lock from pyproject.toml, and tests/deploy/test_lock.py checks that the two agree).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY app ./app
 COPY templates ./templates
 COPY static ./static

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-explorer load faults hardening vendor system
+.PHONY: run test test-fast lint bench bench-explorer load faults hardening lock vendor system
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -36,6 +36,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Write requirements.lock (what the container installs, with hashes) from pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 ## The whole test suite, lint and types included, with branch coverage (floor in pyproject.toml).
 test: lint vendor

@@ -66,17 +66,9 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("container") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    requirements = venv / "requirements.txt"
-    requirements.write_text(
-        subprocess.run(
-            [sys.executable, "-c", instruction("RUN")[0].split('"', 1)[1].rsplit('"', 1)[0]],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    subprocess.run([*pip, "-r", str(requirements)], check=True)
+    locked = instruction("RUN")[0]
+    assert locked == "pip install --require-hashes --no-deps -r requirements.lock"
+    subprocess.run([*pip, *locked.split()[2:]], cwd=ROOT, check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     return venv
 
