@@ -91,12 +91,11 @@ def render(
     # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
     origin = htmx.current_url
     if not origin.startswith(urls.absolute("/embed")):
-        origin = str(request.url)
+        origin = urls.path(path, request.url.query)
     context.update(
         option_errors=option_errors,
         htmx=htmx_source(settings),
         valid=valid,
-        embed=embed,
         action=urls.path(path),
         reset_href=origin if embed else None,
         urls=urls,
