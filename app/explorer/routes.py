@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -91,7 +93,8 @@ def render(
     # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
     origin = htmx.current_url
     if not origin.startswith(urls.absolute("/embed")):
-        origin = urls.path(path, request.url.query)
+        kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
+        origin = urls.path(path, urlencode(kept, safe=","))
     context.update(
         option_errors=option_errors,
         htmx=htmx_source(settings),
