@@ -24,13 +24,8 @@ from app.web.errors import (
     invalid_request_handler,
     validation_error_handler,
 )
-from app.web.middleware import (
-    BodySizeLimit,
-    CompressPages,
-    InternalErrors,
-    RequestLimits,
-    SecurityHeaders,
-)
+from app.web.limits import BodySizeLimit, RequestLimits
+from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
 

@@ -1,8 +1,7 @@
-"""ASGI middleware: the body size cap, compression for pages, and the security headers."""
+"""ASGI middleware: answers for unexpected errors, compression for pages, security headers."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import orjson
@@ -11,103 +10,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
 from app.web.assets import HTMX_CDN_URL
-
-
-class BodyTooLargeError(Exception):
-    """The request body passed the cap while it was being received."""
-
-
-class BodyTooSlowError(Exception):
-    """The request body did not arrive within the time allowed."""
-
-
-class BodySizeLimit:
-    """Answer 413 to bodies over `max_bytes` (at once from Content-Length, else while streaming)
-    and 408 to bodies that take longer than `timeout` seconds to arrive."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.timeout = timeout
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                await self._drain(receive)
-                await self._refuse(send)
-                return
-        received = 0
-        started = False
-        deadline: float | None = None
-        complete = False
-
-        async def counting_receive() -> Message:
-            nonlocal received, deadline, complete
-            if complete:  # after the body, e.g. waiting for a disconnect: no deadline
-                return await receive()
-            deadline = deadline or asyncio.get_running_loop().time() + self.timeout
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTooSlowError from None
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError
-                complete = not message.get("more_body", False)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLargeError:
-            if not started:
-                await self._refuse(send)
-        except BodyTooSlowError:
-            if not started:
-                await self._refuse(send, 408, f"body: not received within {self.timeout:g} s")
-
-    async def _drain(self, receive: Receive) -> None:
-        """Read and discard a bounded part of a refused body, briefly.
-
-        Clients that send the whole body before reading (Python's urllib) see the 413 only if
-        the server has not closed on them mid-body; past the bound they get a reset anyway.
-        """
-        drained = 0
-        try:
-            async with asyncio.timeout(min(self.timeout, 2.0)):
-                while drained <= 2 * self.max_bytes:
-                    message = await receive()
-                    drained += len(message.get("body", b""))
-                    if message["type"] != "http.request" or not message.get("more_body"):
-                        return
-        except TimeoutError:
-            return
-
-    async def _refuse(self, send: Send, status: int = 413, detail: str = "") -> None:
-        detail = detail or f"body: larger than the limit of {self.max_bytes:,} bytes"
-        body = orjson.dumps({"detail": detail})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
 
 log = logging.getLogger("dedz")
 
@@ -161,58 +63,6 @@ class InternalErrors:
                 }
             )
             await send({"type": "http.response.body", "body": body})
-
-
-def _refusal(status: int, detail: str) -> tuple[Message, Message]:
-    body = orjson.dumps({"detail": detail})
-    start: Message = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
-    return start, {"type": "http.response.body", "body": body}
-
-
-class RequestLimits:
-    """Refuse hosts this server does not answer for (400) and over-long query strings (414).
-
-    Absolute URLs in pages are built from the Host header unless a public URL is set, so an
-    unexpected Host must not be answered; `/healthz` answers any host (container probes).
-    """
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.hosts = settings.trusted_hosts()
-        self.page_query = settings.max_page_query_bytes
-        self.api_query = settings.max_body_bytes
-
-    def _host(self, scope: Scope) -> str:
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host: str = value.decode("latin-1").lower()
-                return host if host.endswith("]") else host.rsplit(":", 1)[0]
-        return ""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        refusal = None
-        if self.hosts is not None and path != "/healthz" and self._host(scope) not in self.hosts:
-            refusal = _refusal(400, "host: this server does not answer for that Host header")
-        else:
-            limit = self.api_query if path.startswith("/gradient") else self.page_query
-            if len(scope.get("query_string", b"")) > limit:
-                refusal = _refusal(414, f"query: longer than the limit of {limit:,} bytes")
-        if refusal is None:
-            await self.app(scope, receive, send)
-            return
-        for message in refusal:
-            await send(message)
 
 
 class CompressPages:
