@@ -95,7 +95,14 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
     if outside.any():
         index = "".join(f"[{i}]" for i in np.argwhere(outside)[0]) if array.ndim else ""
         value = float(array[tuple(np.argwhere(outside)[0])])
-        raise invalid(f"{field}{index}", f"must be between {low:g} and {high:g}, got {value:g}")
+        raise invalid(
+            f"{field}{index}", f"must be between {low:g} and {high:g}, got {_exact(value)}"
+        )
+
+
+def _exact(value: float) -> str:
+    """Return a value as it was given where possible: 1000001, not 1e+06."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
 def parse_token(token: str, field: str) -> int | float:
@@ -106,11 +113,25 @@ def parse_token(token: str, field: str) -> int | float:
     if _INTEGER_TOKEN.fullmatch(token) and len(token) <= _LONGEST_INT:
         return int(token)
     if not _NUMBER_TOKEN.fullmatch(token):
-        raise invalid(field, f"{token!r} is not a finite decimal number")
+        raise invalid(field, _why_not(token))
     number = float(token)
     if not math.isfinite(number):
         raise invalid(field, f"{token!r} is out of float64's range")
     return number
+
+
+def _why_not(token: str) -> str:
+    """Say why a token is not a number, quoting it, and what would be."""
+    shown = repr(token) if len(token) <= 40 else repr(token[:37] + "...")
+    if token[:1] in ("\u2212", "\u2013", "\u2012", "\u2010") and _NUMBER_TOKEN.fullmatch(
+        "-" + token[1:]
+    ):
+        return f"{shown} starts with a typographic minus; type the ASCII minus: -{token[1:]}"
+    if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", token):
+        return f"{shown} has a decimal comma; use a decimal point: {token.replace(',', '.')}"
+    if any(c.isdigit() and not c.isascii() for c in token):
+        return f"{shown} has non-ASCII digits; type 0-9"
+    return f"{shown} is not a finite decimal number (such as -1.5, 2 or 3e-4)"
 
 
 def parse_list(text: str, field: str) -> list[int | float]:

@@ -115,3 +115,23 @@ def test_invalid_values_are_placed_beside_their_field(query: str, key: str, frag
 def test_errors_without_a_field_of_their_own_go_to_the_form_line() -> None:
     d = draft("logits=2,1&target=0")
     assert placed_errors(d, {"include": "x", "logits-0": "y"}) == {"form": "x", "logits-0": "y"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("\u22123", "'\u22123' starts with a typographic minus; type the ASCII minus: -3"),
+        ("3,5", "'3,5' has a decimal comma; use a decimal point: 3.5"),
+        ("\uff12", "'\uff12' has non-ASCII digits; type 0-9"),
+        ("abc", "'abc' is not a finite decimal number (such as -1.5, 2 or 3e-4)"),
+        ("1e999", "'1e999' is out of float64's range"),
+        ("1000001", "must be between -1e+06 and 1e+06, got 1000001"),
+        ("", "is empty; expected a finite decimal number"),
+    ],
+)
+def test_typed_values_get_a_message_that_quotes_them(typed: str, message: str) -> None:
+    # What a student types into one field (the form sends one value per field).
+    d = read_draft(QueryParams([("logits", "2"), ("logits", typed), ("target", "0")]))
+    outcome = check(d, Settings())
+    assert outcome.state is None
+    assert placed_errors(d, outcome.errors)["logits-1"] == message

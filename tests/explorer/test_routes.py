@@ -93,7 +93,7 @@ def test_invalid_edit_keeps_the_panels_and_places_the_message(client: TestClient
     assert 'id="panels"' not in html
     assert (
         '<span id="error-logits-1" hx-swap-oob="innerHTML">'
-        "&#39;abc&#39; is not a finite decimal number</span>"
+        "&#39;abc&#39; is not a finite decimal number (such as -1.5, 2 or 3e-4)</span>"
     ) in html
 
 
