@@ -46,7 +46,7 @@ async def oembed(
 ) -> Response:
     """Return the embed HTML for a dEdZ URL, as the oEmbed 1.0 spec describes."""
     settings = settings_of(request)
-    if format != "json":
+    if format not in ("json", ""):  # oEmbed 1.0: 501 for a format the provider does not offer
         raise HTTPException(501, f"format: only json is offered, not {format!r}")
     urls = Urls.of(request)
     page = urlsplit(url)
