@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,15 +26,20 @@ from app.web.errors import (
     invalid_request_handler,
     validation_error_handler,
 )
+from app.web.htmx import HTMX_RESPONSE_HEADERS
 from app.web.limits import BodySizeLimit, RequestLimits
 from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
 
+log = logging.getLogger("dedz")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Create the dEdZ ASGI app."""
     settings = settings or get_settings()
+    for warning in settings.warnings():
+        log.warning("%s", warning)
     app = FastAPI(
         title="dEdZ",
         version=__version__,
@@ -56,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "POST"],
         allow_headers=["*"],
-        expose_headers=["HX-Replace-Url", "HX-Reswap", "ETag"],
+        expose_headers=[*HTMX_RESPONSE_HEADERS, "ETag"],
         max_age=86400,
     )
     app.add_middleware(RequestLimits, settings=settings)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -130,6 +130,22 @@ class Settings(BaseSettings):
             "restrict it to your course sites, e.g. `'self' https://canvas.example.edu`."
         ),
     )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _sources_by_spaces(cls, value: str) -> str:
+        """Accept CSP sources separated by commas too (as DEDZ_FORWARDED_ALLOW_IPS is)."""
+        return " ".join(value.replace(",", " ").split())
+
+    def warnings(self) -> list[str]:
+        """Return what looks wrong in these settings, to be logged at start-up."""
+        found = []
+        if "'self'" not in self.frame_ancestors.split() and "*" not in self.frame_ancestors:
+            found.append(
+                "DEDZ_FRAME_ANCESTORS lacks 'self': the share panel's own embed preview will "
+                "be refused"
+            )
+        return found
 
     def trusted_hosts(self) -> frozenset[str] | None:
         """Return the Host header values to answer (lower case, no port), or None for any."""

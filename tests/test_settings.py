@@ -31,3 +31,16 @@ def test_invalid_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEDZ_PORT", "0")
     with pytest.raises(ValueError, match="port"):
         Settings()
+
+
+def test_frame_ancestors_may_be_separated_by_commas() -> None:
+    settings = Settings(frame_ancestors="'self', https://a.example,https://b.example")
+    assert settings.frame_ancestors == "'self' https://a.example https://b.example"
+    assert settings.warnings() == []
+
+
+def test_frame_ancestors_without_self_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    from app.main import create_app
+
+    create_app(Settings(frame_ancestors="https://canvas.example.edu"))
+    assert any("lacks 'self'" in r.getMessage() for r in caplog.records)

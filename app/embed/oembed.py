@@ -7,9 +7,13 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from app.embed.options import read_options, unknown_parameters
 from app.embed.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, iframe_snippet
+from app.embed.titles import figure_title
+from app.explorer.form import state_of
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.urls import Urls
@@ -53,13 +57,19 @@ async def oembed(
     pages = (urls.path(""), urls.path("/"), urls.path("/embed"))
     if f"{page.scheme}://{page.netloc}" != urls.origin or page.path not in pages:
         raise HTTPException(404, f"url: not a dEdZ page on {urls.base} (/ or /embed)")
+    params = QueryParams(page.query)
+    state = state_of(page.query, settings)
+    options, option_errors = read_options(params)
+    if state is None or option_errors or unknown_parameters(params):
+        raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
     height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)
     src = urls.absolute("/embed", page.query)
+    title = figure_title(state, options)
     body = OEmbed(
         provider_url=urls.absolute("/"),
-        title="dEdZ: the gradient of softmax + cross-entropy",
-        html=iframe_snippet(src, height).replace('width="100%"', f'width="{width}"'),
+        title=title,
+        html=iframe_snippet(src, height, title).replace('width="100%"', f'width="{width}"'),
         width=width,
         height=height,
         cache_age=settings.cache_max_age,

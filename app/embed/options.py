@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from app.service.fields import QUERY_FIELDS
+
 PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
 PANEL_TITLES = {
     "logits": "Logits Z",
@@ -69,3 +71,18 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
             value = default
         choices[name] = value
     return EmbedOptions(panels, choices["controls"], choices["theme"]), errors
+
+
+# Every parameter an embed URL may carry: the API's fields, the page's own, the options.
+EMBED_PARAMETERS = (
+    *QUERY_FIELDS,
+    "j",
+    "op",
+    "last",
+    *OPTION_FIELDS,
+)
+
+
+def unknown_parameters(params: QueryParams) -> list[str]:
+    """Return the parameters an embed does not know (`panel=chain` for `panels=chain`)."""
+    return [name for name in dict.fromkeys(params.keys()) if name not in EMBED_PARAMETERS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.embed.options import read_options
+from app.embed.options import EMBED_PARAMETERS, read_options, unknown_parameters
 from app.explorer.routes import render
 from app.web.caching import page_headers
 from app.web.deps import settings_of
@@ -18,7 +18,11 @@ router = APIRouter(include_in_schema=False)
 @router.api_route("/embed", methods=["GET", "HEAD"])
 async def embed(request: Request) -> Response:
     """Render the explorer without site chrome, configured by its URL, for iframes."""
-    options, errors = read_options(request.query_params)
+    params = request.query_params
+    options, errors = read_options(params)
+    for name in unknown_parameters(params):
+        known = ", ".join(EMBED_PARAMETERS)
+        errors[name] = f"is not a parameter of an embed; it takes {known}"
     return render(request, "/embed", options, errors, embed=True)
 
 

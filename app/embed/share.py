@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from app.embed.options import EmbedOptions, read_options
+from app.embed.titles import figure_title
+from app.explorer.state import ExplorerState
 from app.web.urls import Urls
 
 DEFAULT_HEIGHT = 720
@@ -46,18 +48,19 @@ def read_height(params: QueryParams) -> int:
         return DEFAULT_HEIGHT
 
 
-def share(urls: Urls, state_query: str, params: QueryParams) -> Share:
+def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     """Return the link, embed URL and snippets for a state and the share form's choices."""
     options, _ = read_options(params)
     height = read_height(params)
     extra = options.query()
+    state_query = state.to_query()
     embed_src = urls.absolute("/embed", "&".join(q for q in (state_query, extra) if q))
     return Share(
         options=options,
         height=height,
         link=urls.absolute("/", state_query),
         embed_src=embed_src,
-        snippet=iframe_snippet(embed_src, height),
+        snippet=iframe_snippet(embed_src, height, figure_title(state, options)),
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
     )
 

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.embed.options import PANEL_TITLES, PANELS, THEMES, EmbedOptions
 from app.embed.share import choices_query, share
+from app.embed.titles import figure_title
 from app.explorer import page
 from app.explorer.display import exact, number
 from app.explorer.edits import apply
@@ -87,7 +88,7 @@ def render(
         result=result,
         options=options,
         links=state_links,
-        share=None if embed else share(urls, state.to_query(), params),
+        share=None if embed else share(urls, state, params),
     )
     # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
     # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
@@ -101,6 +102,7 @@ def render(
         valid=valid,
         action=urls.path(path),
         reset_href=origin if embed else None,
+        title=figure_title(state, options),
         urls=urls,
     )
     headers = page_headers(settings)

@@ -8,6 +8,22 @@ from starlette.requests import Request
 
 # Pages and fragments differ by these request headers: caches must keep them apart.
 VARY = "HX-Request, HX-Target"
+# Every response header htmx 2 reads. Inside a sandboxed iframe (an opaque origin) the page's
+# own responses are cross-origin, and htmx logs "Refused to get unsafe header" for each one
+# that CORS does not expose.
+HTMX_RESPONSE_HEADERS = (
+    "HX-Location",
+    "HX-Push-Url",
+    "HX-Redirect",
+    "HX-Refresh",
+    "HX-Replace-Url",
+    "HX-Reselect",
+    "HX-Reswap",
+    "HX-Retarget",
+    "HX-Trigger",
+    "HX-Trigger-After-Settle",
+    "HX-Trigger-After-Swap",
+)
 
 
 @dataclass(frozen=True, slots=True)

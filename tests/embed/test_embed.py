@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from app.embed.options import PANELS, EmbedOptions, read_options
 from app.embed.share import iframe_snippet, share
+from app.explorer.state import ExplorerState
 from app.web.urls import Urls
 
 HX_PANELS = {"HX-Request": "true", "HX-Target": "panels"}
@@ -110,11 +111,61 @@ def test_snippet_is_escaped_and_lazy() -> None:
 
 def test_share_builds_link_embed_and_script() -> None:
     choices = QueryParams("panels=grad&height=99999")
-    built = share(Urls("https://d.test", ""), "logits=2,1&target=0", choices)
+    built = share(Urls("https://d.test", ""), ExplorerState(logits=(2.0, 1.0), target=0), choices)
     assert built.link == "https://d.test/?logits=2,1&target=0"
     assert built.embed_src == "https://d.test/embed?logits=2,1&target=0&panels=grad"
     assert built.height == 4000
     assert built.host_script == '<script src="https://d.test/static/embed.js" defer></script>'
+    assert 'title="dEdZ: gradient dE/dZ, Z = (2, 1), Y1 = 1"' in built.snippet
+    assert "allow=" not in built.snippet  # no permission asked for
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("logits=2,1&target=0", "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"),
+        (
+            "logits=2,1,0&target=0.7,0.2,0.1&panels=probs",
+            "dEdZ: softmax outputs, Z = (2, 1, 0), Y = (0.7, 0.2, 0.1)",
+        ),
+        (
+            "logits=2,1&target=1&panels=grad,loss&j=0",
+            "dEdZ: gradient dE/dZ and cross-entropy loss, Z = (2, 1), Y2 = 1",
+        ),
+        ("logits=2,1&target=0&panels=chain&j=0", "dEdZ: chain rule for dE/dZ1, Z = (2, 1), Y1 = 1"),
+    ],
+)
+def test_every_figure_has_a_title_of_its_own(client: TestClient, query: str, title: str) -> None:
+    assert f"<title>{title}</title>" in client.get(f"/embed?{query}").text
+    body = client.get("/oembed", params={"url": f"http://testserver/embed?{query}"}).json()
+    assert body["title"] == title
+    assert f'title="{title}"' in body["html"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "logits=nan&target=0",
+        "logits=2,1&target=5",
+        "logits=2,1&target=0&panels=x",
+        "logits=2,1&target=0&panel=chain",
+    ],
+)
+def test_oembed_of_an_invalid_state_is_404(client: TestClient, query: str) -> None:
+    response = client.get("/oembed", params={"url": f"http://testserver/embed?{query}"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("control", "none"), ("panel", "chain"), ("height", "400")]
+)
+def test_unknown_embed_parameters_are_named_beside_the_figure(
+    client: TestClient, name: str, value: str
+) -> None:
+    response = client.get(f"/embed?logits=2,1&target=0&{name}={value}", follow_redirects=False)
+    assert response.status_code == 422  # not a 303 that silently drops it
+    assert f"<code>{name}</code>: is not a parameter of an embed" in response.text
+    assert 'id="panel-chain"' in response.text  # the figure is still there
 
 
 def test_explorer_offers_the_share_panel_and_oembed_discovery(client: TestClient) -> None:

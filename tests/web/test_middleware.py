@@ -113,3 +113,13 @@ def test_an_unexpected_error_is_a_short_500_with_the_security_headers(
     records = [r for r in caplog.records if r.name == "dedz"]
     assert len(records) == 1
     assert records[0].getMessage() == f"500 GET {path.split('?')[0]}: RuntimeError boom"
+
+
+def test_cors_exposes_every_header_htmx_reads(client: TestClient) -> None:
+    # htmx in a sandboxed iframe runs at an opaque origin: its own requests are cross-origin.
+    response = client.get("/?logits=3,1&target=0", headers={"Origin": "null", "HX-Request": "true"})
+    exposed = {
+        h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")
+    }
+    for name in ("hx-replace-url", "hx-reswap", "hx-trigger", "hx-push-url", "hx-retarget"):
+        assert name in exposed

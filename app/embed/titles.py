@@ -1,0 +1,32 @@
+"""A unique, meaningful title for each figure (iframe `title`, oEmbed `title`, the page's own):
+Open edX and WCAG want one that says what the frame shows, not "dEdZ explorer" for all."""
+
+from __future__ import annotations
+
+from app.embed.options import PANELS, EmbedOptions
+from app.explorer.display import number
+from app.explorer.state import ExplorerState
+
+_WHAT = {
+    "logits": "logits",
+    "probs": "softmax outputs",
+    "grad": "gradient dE/dZ",
+    "loss": "cross-entropy loss",
+    "jacobian": "Jacobian dO/dZ",
+}
+
+
+def figure_title(state: ExplorerState, options: EmbedOptions) -> str:
+    """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"."""
+    if "chain" in options.panels:
+        what = f"chain rule for dE/dZ{state.j + 1}"
+    elif options.panels == PANELS:
+        what = "softmax + cross-entropy"
+    else:
+        what = " and ".join(_WHAT[p] for p in options.panels)
+    logits = ", ".join(number(z, 3) for z in state.logits)
+    if isinstance(state.target, int):
+        target = f"Y{state.target + 1} = 1"
+    else:
+        target = "Y = (" + ", ".join(number(y, 3) for y in state.target) + ")"
+    return f"dEdZ: {what}, Z = ({logits}), {target}"
