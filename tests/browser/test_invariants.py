@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page
@@ -143,7 +143,7 @@ SNAPSHOT = """() => {
       .map(field).join('\\n'),
     'main text (visible)': main ? main.innerText : '(no <main>)',
     'footer text (visible)': footer ? footer.innerText : '(no footer)',
-    'main text nodes (all, incl. closed <details> and SVG)': main ? textNodes(main) : '',
+    'main text nodes (incl. closed <details>, SVG)': main ? textNodes(main) : '',
     'links a[href]': all('a[href]').map((a) => a.getAttribute('href')).join('\\n'),
     'head link[href]': all('head link[href]')
       .map((l) => `${l.rel} ${l.type} ${l.getAttribute('href')}`).join('\\n'),
@@ -163,7 +163,7 @@ PAGE_NUMBERS = """() => {
   const text = (sel) => norm((document.querySelector(sel) || {}).textContent);
   const rows = (sel) => [...document.querySelectorAll(sel)]
     .map((tr) => [...tr.querySelectorAll('td')].map((td) => norm(td.textContent)));
-  const api = document.querySelector('footer a[href^="/gradient"]');
+  const api = document.querySelector('footer a[href*="/gradient?"]');
   return {
     api: api ? api.getAttribute('href') : null,
     j: (document.getElementById('j') || {}).value ?? null,
@@ -422,20 +422,20 @@ def clip(text: str, limit: int = 400) -> str:
     return repr(text if len(text) <= limit else text[:limit] + " …")
 
 
-def first_difference(live: dict[str, str], fresh: dict[str, str]) -> str:
-    """Describe where two snapshots differ (first differing line of each key), or return ""."""
-    parts = []
+def differences(live: dict[str, str], fresh: dict[str, str]) -> dict[str, str]:
+    """Return, for each key where two snapshots differ, its first differing line in each."""
+    found = {}
     for key in live:
         if live[key] == fresh.get(key):
             continue
         a, b = live[key].split("\n"), fresh.get(key, "(missing)").split("\n")
         line = next((k for k in range(max(len(a), len(b))) if a[k : k + 1] != b[k : k + 1]), 0)
-        parts.append(
+        found[key] = (
             f"  {key}, line {line + 1}:\n"
             f"    live:  {clip(a[line] if line < len(a) else '(no line)')}\n"
             f"    fresh: {clip(b[line] if line < len(b) else '(no line)')}"
         )
-    return "\n".join(parts)
+    return found
 
 
 @dataclass
@@ -499,8 +499,9 @@ def compare_table(
     the number displayed. `None` (an API null: dE/dO where O underflows) must show as −∞.
     """
     shape = [len(row) for row in shown]
-    if shape != [len(row) for row in expected]:
-        return [f"{name}: the page shows rows of {shape} cells, the API {len(expected)} rows"]
+    if shape != [len(row) for row in expected]:  # a state with another n, or a lost row
+        api_shape = [len(row) for row in expected]
+        return [f"{name}: the page shows rows of {shape} cells, the API of {api_shape}"]
     cells = [t for row in shown for t in row if "∞" not in t]
     digits = max([PRECISION.get(name, 1)] + [significant_digits(t) for t in cells])
     problems = []
@@ -528,25 +529,31 @@ def compare_table(
 SUMMARY = re.compile(r"E = (?P<E>\S+); dE/dZ = \((?P<grad>[^)]*)\); dE/dZ(?P<j>\d+) = (?P<gj>\S+)")
 
 
-def api_problems(context: BrowserContext, base_url: str, numbers: dict[str, Any]) -> list[str]:
+def api_problems(context: BrowserContext, page_url: str, numbers: dict[str, Any]) -> list[str]:
     """Compare every number the page shows with GET /gradient at the page's own API link."""
     href = numbers["api"]
     if not href:
-        return ['no API link (footer a[href^="/gradient"]) on the page']
-    response = context.request.get(base_url + href)
+        return ['no API link (footer a[href*="/gradient?"]) on the page']
+    response = context.request.get(urljoin(page_url, href))
     if response.status != 200:
         return [f"GET {href} answered {response.status}: {response.text()[:300]}"]
-    api = response.json()
-    params = parse_qs(urlsplit(href).query)
+    problems = numbers_problems(numbers, response.json(), parse_qs(urlsplit(href).query))
+    return [f"(API link {href}; j = {numbers['j']} 0-based)", *problems] if problems else []
+
+
+def numbers_problems(
+    numbers: dict[str, Any], api: dict[str, Any], params: dict[str, list[str]]
+) -> list[str]:
+    """Compare the page's tables, loss and summary with one /gradient answer, table by table."""
+    # The API does not echo the logits: the page's logits must be those of its own link.
     logits = [float(v) for v in params.get("logits", [""])[0].split(",") if v]
     j = int(numbers["j"]) if numbers["j"] is not None else 1
     n = len(api["probs"])
-    problems = [f"(API link {href}; j = {j + 1})"]
-    problems += compare_table("logits table", numbers["logits"], [logits])
+    problems = compare_table("logits table", numbers["logits"], [logits])
     problems += compare_table("probs table", numbers["probs"], [api["probs"], api["target"]])
     problems += compare_table("grad table", numbers["grad"], [api["grad_logits"]])
     if j >= n:
-        return [*problems, f"#j is {j + 1} but the API has {n} classes"]
+        return [*problems, f"#j is {j + 1} (1-based) but the API has {n} classes"]
     chain = [[api["grad_probs"][i], api["jacobian"][i][j], api["chain"][i][j]] for i in range(n)]
     problems += compare_table("chain table", numbers["chain"], chain)
     problems += compare_table("chain table sum", numbers["chainSum"], [[api["grad_logits"][j]]])
@@ -571,7 +578,7 @@ def api_problems(context: BrowserContext, base_url: str, numbers: dict[str, Any]
         )
         if summary["j"] != str(j + 1):
             problems.append(f"live summary names dE/dZ{summary['j']}, #j is {j + 1}")
-    return problems if len(problems) > 1 else []
+    return problems
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -583,9 +590,13 @@ class Step:
 
     edits: list[str]
     url: str
-    differences: str  # invariant 1: "" when the live page equals the fresh load
+    differences: dict[str, str]  # invariant 1: empty when the live page equals the fresh load
     live_problems: list[str]  # invariant 2 on the live page
     fresh_problems: list[str]  # invariant 2 on the fresh load of the same URL
+
+    def label(self) -> str:
+        """Name the step by its edit: "3. type '2' into Z1 (#z-0)", or "0. load"."""
+        return f"{len(self.edits)}. {self.edits[-1]}" if self.edits else "0. load"
 
 
 @dataclass
@@ -613,19 +624,19 @@ class Walk:
         )
 
 
-def check_step(base_url: str, page: Page, fresh_tab: Page, edits: list[str]) -> Step:
+def check_step(page: Page, fresh_tab: Page, edits: list[str]) -> Step:
     """Check both invariants for the live `page` as it is now, loading its URL in `fresh_tab`."""
     context = page.context
     fresh = fresh_load(fresh_tab, page.url, page.evaluate(DETAILS_OPEN))
-    differences = first_difference(page.evaluate(SNAPSHOT), fresh.snapshot)
+    found = differences(page.evaluate(SNAPSHOT), fresh.snapshot)
     if fresh.status != 200:
-        differences = f"  the fresh load answered HTTP {fresh.status}\n{differences}"
+        found["HTTP status"] = f"  the fresh load answered HTTP {fresh.status}"
     return Step(
         edits=list(edits),
         url=page.url,
-        differences=differences.rstrip(),
-        live_problems=api_problems(context, base_url, page.evaluate(PAGE_NUMBERS)),
-        fresh_problems=api_problems(context, base_url, fresh.numbers),
+        differences=found,
+        live_problems=api_problems(context, page.url, page.evaluate(PAGE_NUMBERS)),
+        fresh_problems=api_problems(context, page.url, fresh.numbers),
     )
 
 
@@ -643,13 +654,13 @@ def run_walk(browser: Browser, base_url: str, start: Start) -> Walk:
         fresh_tab = context.new_page()
         page.bring_to_front()
         page.goto(f"{base_url}/?{start.query}")
-        walk.steps.append(check_step(base_url, page, fresh_tab, walk.edits))
+        walk.steps.append(check_step(page, fresh_tab, walk.edits))
         for _ in range(start.edits):
             description, edit = choose_edit(rng, read_controls(page))
             walk.edits.append(description)
             note = settle(page, edit(page))
             walk.edits[-1] += f" [{note}]" if note else ""
-            walk.steps.append(check_step(base_url, page, fresh_tab, walk.edits))
+            walk.steps.append(check_step(page, fresh_tab, walk.edits))
     except (HarnessError, Error, AssertionError) as error:
         walk.harness_error = f"{type(error).__name__}: {error}"
     finally:
@@ -683,34 +694,41 @@ def assert_sound(walk: Walk, test: str) -> None:
 def test_live_page_equals_a_fresh_load_of_its_url(
     walks: Callable[[Start], Walk], start: Start
 ) -> None:
+    """Invariant 1: after every edit, the live page equals a fresh load of its own URL."""
     walk = walks(start)
     assert_sound(walk, "test_live_page_equals_a_fresh_load_of_its_url")
     failing = [s for s in walk.steps if s.differences]
     if failing:
         first = failing[0]
-        steps = [len(s.edits) for s in failing]
         pytest.fail(
-            f"live page ≠ fresh load of its URL (after edit(s) {steps} of {start.edits}); "
+            f"live page ≠ fresh load of its URL after {len(failing)} of {start.edits} edits; "
             f"first:\n{walk.header('test_live_page_equals_a_fresh_load_of_its_url', first)}\n"
-            f"differences:\n{first.differences}",
+            "differences:\n" + "\n".join(first.differences.values()) + "\n"
+            "every failing step (edit: what differs):\n"
+            + "\n".join(f"  {s.label()}: {', '.join(s.differences)}" for s in failing),
             pytrace=False,
         )
 
 
 @pytest.mark.parametrize("start", CORPUS, ids=[s.name for s in CORPUS])
 def test_page_numbers_equal_its_api_link(walks: Callable[[Start], Walk], start: Start) -> None:
+    """Invariant 2: after every edit, the numbers shown equal GET /gradient at the page's link."""
     walk = walks(start)
     assert_sound(walk, "test_page_numbers_equal_its_api_link")
     failing = [s for s in walk.steps if s.live_problems or s.fresh_problems]
     if failing:
         first = failing[0]
-        steps = [len(s.edits) for s in failing]
         live = "\n".join(f"    {p}" for p in first.live_problems[:8]) or "    (none)"
         fresh = "\n".join(f"    {p}" for p in first.fresh_problems[:8]) or "    (none)"
         pytest.fail(
-            f"page numbers ≠ GET /gradient at its own API link (after edit(s) {steps}); first:\n"
+            f"page numbers ≠ GET /gradient at its own API link after {len(failing)} of "
+            f"{start.edits} edits; first:\n"
             f"{walk.header('test_page_numbers_equal_its_api_link', first)}\n"
-            f"  on the live page:\n{live}\n  on a fresh load of the same URL:\n{fresh}",
+            f"  on the live page:\n{live}\n  on a fresh load of the same URL:\n{fresh}\n"
+            "every failing step (edit: problems on the live page / on a fresh load):\n"
+            + "\n".join(
+                f"  {s.label()}: {len(s.live_problems)} / {len(s.fresh_problems)}" for s in failing
+            ),
             pytrace=False,
         )
 
@@ -722,12 +740,12 @@ def test_harness_tells_different_states_apart(browser: Browser, base_url: str) -
         page = context.new_page()
         page.goto(f"{base_url}/?logits=2,1&target=0")
         other = fresh_load(context.new_page(), f"{base_url}/?logits=2,1,0&target=1", [])
-        differences = first_difference(page.evaluate(SNAPSHOT), other.snapshot)
-        for key in ("main text (visible)", "footer text (visible)", "hidden #last", "share"):
-            assert key in differences, f"{key!r} should differ:\n{differences}"
+        found = differences(page.evaluate(SNAPSHOT), other.snapshot)
+        for key in ("main text (visible)", "footer text (visible)", "hidden #last", "share fields"):
+            assert key in found, f"{key!r} should differ:\n" + "\n".join(found.values())
         numbers = page.evaluate(PAGE_NUMBERS)
         numbers["api"] = "/gradient?logits=2,1.001&target=0"  # another state's API link
-        problems = api_problems(context, base_url, numbers)
+        problems = api_problems(context, page.url, numbers)
         assert any(p.startswith("probs table") for p in problems), problems
         assert any(p.startswith("logits table") for p in problems), problems
     finally:

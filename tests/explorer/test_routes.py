@@ -62,7 +62,7 @@ def test_form_is_live_through_htmx(client: TestClient) -> None:
         'method="get"',
         'hx-get="/"',
         'hx-target="#panels"',
-        'hx-trigger="input changed, submit"',
+        'hx-trigger="input, submit"',
         'hx-sync="this:queue last"',
     ):
         assert attribute in form.group(0)
