@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.templating import Jinja2Templates
 
 from app.settings import Settings
-from app.web.assets import HTMX_CDN_URL, HTMX_SRI
+from app.web.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH, HTMX_SRI
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
@@ -28,10 +28,12 @@ class HtmxSource:
     """Where the page loads htmx from."""
 
     local: bool
+    fallback: bool = False  # the CDN is asked first; the local copy exists if it is blocked
     url: str = HTMX_CDN_URL
     sri: str = HTMX_SRI
 
 
 def htmx_source(settings: Settings) -> HtmxSource:
-    """Return the htmx script the settings ask for."""
-    return HtmxSource(local=settings.htmx_source == "local")
+    """Return the htmx script the settings ask for, and whether a local copy can stand in."""
+    local = settings.htmx_source == "local"
+    return HtmxSource(local=local, fallback=not local and (ROOT / HTMX_LOCAL_PATH).is_file())

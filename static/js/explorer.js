@@ -55,6 +55,83 @@
   document.addEventListener("DOMContentLoaded", markInvalid);
 })();
 
+// Live or not: the page is "live" only once htmx has loaded. If the CDN is blocked, the local
+// copy is tried (when the server has one); if that fails too, the Update button stays and a
+// sentence says why.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  function say(text) {
+    var status = document.getElementById("live-status");
+    if (status) status.textContent = text;
+  }
+  function live() {
+    root.classList.add("live");
+  }
+  function offline() {
+    if (document.getElementById("controls")) {
+      say("Live updates are off: this network blocked the page's script (htmx). Use Update to redraw.");
+    }
+  }
+  window.addEventListener("load", function () {
+    if (window.htmx) return live();
+    var fallback = root.getAttribute("data-htmx-fallback");
+    if (!fallback) return offline();
+    var script = document.createElement("script");
+    script.src = fallback;
+    script.integrity = root.getAttribute("data-htmx-sri") || "";
+    script.onload = function () {
+      if (!window.htmx) return offline();
+      window.htmx.process(document.body);
+      live();
+    };
+    script.onerror = offline;
+    document.head.appendChild(script);
+  });
+
+  // A request that fails keeps the last good panels and says so next to them.
+  function failed(event) {
+    var xhr = event.detail && event.detail.xhr;
+    var code = xhr && xhr.status ? " (" + xhr.status + ")" : "";
+    say(event.type === "htmx:timeout"
+      ? "The server took too long; the charts show the last state that worked."
+      : event.type === "htmx:sendError"
+        ? "No connection to the server; the charts show the last state that worked."
+        : "The server could not answer" + code + "; the charts show the last state that worked.");
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:timeout", failed);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.successful) say("");
+  });
+})();
+
+// After a button redraws the whole explorer, keyboard focus returns to that button (or, if it
+// is now disabled, to its neighbour) instead of falling to <body>.
+(function () {
+  "use strict";
+  var wanted = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    wanted = active && active.closest && active.closest("#controls")
+      ? { id: active.id, name: active.getAttribute("name"), value: active.getAttribute("value") }
+      : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!wanted || (document.activeElement && document.activeElement !== document.body)) return;
+    var selector = wanted.id
+      ? "#" + CSS.escape(wanted.id)
+      : "#controls [name='" + wanted.name + "'][value='" + wanted.value + "']";
+    var target = document.querySelector(selector);
+    if (!target || target.disabled) {
+      target = document.querySelector("#controls .class-count button:not([disabled]), #controls button:not([disabled]):not(.default-submit)");
+    }
+    if (target) target.focus();
+    wanted = null;
+  });
+})();
+
 // Copy buttons of the share panel: copy the named field and say so to everyone.
 (function () {
   "use strict";

@@ -491,7 +491,9 @@ def test_controls_logits_edits_keep_the_urls_target(
     expect(frame.locator("#panels > section.panel")).to_have_count(2, timeout=FAST)
 
     # Only the logits can be changed: three number inputs and their sliders, nothing else.
-    visible = frame.locator("#controls :is(input, select, textarea, button):visible")
+    visible = frame.locator(
+        "#controls :is(input, select, textarea, button):not([aria-hidden=true]):visible"
+    )
     names = visible.evaluate_all(
         "(els) => els.map((e) => `${e.type}:${e.name || e.dataset.sync || e.id}`)"
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 
-from app.web.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH
+from app.web.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH, HTMX_SRI
 from tests.browser.conftest import ROOT, VIEWPORT, axe_violations, format_violations
 
 MINUS = "\u2212"
@@ -451,12 +451,14 @@ def test_cdn_htmx_with_other_bytes_is_blocked_by_sri(
     with page.expect_console_message(lambda m: m.type == "error" and "integrity" in m.text):
         page.goto(f"{cdn_base}/?{SEED_QUERY}")
     page.wait_for_load_state("load")
-    assert page.evaluate("() => typeof window.htmx") == "undefined"
     errors = page.console_errors  # type: ignore[attr-defined]
     # Only the expected SRI refusals (the page's, and the embed preview's if it has one).
     assert errors, "the SRI refusal should be logged"
     assert all("integrity" in e and "blocked" in e for e in errors), errors
-    # The page itself still renders (server-side) with the seed's panels.
+    # The tampered file never runs: the page falls back to the server's own pinned copy.
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    local = page.locator("script[src^='/static/vendor/htmx.min.js']")
+    expect(local).to_have_attribute("integrity", HTMX_SRI)
     expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
 
 

@@ -1,0 +1,107 @@
+"""The explorer when things go wrong: a blocked CDN, a failing server, Enter without htmx,
+keyboard focus after a button, and WordPress's resize protocol."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from playwright.sync_api import Browser, Page, Route, expect
+
+from app.web.assets import HTMX_CDN_URL
+from tests.browser.conftest import HostSite
+from tests.browser.test_embed import host_page, iframe
+
+SEED = "logits=2,1&target=0"
+FAST = 5_000
+
+
+def test_a_blocked_cdn_falls_back_to_the_local_copy(
+    page: Page, live_server: Callable[[Mapping[str, str]], str]
+) -> None:
+    base = live_server({"DEDZ_HTMX_SOURCE": "cdn"})
+    page.route(HTMX_CDN_URL, lambda route: route.abort("blockedbyclient"))
+    page.goto(f"{base}/?{SEED}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    expect(page.locator("#controls .actions .nojs-only")).to_be_hidden()
+    page.locator("#z-0").fill("3")
+    expect(page).to_have_url(re.compile(r"logits=3,1&target=0$"), timeout=FAST)
+    expect(page.locator("#live-status")).to_have_text("")
+
+
+def test_without_any_htmx_the_update_button_stays_and_says_why(
+    page: Page, live_server: Callable[[Mapping[str, str]], str]
+) -> None:
+    base = live_server({"DEDZ_HTMX_SOURCE": "cdn"})
+    page.route(HTMX_CDN_URL, lambda route: route.abort("blockedbyclient"))
+    page.route(re.compile(r"/static/vendor/htmx\.min\.js"), lambda route: route.abort("failed"))
+    page.goto(f"{base}/?{SEED}")
+    expect(page.locator("#live-status")).to_contain_text("Live updates are off", timeout=FAST)
+    update = page.locator("#controls .actions button.nojs-only")
+    expect(update).to_be_visible()
+    page.locator("#z-0").fill("3")
+    update.click()
+    expect(page).to_have_url(re.compile(r"logits=3,1&target=0$"), timeout=FAST)
+    expect(page.locator("#live-summary")).to_contain_text("E = ")
+
+
+def test_a_failing_server_is_reported_and_the_last_panels_stay(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    summary = page.locator("#live-summary").inner_text()
+
+    def fail(route: Route) -> None:
+        if route.request.headers.get("hx-request") == "true":
+            route.fulfill(status=503, body="down")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/\?"), fail)
+    page.locator("#z-0").fill("3")
+    expect(page.locator("#live-status")).to_contain_text("(503)", timeout=FAST)
+    expect(page.locator("#live-summary")).to_have_text(summary)
+    page.unroute(re.compile(r"/\?"))
+    page.locator("#z-0").fill("4")
+    expect(page.locator("#live-status")).to_have_text("", timeout=FAST)
+    expect(page).to_have_url(re.compile(r"logits=4,1&target=0$"), timeout=FAST)
+
+
+def test_enter_without_javascript_submits_the_typed_state(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1,0&target=0")
+        page.locator("#z-0").fill("3")
+        page.locator("#z-0").press("Enter")
+        expect(page).to_have_url(re.compile(r"logits=3,1,0&target=0$"), timeout=FAST)
+        expect(page.locator("#controls input[name=logits]")).to_have_count(3)  # not removed
+    finally:
+        context.close()
+
+
+def test_focus_stays_on_a_button_after_it_redraws_the_explorer(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    add = page.get_by_role("button", name="Add class 3")
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#controls input[name=logits]")).to_have_count(3, timeout=FAST)
+    expect(page.get_by_role("button", name="Add class 4")).to_be_focused(timeout=FAST)
+    page.keyboard.press("Tab")  # and the next Tab stays in the explorer
+    focused_in_controls = "() => !!document.activeElement.closest('#controls')"
+    assert page.evaluate(focused_in_controls)
+
+
+def test_the_embed_speaks_wordpress_resize_messages(
+    page: Page, base_url: str, host: HostSite
+) -> None:
+    src = f"{base_url}/embed?{SEED}&panels=grad#?secret=Ab12Cd34"
+    page.goto(host.add("/post", host_page(iframe(src))))
+    page.wait_for_function(
+        "() => window.received.some((m) => m.data && m.data.message === 'height')", timeout=FAST
+    )
+    message = page.evaluate(
+        "() => window.received.find((m) => m.data && m.data.message === 'height').data"
+    )
+    assert message["secret"] == "Ab12Cd34"
+    assert message["value"] > 200
