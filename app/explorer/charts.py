@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.explorer.display import number
+from app.explorer.scales import (
+    Scale,
+    Tick,
+    digits_for,
+    nice_bounds,
+    text_width,
+    tick_values,
+)
 
 WIDTH = 400  # SVG text then shows at about its CSS size in a half-width panel or on a phone
 HEIGHT = 210
-LEFT = 44  # room for the axis ticks
+LEFT = 44  # the least room for the axis ticks; more when their labels are longer
 RIGHT = 8
 LABEL_ROOM = 18  # above and below the bars, for horizontal value labels
 ROTATED_ROOM = 46  # for value labels turned upright, in narrow slots
 CLASS_LABELS = 18  # below everything, for the class labels
 DENSE_SLOT = 46.0  # narrower slots turn their value labels upright so they never overlap
-
-
-@dataclass(frozen=True, slots=True)
-class Scale:
-    """A linear map from values in [low, high] to SVG y (top = high)."""
-
-    low: float
-    high: float
-    top: float
-    bottom: float
-
-    def y(self, value: float) -> float:
-        """Return the SVG y of a value."""
-        span = self.high - self.low
-        return self.bottom - (value - self.low) / span * (self.bottom - self.top)
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    """A horizontal grid line with its label."""
-
-    y: float
-    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +40,7 @@ class Bar:
     negative: bool
     rotated: bool = False
     kind: str = ""
+    below: bool = False  # the label sits below the bar (negative values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,35 +58,6 @@ class BarChart:
     connectors: list[tuple[float, float, float]]  # (x1, x2, y): waterfall steps
 
 
-def nice_bounds(
-    values: Sequence[float], fixed: tuple[float, float] | None = None
-) -> tuple[float, float]:
-    """Return a range that includes 0 and every value, rounded outwards to a nice step."""
-    if fixed is not None:
-        return fixed
-    low = min(0.0, *values)
-    high = max(0.0, *values)
-    if high - low < 1e-300:
-        return (0.0, 1.0)
-    step = _nice_step((high - low) / 4)
-    return (math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step)
-
-
-def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float, float]:
-    """Return (−e, e) with e a nice bound of max |value|: steady while a value is dragged."""
-    extent = max(least, *(abs(v) for v in values))
-    step = _nice_step(extent / 2)
-    bound = math.ceil(extent / step - 1e-9) * step
-    return (-bound, bound)
-
-
-def _nice_step(raw: float) -> float:
-    exponent = math.floor(math.log10(raw))
-    base = raw / 10**exponent
-    nice = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if base <= m + 1e-9)
-    return float(nice * 10**exponent)
-
-
 @dataclass(frozen=True, slots=True)
 class _Frame:
     """The vertical scale and the horizontal slots shared by a chart's bars."""
@@ -110,6 +66,7 @@ class _Frame:
     slot: float
     rotated: bool
     decimals: int | None = None  # fixed decimals (probabilities) instead of significant digits
+    left: float = LEFT
 
     def label(self, value: float) -> str:
         if self.decimals is not None:
@@ -118,17 +75,13 @@ class _Frame:
 
     @property
     def digits(self) -> int:
-        return 3 if self.slot >= 60 else 2
+        return digits_for(self.slot)
 
     def centre(self, i: int) -> float:
-        return LEFT + (i + 0.5) * self.slot
+        return self.left + (i + 0.5) * self.slot
 
     def ticks(self) -> list[Tick]:
-        scale = self.scale
-        step = _nice_step((scale.high - scale.low) / 4)
-        first = math.ceil(scale.low / step - 1e-9)
-        last = math.floor(scale.high / step + 1e-9)
-        return [Tick(scale.y(k * step), number(k * step, 2)) for k in range(first, last + 1)]
+        return [Tick(self.scale.y(value), label) for value, label in tick_values(self.scale)]
 
     def bar(
         self,
@@ -144,10 +97,12 @@ class _Frame:
         value = end - start
         y_top, y_bottom = sorted((self.scale.y(start), self.scale.y(end)))
         negative = value < 0
+        # A label goes beyond the bar's end, away from zero; a zero on the top edge goes below.
+        below = negative or (value == 0 and self.scale.high == 0)
         if self.rotated:  # the label runs along the bar's axis, from its end outwards
-            label_y = y_bottom + 4 if negative else y_top - 4
+            label_y = y_bottom + 4 if below else y_top - 4
         else:
-            label_y = y_bottom + 13 if negative else y_top - 4
+            label_y = y_bottom + 13 if below else y_top - 4
         return Bar(
             x=x,
             y=y_top,
@@ -160,6 +115,7 @@ class _Frame:
             negative=negative,
             rotated=self.rotated,
             kind=kind,
+            below=below,
         )
 
     def chart(
@@ -173,7 +129,7 @@ class _Frame:
             WIDTH,
             HEIGHT,
             self.scale.y(0.0),
-            LEFT,
+            self.left,
             WIDTH - RIGHT,
             self.ticks(),
             bars,
@@ -185,17 +141,25 @@ class _Frame:
 def _frame(
     bounds: tuple[float, float],
     count: int,
+    values: Sequence[float],
     decimals: int | None = None,
     labels_below: bool = False,
 ) -> _Frame:
-    slot = (WIDTH - LEFT - RIGHT) / count
-    rotated = slot < DENSE_SLOT
-    room = ROTATED_ROOM if rotated else LABEL_ROOM
     low, high = bounds
+    # The axis gets as much room as its longest tick label needs.
+    ticks = tick_values(Scale(low, high, 0.0, 1.0))
+    left = max(LEFT, max(text_width(label, 12) for _, label in ticks) + 10)
+    slot = (WIDTH - left - RIGHT) / count
+    rotated = slot < DENSE_SLOT
+    labels = [
+        f"{v:.{decimals}f}" if decimals is not None else number(v, digits_for(slot)) for v in values
+    ]
+    longest = max((text_width(label, 12.5) for label in labels), default=0.0) + 8
+    room = max(ROTATED_ROOM, longest) if rotated else LABEL_ROOM
     # Leave label room only on the sides where bars (or, in a waterfall, falling steps) reach.
     top = room if high > 0 else 8
-    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 or labels_below else 4)
-    return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals)
+    bottom = HEIGHT - CLASS_LABELS - (room if low < 0 or labels_below or high == 0 else 4)
+    return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals, left)
 
 
 def bar_chart(
@@ -204,7 +168,7 @@ def bar_chart(
     fixed: tuple[float, float] | None = None,
 ) -> BarChart:
     """Return one signed bar per value, its label on the side away from zero."""
-    frame = _frame(nice_bounds(values, fixed), len(values))
+    frame = _frame(nice_bounds(values, fixed), len(values), values)
     width = min(frame.slot * 0.6, 56.0)
     bars = [frame.bar(frame.centre(i) - width / 2, width, 0.0, v) for i, v in enumerate(values)]
     return frame.chart(bars, labels)
@@ -214,7 +178,7 @@ def paired_bar_chart(
     first: Sequence[float], second: Sequence[float], labels: Sequence[str]
 ) -> BarChart:
     """Return two bars per class side by side (O beside Y) on [0, 1]; Y's labels where they fit."""
-    frame = _frame((0.0, 1.0), len(first), decimals=2)
+    frame = _frame((0.0, 1.0), len(first), [*first, *second], decimals=2)
     width = min(frame.slot * 0.36, 30.0)
     both = frame.slot >= 70
     bars: list[Bar] = []
@@ -235,7 +199,12 @@ def waterfall_chart(
     running = [0.0]
     for term in terms:
         running.append(running[-1] + term)
-    frame = _frame(nice_bounds(running), len(terms) + 1, labels_below=min(terms, default=0) < 0)
+    frame = _frame(
+        nice_bounds(running),
+        len(terms) + 1,
+        [*terms, running[-1]],
+        labels_below=min(terms, default=0) < 0,
+    )
     width = min(frame.slot * 0.6, 56.0)
     bars = [
         frame.bar(frame.centre(i) - width / 2, width, running[i], running[i + 1], kind)

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.explorer.charts import (
-    DENSE_SLOT,
-    bar_chart,
-    nice_bounds,
-    paired_bar_chart,
-    symmetric_bounds,
-    waterfall_chart,
-)
+from app.explorer.charts import DENSE_SLOT, bar_chart, paired_bar_chart, waterfall_chart
+from app.explorer.scales import nice_bounds, symmetric_bounds
 
 CHAR_WIDTH = 7.0  # a generous width of one bold 11.5 px digit
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.explorer.charts import BarChart, bar_chart, paired_bar_chart, symmetric_bounds
+from app.explorer.charts import BarChart, bar_chart, paired_bar_chart
 from app.explorer.panels.facts import Facts, first_row
+from app.explorer.scales import symmetric_bounds
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 

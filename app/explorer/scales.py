@@ -1,0 +1,84 @@
+"""Axes of the bar charts: nice bounds and ticks, a linear scale, and label widths."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.explorer.display import number
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A linear map from values in [low, high] to SVG y (top = high)."""
+
+    low: float
+    high: float
+    top: float
+    bottom: float
+
+    def y(self, value: float) -> float:
+        """Return the SVG y of a value."""
+        span = self.high - self.low
+        return self.bottom - (value - self.low) / span * (self.bottom - self.top)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A horizontal grid line with its label."""
+
+    y: float
+    label: str
+
+
+# Advance widths of the characters charts write, in em of a sans-serif face (DejaVu Sans, which
+# the page falls back to, is among the widest): enough to keep every label inside its chart.
+_EM = {"−": 0.84, "-": 0.36, "+": 0.84, ".": 0.32, "e": 0.62, "∞": 0.84}
+
+
+def text_width(text: str, size: float) -> float:
+    """Return an upper estimate of a label's width in SVG units at font size `size`."""
+    return size * sum(_EM.get(c, 0.64) for c in text)
+
+
+def nice_bounds(
+    values: Sequence[float], fixed: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Return a range that includes 0 and every value, rounded outwards to a nice step."""
+    if fixed is not None:
+        return fixed
+    low = min(0.0, *values)
+    high = max(0.0, *values)
+    if high - low < 1e-300:
+        return (0.0, 1.0)
+    step = _nice_step((high - low) / 4)
+    return (math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step)
+
+
+def symmetric_bounds(values: Sequence[float], least: float = 1.0) -> tuple[float, float]:
+    """Return (−e, e) with e a nice bound of max |value|: steady while a value is dragged."""
+    extent = max(least, *(abs(v) for v in values))
+    step = _nice_step(extent / 2)
+    bound = math.ceil(extent / step - 1e-9) * step
+    return (-bound, bound)
+
+
+def _nice_step(raw: float) -> float:
+    exponent = math.floor(math.log10(raw))
+    base = raw / 10**exponent
+    nice = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if base <= m + 1e-9)
+    return float(nice * 10**exponent)
+
+
+def digits_for(slot: float) -> int:
+    """Return the significant digits a value label gets in a slot this wide."""
+    return 3 if slot >= 60 else 2
+
+
+def tick_values(scale: Scale) -> list[tuple[float, str]]:
+    """Return the axis ticks of a scale: nice values and their labels."""
+    step = _nice_step((scale.high - scale.low) / 4)
+    first = math.ceil(scale.low / step - 1e-9)
+    last = math.floor(scale.high / step + 1e-9)
+    return [(k * step, number(k * step, 2)) for k in range(first, last + 1)]

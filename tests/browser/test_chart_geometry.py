@@ -1,0 +1,88 @@
+"""Every label of every chart inside its chart, and no two labels of one chart on each other,
+measured in the browser over a corpus of extreme states, at desktop and phone width."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+CORPUS = [
+    "logits=2,1&target=0",
+    "logits=35,1&target=0",
+    "logits=7.7,1&target=0",
+    "logits=37.43,0&target=0",
+    "logits=1000,-1000&target=1",
+    "logits=1e-9,-1e-9&target=0",
+    "logits=123,456,789&target=2",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1",
+    "logits=2,1,0.5&target=0.7,0.2,0.1",
+    "logits=2,1&target=0&temperature=0.0001",
+    "logits=2,1&target=0&temperature=10000",
+    "logits=999999,-999999&target=0",
+    "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
+    "logits=5,5,5,5,5,5,5,5,5,5&target=9&weights=1000000,1,1,1,1,1,1,1,1,1&reduction=sum",
+]
+
+# For every chart: the viewBox, and each <text>'s box in the chart's own coordinates.
+MEASURE = """() => [...document.querySelectorAll("svg.chart, svg.heatmap")].map((svg) => {
+  const [x, y, w, h] = svg.getAttribute("viewBox").split(/\\s+/).map(Number);
+  const ctm = svg.getScreenCTM().inverse();
+  const texts = [...svg.querySelectorAll("text")].map((t) => {
+    const r = t.getBoundingClientRect();
+    const a = new DOMPoint(r.left, r.top).matrixTransform(ctm);
+    const b = new DOMPoint(r.right, r.bottom).matrixTransform(ctm);
+    return {text: t.textContent, cls: t.getAttribute("class"),
+            x1: Math.min(a.x, b.x), y1: Math.min(a.y, b.y),
+            x2: Math.max(a.x, b.x), y2: Math.max(a.y, b.y)};
+  });
+  return {id: svg.closest("section") && svg.closest("section").id, box: {x, y, w, h}, texts};
+})"""
+
+SLACK = 0.5  # in viewBox units: anti-aliasing
+
+
+def outside(chart: dict[str, Any]) -> list[str]:
+    box = chart["box"]
+    return [
+        f"{t['text']!r} ({t['cls']}) at x {t['x1']:.1f}..{t['x2']:.1f}, y {t['y1']:.1f}..{t['y2']:.1f}"
+        for t in chart["texts"]
+        if t["x1"] < box["x"] - SLACK
+        or t["y1"] < box["y"] - SLACK
+        or t["x2"] > box["x"] + box["w"] + SLACK
+        or t["y2"] > box["y"] + box["h"] + SLACK
+    ]
+
+
+def overlapping(chart: dict[str, Any]) -> list[str]:
+    texts = [t for t in chart["texts"] if t["text"].strip()]
+    found = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            dx = min(a["x2"], b["x2"]) - max(a["x1"], b["x1"])
+            dy = min(a["y2"], b["y2"]) - max(a["y1"], b["y1"])
+            if dx > 1.0 and dy > 1.0:
+                found.append(f"{a['text']!r} and {b['text']!r}")
+    return found
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_label_inside_its_chart_and_none_on_another(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    try:
+        for query in CORPUS:
+            page.goto(f"{base_url}/?{query}")
+            for chart in page.evaluate(MEASURE):
+                for text in outside(chart):
+                    problems.append(f"{query} [{chart['id']}]: outside: {text}")
+                for pair in overlapping(chart):
+                    problems.append(f"{query} [{chart['id']}]: overlap: {pair}")
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} problems at {width} px:\n" + "\n".join(problems[:40])
