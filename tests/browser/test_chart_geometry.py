@@ -47,7 +47,8 @@ SLACK = 0.5  # in viewBox units: anti-aliasing
 def outside(chart: dict[str, Any]) -> list[str]:
     box = chart["box"]
     return [
-        f"{t['text']!r} ({t['cls']}) at x {t['x1']:.1f}..{t['x2']:.1f}, y {t['y1']:.1f}..{t['y2']:.1f}"
+        f"{t['text']!r} ({t['cls']}) at x {t['x1']:.1f}..{t['x2']:.1f}, "
+        f"y {t['y1']:.1f}..{t['y2']:.1f}"
         for t in chart["texts"]
         if t["x1"] < box["x"] - SLACK
         or t["y1"] < box["y"] - SLACK
