@@ -1,0 +1,44 @@
+"""Printing: the panels only, in dark ink on paper (dark embeds too), no chart split."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser
+
+PAGES = [  # (page, most A4 sheets it may print on; it printed on 5 to 10 before)
+    ("/?logits=2,1&target=0", 2),
+    ("/?logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7", 3),
+    ("/embed?logits=2,1,0&target=0&theme=dark", 2),
+]
+
+
+@pytest.mark.parametrize(("path", "most"), PAGES)
+def test_print_shows_the_panels_only_in_ink_on_paper(
+    browser: Browser, base_url: str, path: str, most: int
+) -> None:
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(base_url + path)
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            """() => ["#controls", "#panel-share", ".site-header", "button", "input"]
+                 .flatMap((s) => [...document.querySelectorAll(s)])
+                 .filter((e) => e.getBoundingClientRect().height > 0)
+                 .map((e) => e.id || e.tagName)"""
+        )
+        assert hidden == [], hidden
+        ink = page.evaluate(
+            """() => [...document.querySelectorAll(".panel h2, .chart text")].map((e) =>
+                 getComputedStyle(e)[e.tagName === "text" ? "fill" : "color"])"""
+        )
+        for colour in ink:
+            r, g, b = (int(v) for v in re.findall(r"\d+", colour)[:3])
+            assert r + g + b < 3 * 128, f"light ink {colour} on paper"
+        pdf = page.pdf(format="A4", print_background=True)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert 1 <= pages <= most, f"{pages} pages"
+    finally:
+        context.close()
