@@ -105,3 +105,21 @@ def test_the_embed_speaks_wordpress_resize_messages(
     )
     assert message["secret"] == "Ab12Cd34"
     assert message["value"] > 200
+
+
+def test_the_console_stays_clean_after_a_full_page_screenshot_and_quick_edits(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?{SEED}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    page.screenshot(full_page=True)  # leaves style="" on inputs, which htmx used to copy
+    for k in range(40):
+        page.evaluate(
+            """(k) => { const z = document.getElementById("z-0"); z.value = String(1 + k / 10);
+                 z.dispatchEvent(new Event("input", {bubbles: true}));
+                 z.dispatchEvent(new Event("change", {bubbles: true})); }""",
+            k,
+        )
+    expect(page).to_have_url(re.compile(r"logits=4\.9,1&target=0$"), timeout=FAST)
+    page.wait_for_timeout(300)
+    assert page.console_errors == []  # type: ignore[attr-defined]
