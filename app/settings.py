@@ -47,12 +47,20 @@ class Settings(BaseSettings):
         ),
     )
     max_head_bytes: int = Field(
-        8 * 1024 * 1024 + 65536,
+        98304,
         ge=16384,
         description=(
             "Largest request head (line and headers) in bytes; larger: 431 and the connection "
-            "closes (`dedz`). The default leaves room for a `GET /gradient` URL as long as the "
-            "largest body."
+            "closes (`dedz`). uvicorn's parser takes URLs of at most 64 KiB anyway: larger "
+            "requests go by POST."
+        ),
+    )
+    max_connections_per_ip: int = Field(
+        64,
+        ge=1,
+        description=(
+            "Most open connections one client address may hold in one worker (`dedz`; more: "
+            "503); trusted proxies (`DEDZ_FORWARDED_ALLOW_IPS`) are not counted."
         ),
     )
     shutdown_timeout: int = Field(
@@ -79,8 +87,8 @@ class Settings(BaseSettings):
         8192,
         ge=1024,
         description=(
-            "Longest query string of a page (`/`, `/embed`, `/oembed`; longer: 414). The API's "
-            "`GET /gradient` may be as long as `DEDZ_MAX_BODY_BYTES`."
+            "Longest query string of a page (`/`, `/embed`, `/oembed`; longer: 414). A "
+            "`GET /gradient` URL may be up to 64 KiB (uvicorn's limit); larger requests: POST."
         ),
     )
     max_body_bytes: int = Field(

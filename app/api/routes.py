@@ -24,6 +24,7 @@ router = APIRouter(tags=["gradient"])
 # Below this many array entries the computation takes microseconds: run it on the event loop
 # rather than paying for a hop to the thread pool.
 _INLINE_WORK = 50_000
+_INLINE_BODY = 64 * 1024
 
 
 def _work(request: GradientRequest) -> int:
@@ -67,7 +68,11 @@ async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
 async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     body = await request.body()
-    gradient_request = parse_body(body, settings_of(request))
+    settings = settings_of(request)
+    if len(body) <= _INLINE_BODY:
+        gradient_request = parse_body(body, settings)
+    else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
+        gradient_request = await run_in_threadpool(parse_body, body, settings)
     return await _answer(gradient_request)
 
 

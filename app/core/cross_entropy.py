@@ -84,24 +84,27 @@ def cross_entropy(
     Y = smoothed_target(target, n, label_smoothing)
     c = Y if weights is None else Y * weights
     norm = normaliser(target, weights, reduction)
+    # Divide by the reduction's norm first: the weighted mean Σ w_y·l / Σ w_y then keeps its
+    # precision when the weights are tiny (their products with a small loss would underflow).
+    c_hat = c / norm
 
-    terms = loss_terms(sm.log_probs, c)
-    row_loss = terms.sum(axis=-1)
-    loss: float | Array = row_loss if reduction == "none" else float(row_loss.sum() / norm)
+    terms = loss_terms(sm.log_probs, c_hat)  # −c_i·log O_i / norm
+    row_loss = terms.sum(axis=-1) * norm
+    loss: float | Array = row_loss if reduction == "none" else float(terms.sum())
 
-    S = c.sum(axis=-1)
-    grad = S[:, None] * sm.probs - c
+    S = c_hat.sum(axis=-1)
+    grad = S[:, None] * sm.probs - c_hat
     # S·O_top − c_top = (S − c_top) − S·(1 − O_top): both differences computed as sums of the
     # other classes, so the top component keeps its relative precision where O_top rounds to 1.
     rows = np.arange(Z.shape[0])
-    others = c.copy()
+    others = c_hat.copy()
     others[rows, sm.top] = 0.0
     grad[rows, sm.top] = others.sum(axis=-1) - S * sm.complement
-    grad /= temperature * norm
+    grad /= temperature
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        grad_probs = np.where(c == 0.0, 0.0, -c / sm.probs) / norm
-    return CrossEntropy(sm, Y, c, norm, terms / norm, row_loss, loss, grad, grad_probs)
+        grad_probs = np.where(c == 0.0, 0.0, -c_hat / sm.probs)
+    return CrossEntropy(sm, Y, c, norm, terms, row_loss, loss, grad, grad_probs)
 
 
 def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
@@ -110,7 +113,7 @@ def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
     The cancelled form stays finite where O_i underflows to 0 (there dE/dO_i is infinite).
     Summing over i gives dE/dZ_j.
     """
-    c = ce.weighted_target
+    c = ce.weighted_target / ce.norm  # divided first, as in cross_entropy
     O = ce.softmax.probs
     chain = c[:, :, None] * O[:, None, :]
     one_minus = 1.0 - O
@@ -118,6 +121,6 @@ def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
     one_minus[rows, ce.softmax.top] = ce.softmax.complement
     idx = np.arange(O.shape[1])
     chain[:, idx, idx] = -c * one_minus
-    chain /= temperature * ce.norm
+    chain /= temperature
     chain += 0.0  # turns −0.0 (from c_i = 0) into 0.0
     return chain

@@ -33,13 +33,13 @@ def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> F
     eye = np.eye(n)
     # Row b, perturbation j: Z_b ± h_bj·e_j, evaluated all at once as a (B·n)×n batch.
     shift = h[:, :, None] * eye[None, :, :]
-    c = np.repeat(ce.weighted_target, n, axis=0)
+    c = np.repeat(ce.weighted_target / ce.norm, n, axis=0)
 
     def losses(perturbed: Array) -> Array:
         sm = softmax(perturbed.reshape(B * n, n), temperature)
         return row_losses(sm.log_probs, c).reshape(B, n)
 
-    fd = (losses(Z[:, None, :] + shift) - losses(Z[:, None, :] - shift)) / (2.0 * h) / ce.norm
+    fd = (losses(Z[:, None, :] + shift) - losses(Z[:, None, :] - shift)) / (2.0 * h)
     abs_error = float(np.max(np.abs(fd - ce.grad_logits)))
     scale = float(max(np.max(np.abs(ce.grad_logits)), np.max(np.abs(fd))))
     return FiniteDifference(fd, abs_error, abs_error / scale if scale > 0.0 else 0.0)

@@ -20,7 +20,7 @@ from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of
-from app.web.htmx import HtmxDetails, replace_url, reswap_none
+from app.web.htmx import HtmxDetails, reswap_none
 from app.web.templates import htmx_source, templates
 from app.web.urls import Urls
 
@@ -43,7 +43,7 @@ templates.env.globals.update(
 _FRAGMENTS = {
     "panels": "partials/_panels_update.html",
     "explorer": "partials/_explorer_update.html",
-    "share-output": "partials/_share_output.html",
+    "share-output": "partials/_share_update.html",
 }
 
 
@@ -103,14 +103,15 @@ def render(
         action=urls.path(path),
         reset_href=origin if embed else None,
         title=figure_title(state, options),
+        # explorer.js puts this in the address bar once an edit settles; an embed never
+        # touches history, not even its own URL.
+        page_url=urls.path(path, canonical) if valid and not embed else "",
         urls=urls,
     )
     headers = page_headers(settings)
     if htmx.request:
         fragment = _FRAGMENTS.get(htmx.target, _FRAGMENTS["explorer"])
-        if valid and not embed:  # an embed never touches history, not even its own URL
-            replace_url(headers, urls.path(path, canonical))
-        elif not valid and fragment == _FRAGMENTS["panels"]:
+        if not valid and fragment == _FRAGMENTS["panels"]:
             reswap_none(headers)  # keep the last valid panels; only messages change
         return templates.TemplateResponse(request, fragment, context, headers=headers)
     template = "embed.html" if embed else "explorer.html"

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 _INDEX = re.compile(r"\[(\d+)\]")
+MAX_ERRORS = 20  # a 422 names the first problems, not one per item of a huge request
 
 
 def _field_loc(field: str) -> list[str | int]:
@@ -53,5 +54,5 @@ def invalid_request(where: str, exc: ValidationError | PydanticCustomError) -> I
     if isinstance(exc, PydanticCustomError):
         errors = [{"msg": exc.message(), "type": exc.type, "ctx": exc.context}]
     else:
-        errors = [{**e} for e in exc.errors(include_input=False, include_url=False)]
+        errors = [{**e} for e in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS]]
     return InvalidRequestError([error_detail(where, e) for e in errors])

@@ -25,6 +25,9 @@ Part = Literal["jacobian", "chain", "check"]
 # Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
 MAX_ABS_LOGIT = 1e6
 MAX_WEIGHT = 1e6
+# A positive weight is at least this: weights then differ by at most 1e18, and a weighted mean
+# (which divides by the target classes' weights) can neither overflow nor lose its digits.
+MIN_POSITIVE_WEIGHT = 1e-12
 MIN_TEMPERATURE = 1e-4
 MAX_TEMPERATURE = 1e4
 # How far the sum of a probability target may be from 1; it is then used as given, as PyTorch does.
@@ -67,6 +70,13 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
         return None
     w = number_row(value, "weights")
     within(w, "weights", 0.0, MAX_WEIGHT)
+    tiny = np.flatnonzero((w > 0) & (w < MIN_POSITIVE_WEIGHT))
+    if tiny.size:
+        k = int(tiny[0])
+        raise invalid(
+            f"weights[{k}]",
+            f"must be 0 or between {MIN_POSITIVE_WEIGHT:g} and {MAX_WEIGHT:g}, got {w[k]!r}",
+        )
     return w
 
 
@@ -114,7 +124,9 @@ Weights = Annotated[
                 {"type": "null"},
             ],
             "title": "Weights",
-            "description": "w: one weight per class (n numbers in [0, 1e6]), or null for all 1.",
+            "description": (
+                "w: one weight per class (n numbers, each 0 or in [1e-12, 1e6]), or null for all 1."
+            ),
         }
     ),
 ]

@@ -78,15 +78,17 @@ def number_rows(value: Any, field: str) -> NDArray[np.float64]:
             rows = None
         if rows is not None and np.isfinite(rows).all():
             return rows
-    checked = [number_row(row, field, f"[{b}]") for b, row in enumerate(value)]
-    for b, row in enumerate(checked):
-        if len(row) != len(checked[0]):
+    # The slow path finds the first thing wrong, cheap checks first: a ragged row is found
+    # before any row's numbers are read.
+    for b, row in enumerate(value):
+        if not isinstance(row, list):
+            raise invalid(f"{field}[{b}]", f"must be a list of numbers, got {_describe(row)}")
+        if len(row) != n:
             raise invalid(
                 f"{field}[{b}]",
-                f"has {len(row)} values but {field}[0] has {len(checked[0])}: "
-                "a batch must not be ragged",
+                f"has {len(row)} values but {field}[0] has {n}: a batch must not be ragged",
             )
-    return np.stack(checked)
+    return np.stack([number_row(row, field, f"[{b}]") for b, row in enumerate(value)])
 
 
 def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:

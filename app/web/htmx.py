@@ -45,11 +45,6 @@ class HtmxDetails:
         )
 
 
-def replace_url(headers: dict[str, str], url: str) -> None:
-    """Ask htmx to replace the browser's URL (no new history entry) after the swap."""
-    headers["HX-Replace-Url"] = url
-
-
 def reswap_none(headers: dict[str, str]) -> None:
     """Ask htmx to swap nothing but the out-of-band parts of the response."""
     headers["HX-Reswap"] = "none"

@@ -9,29 +9,52 @@ own header and idle timeouts come first.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.settings import get_settings
 
-_BODY = b'{"detail":"request head: larger than the limit"}'
-_431 = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-    b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
-)
+
+def _refusal(status: bytes, detail: bytes) -> bytes:
+    body = b'{"detail":"%s"}' % detail
+    return (
+        b"HTTP/1.1 %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        b"content-length: %d\r\n\r\n%s" % (status, len(body), body)
+    )
+
+
+_431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
+_503 = _refusal(b"503 Service Unavailable", b"connections: too many from this address")
+# Open connections by client address, in this worker.
+_OPEN: Counter[str] = Counter()
 
 
 class BoundedHttpTools(HttpToolsProtocol):
-    """Close a connection whose request head passes the size limit (431) or the time limit."""
+    """Close a connection whose request head passes the size limit (431) or the time limit, or
+    whose body dribbles past the body timeout (even a body the app never reads); refuse more
+    connections from one address than the limit (503), except from trusted proxies."""
 
     _head_bytes = 0
     _head_done = False
+    _address = ""
+    _body_timer: asyncio.TimerHandle | None = None
     _tail = b""  # the last bytes of the head so far: its end may straddle two reads
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's head as soon as the client connects."""
         super().connection_made(transport)
+        settings = get_settings()
+        address = self.client[0] if self.client else ""
+        trusted = {a.strip() for a in settings.forwarded_allow_ips.split(",")}
+        if "*" not in trusted and address not in trusted:
+            if _OPEN[address] >= settings.max_connections_per_ip:
+                transport.write(_503)
+                transport.close()
+                return
+            self._address = address
+            _OPEN[address] += 1
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
@@ -53,10 +76,13 @@ class BoundedHttpTools(HttpToolsProtocol):
         """Stop the head's clock: the rest of the request has timeouts of its own."""
         self._head_done = True
         self._cancel_head_timer()
+        timeout = get_settings().body_timeout
+        self._body_timer = self.loop.call_later(timeout, self._body_too_slow)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         """Get ready to count the next request's head on this connection."""
+        self._cancel_body_timer()
         super().on_message_complete()
         self._head_done = False
         self._head_bytes = 0
@@ -65,6 +91,12 @@ class BoundedHttpTools(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the head's clock with the connection."""
         self._cancel_head_timer()
+        self._cancel_body_timer()
+        if self._address:
+            _OPEN[self._address] -= 1
+            if _OPEN[self._address] <= 0:
+                del _OPEN[self._address]
+            self._address = ""
         super().connection_lost(exc)
 
     def _arm_head_timer(self) -> None:
@@ -75,6 +107,16 @@ class BoundedHttpTools(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_too_slow(self) -> None:
+        self._body_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
     def _head_too_slow(self) -> None:
         self._head_timer = None

@@ -17,6 +17,7 @@ class FingerprintedStatic(StaticFiles):
         """Return the file, with `immutable` caching when its URL carries a fingerprint."""
         response = await super().get_response(path, scope)
         if response.status_code in (200, 304):
-            versioned = b"v=" in scope.get("query_string", b"")
+            query = scope.get("query_string", b"")
+            versioned = query.startswith(b"v=") or b"&v=" in query
             response.headers["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
         return response

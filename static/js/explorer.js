@@ -152,3 +152,32 @@
     }
   });
 })();
+
+// Once an edit has settled (its answer is in and no newer edit is on its way), put the state's
+// canonical URL in the address bar and point the share preview at it: once per edit, not once
+// per step of a drag (history.replaceState costs milliseconds and makes chromium fetch the
+// favicon again; a new preview src reloads an iframe).
+(function () {
+  "use strict";
+  var edits = 0;
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    // A slider's own event is counted through the number input it drives (see above).
+    if (!(field instanceof HTMLElement) || field.dataset.sync || !field.closest("#controls")) return;
+    edits += 1;
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail && event.detail.xhr) event.detail.xhr.dedzEdits = edits;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.dedzEdits !== undefined && xhr.dedzEdits !== edits) return;  // more coming
+    var last = document.getElementById("last");
+    if (!last) return;
+    var url = last.getAttribute("data-url");
+    if (url && url !== location.pathname + location.search) history.replaceState(null, "", url);
+    var preview = document.getElementById("share-preview");
+    var src = last.getAttribute("data-preview");
+    if (preview && src && preview.getAttribute("src") !== src) preview.setAttribute("src", src);
+  });
+})();

@@ -382,3 +382,24 @@ def test_control_characters_in_query_values_are_refused(client: TestClient, quer
     """Found by schemathesis: str.strip() removed \\x1c-\\x1f for one check but not the next."""
     response = client.get(f"/gradient?{query}")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({**OK, "include": ["x"] * 300_000}, "include: at most 3 parts, got 300,000"),
+        ({**OK, **{f"k{i}": 1 for i in range(100_000)}}, "k0: unknown field, and 99,995 fields"),
+        ({"logits": [[1, 2]] + [[1]] * 200_000, "target": [0] * 200_001}, "must not be ragged"),
+        ({"logits": [[1, "a"]] * 200_000, "target": [0] * 200_000}, "must be a number"),
+    ],
+)
+def test_huge_bad_bodies_are_refused_quickly_with_few_errors(
+    client: TestClient, body: dict[str, object], fragment: str
+) -> None:
+    # One error per item made these take 4 to 28 s and answer up to 67 MB.
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert len(detail) <= 20
+    assert fragment in detail[0]["msg"]
+    assert len(response.content) < 10_000

@@ -275,3 +275,29 @@ def test_a_304_costs_no_computation(client: TestClient, monkeypatch: pytest.Monk
 def test_every_field_changes_the_etag(client: TestClient, other: str) -> None:
     etag = client.get("/gradient?logits=2,1&target=0").headers["etag"]
     assert client.get(f"/gradient?{other}").headers["etag"] != etag
+
+
+@pytest.mark.parametrize(
+    ("query", "loss", "grad"),
+    [
+        # The target class's weight cancels in the weighted mean, however small it is.
+        ("logits=0,-300&target=0&weights=1e-12,1", 5.148200222412013e-131, None),
+        ("logits=0,0&target=1&weights=1,1e-12", 0.6931471805599453, [0.5, -0.5]),
+    ],
+)
+def test_tiny_weights_keep_the_weighted_mean_exact(
+    client: TestClient, query: str, loss: float, grad: list[float] | None
+) -> None:
+    body = client.get(f"/gradient?{query}").json()
+    assert body["loss"] == pytest.approx(loss, rel=1e-12)
+    if grad is not None:
+        assert body["grad_logits"] == pytest.approx(grad, rel=1e-12)
+
+
+@pytest.mark.parametrize("weights", ["1,5e-324", "1e-305,1000000", "1e-13,1"])
+def test_positive_weights_below_the_floor_are_refused(client: TestClient, weights: str) -> None:
+    response = client.get(f"/gradient?logits=0,0&target=0&label_smoothing=0.5&weights={weights}")
+    assert response.status_code == 422
+    assert "must be 0 or between 1e-12 and 1e+06" in response.json()["detail"][0]["msg"]
+    page = client.get(f"/?logits=0,0&target=0&label_smoothing=0.5&weights={weights}")
+    assert page.status_code == 422  # the explorer refuses it too, never a 500

@@ -184,3 +184,17 @@ def test_post_is_never_cached(proxy: int) -> None:
         connection.close()
         assert response.status == 200
         assert response.getheader("x-cache-status") != "HIT"
+
+
+def test_one_client_cannot_hold_every_connection(proxy: int) -> None:
+    held = [socket.create_connection((HOST, proxy), timeout=5) for _ in range(32)]
+    try:
+        for sock in held:  # each holds a request in flight: nginx counts active requests
+            sock.sendall(
+                b"POST /gradient HTTP/1.1\r\nHost: dedz.test\r\nContent-Length: 10\r\n\r\n"
+            )
+        time.sleep(0.3)
+        assert get(proxy, "/healthz")[0] == 429
+    finally:
+        for sock in held:
+            sock.close()

@@ -20,6 +20,9 @@ from tests.live_server import DEDZ, HOST, Server, serve
 
 LIMITS = {
     "DEDZ_HEAD_TIMEOUT": "1",
+    "DEDZ_BODY_TIMEOUT": "2",
+    "DEDZ_MAX_CONNECTIONS_PER_IP": "8",
+    "DEDZ_FORWARDED_ALLOW_IPS": "192.0.2.1",  # not loopback: this test's clients are counted
     "DEDZ_MAX_HEAD_BYTES": "65536",
     "DEDZ_MAX_BODY_BYTES": "1048576",
     "DEDZ_SHUTDOWN_TIMEOUT": "2",
@@ -144,3 +147,37 @@ def test_normal_requests_still_work(server: Server) -> None:
         response.read()
         time.sleep(0.4)
     connection.close()
+
+
+def test_a_body_the_app_never_reads_cannot_dribble_forever(server: Server) -> None:
+    # /healthz reads no body: without a timeout of its own the connection would stay open.
+    with connect(server) as slow:
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n")
+        start = time.monotonic()
+        closed = False
+        while time.monotonic() - start < 6:
+            try:
+                slow.sendall(b"x")
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.3)
+        assert closed, "a body dribbled for 6 s kept its connection"
+        assert time.monotonic() - start < 4.5
+    assert ok(server)
+
+
+def test_one_address_cannot_take_every_connection(server: Server) -> None:
+    held = [connect(server) for _ in range(8)]
+    try:
+        time.sleep(0.2)
+        with connect(server) as extra:
+            extra.settimeout(5)
+            reply = extra.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 503 "), reply[:80]
+        assert b"too many from this address" in reply
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.3)
+    assert ok(server)

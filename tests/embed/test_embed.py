@@ -72,6 +72,7 @@ def test_embed_edits_never_touch_history(client: TestClient) -> None:
     response = client.get("/embed?logits=3&logits=1&target=0&panels=grad", headers=HX_PANELS)
     assert response.status_code == 200
     assert "hx-replace-url" not in response.headers
+    assert "data-url=" not in response.text  # an embed never touches history
     assert "hx-push-url" not in response.headers
     assert 'id="panel-grad"' in response.text
     assert 'id="panel-probs"' not in response.text

@@ -71,13 +71,16 @@ def test_form_is_live_through_htmx(client: TestClient) -> None:
 def test_edit_returns_the_panels_and_the_canonical_url(client: TestClient) -> None:
     response = client.get("/?logits=3&logits=1&target=0&last=x", headers=HX_PANELS)
     assert response.status_code == 200
-    assert response.headers["hx-replace-url"] == "/?logits=3,1&target=0"
+    assert "hx-replace-url" not in response.headers  # explorer.js does it once the edit settles
+    assert 'data-url="/?logits=3,1&amp;target=0"' in response.text
     html = response.text
     assert html.lstrip().startswith('<div id="panels"')
     for panel in PANELS:
         assert f'id="panel-{panel}"' in html
     assert "error-logits" not in html  # explorer.js clears old messages; none are current
-    assert 'id="last" name="last" value="logits=3,1&amp;target=0" hx-swap-oob="true"' in html
+    assert 'id="last" name="last" value="logits=3,1&amp;target=0" data-url=' in html
+    preview = 'data-preview="http://testserver/embed?logits=3,1&amp;target=0"'
+    assert f'{preview} hx-swap-oob="true"' in html
     assert 'id="live-summary" hx-swap-oob="innerHTML">E = ' in html
     assert "<form" not in html
     assert "Vary" in response.headers
@@ -88,7 +91,7 @@ def test_invalid_edit_keeps_the_panels_and_places_the_message(client: TestClient
     response = client.get("/?logits=2&logits=abc&target=0", headers=HX_PANELS)
     assert response.status_code == 200
     assert response.headers["hx-reswap"] == "none"
-    assert "hx-replace-url" not in response.headers
+    assert "data-url=" not in response.text
     html = response.text
     assert 'id="panels"' not in html
     assert (
@@ -111,7 +114,7 @@ def test_buttons_return_the_whole_explorer(
 ) -> None:
     response = client.get(f"/?{query}", headers=HX_EXPLORER)
     assert response.status_code == 200
-    assert response.headers["hx-replace-url"] == url
+    assert f'data-url="{url.replace("&", "&amp;")}"' in response.text
     html = response.text
     assert html.lstrip().startswith('<div id="explorer"')
     assert html.count('name="logits"') == n
