@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
-from app.embed.options import PANEL_TITLES, PANELS, THEMES, EmbedOptions
+from app.embed.options import (
+    PANEL_TITLES,
+    PANELS,
+    THEMES,
+    EmbedOptions,
+    read_options,
+    unknown_parameters,
+)
 from app.embed.share import choices_query, share
 from app.embed.titles import figure_title
 from app.explorer import page
@@ -56,6 +64,21 @@ def _last_valid(last: str | None, settings: Settings) -> ExplorerState:
     raise AssertionError("the seed state is valid")
 
 
+def _embed_origin(htmx: HtmxDetails, urls: Urls, settings: Settings) -> str | None:
+    """Return the embed URL htmx says the frame shows, if it is a valid embed of this site."""
+    if not htmx.request:
+        return None
+    page = urlsplit(htmx.current_url)
+    if f"{page.scheme}://{page.netloc}" != urls.origin or page.path != urls.path("/embed"):
+        return None
+    params = QueryParams(page.query)
+    _, errors = read_options(params)
+    if errors or unknown_parameters(params) or state_of(page.query, settings) is None:
+        return None
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
+    return urls.path("/embed", urlencode(kept, safe=","))
+
+
 def render(
     request: Request,
     path: str,
@@ -91,9 +114,10 @@ def render(
         share=None if embed else share(urls, state, params),
     )
     # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
-    # instructor wrote: "Reset this figure" goes back to it (if it is one of our embeds).
-    origin = htmx.current_url
-    if not origin.startswith(urls.absolute("/embed")):
+    # instructor wrote: "Reset this figure" goes back to it, rebuilt from its query, and only
+    # if it is one of our embeds with a valid state (it is a request header: never echo it).
+    origin = _embed_origin(htmx, urls, settings) if embed else None
+    if origin is None:
         kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
         origin = urls.path(path, urlencode(kept, safe=","))
     context.update(
@@ -109,6 +133,8 @@ def render(
         urls=urls,
     )
     headers = page_headers(settings)
+    if embed and htmx.request:  # the Reset link depends on HX-Current-URL
+        headers["Vary"] += ", HX-Current-URL"
     if htmx.request:
         fragment = _FRAGMENTS.get(htmx.target, _FRAGMENTS["explorer"])
         if not valid and fragment == _FRAGMENTS["panels"]:

@@ -280,8 +280,7 @@ def test_reset_inside_an_embed_returns_to_the_instructors_url(client: TestClient
         headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": origin},
     ).text
     assert (
-        '<a class="button small" href="http://testserver/embed?logits=3,1,0&amp;target=2&amp;panels=grad">'
-        in html
+        '<a class="button small" href="/embed?logits=3,1,0&amp;target=2&amp;panels=grad">' in html
     )
     assert 'value="reset"' not in html
 
@@ -293,3 +292,27 @@ def test_reset_ignores_a_current_url_that_is_not_one_of_our_embeds(client: TestC
     ).text
     assert "javascript:" not in html
     assert '<a class="button small" href="/embed?logits=1,1&amp;target=0"' in html
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        "http://testserver/embed/../gradient?logits=999,0&target=1",
+        "http://testserver/embed?logits=nan&target=0",
+        "http://evil.example/embed?logits=2,1&target=0",
+        "http://testserver/embed?logits=2,1&target=0&panel=x",
+    ],
+)
+def test_reset_takes_only_a_valid_embed_of_this_site_from_the_header(
+    client: TestClient, current: str
+) -> None:
+    response = client.get(
+        "/embed?logits=2,1&target=0&panels=grad",
+        headers={"HX-Request": "true", "HX-Target": "explorer", "HX-Current-URL": current},
+    )
+    assert (
+        'href="/embed?logits=2,1&amp;target=0&amp;panels=grad">Reset this figure' in response.text
+    )
+    assert "HX-Current-URL" in response.headers["vary"]
+    plain = client.get("/embed?logits=2,1&target=0", headers={"HX-Current-URL": current})
+    assert "999" not in plain.text  # a page load never reads the header
