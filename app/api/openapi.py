@@ -8,7 +8,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE, SEED_EXAMPLE, GradientRequest
+from app.service.models import (
+    MAX_PARTS,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    SEED_EXAMPLE,
+    GradientRequest,
+)
 from app.service.numbers import NUMBER_PATTERN
 from app.settings import Settings
 
@@ -135,7 +141,7 @@ QUERY_PARAMETERS = [
     _query_parameter(
         "include",
         "Comma-separated optional outputs (`include=` for none; default: see POST).",
-        {"type": "string", "pattern": f"^({_PART}(,{_PART})*)?$"},
+        {"type": "string", "pattern": f"^({_PART}(,{_PART}){{0,{MAX_PARTS - 1}}})?$"},
     ),
 ]
 

@@ -21,6 +21,7 @@ from app.service.numbers import invalid, number_row, number_rows, within
 from app.settings import Settings
 
 Part = Literal["jacobian", "chain", "check"]
+MAX_PARTS = 16  # items of `include`, repeats allowed (and counted once)
 
 # Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
 MAX_ABS_LOGIT = 1e6
@@ -75,7 +76,7 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
         k = int(tiny[0])
         raise invalid(
             f"weights[{k}]",
-            f"must be 0 or between {MIN_POSITIVE_WEIGHT:g} and {MAX_WEIGHT:g}, got {w[k]!r}",
+            f"must be 0 or between {MIN_POSITIVE_WEIGHT:g} and {MAX_WEIGHT:g}, got {float(w[k])!r}",
         )
     return w
 
@@ -120,7 +121,18 @@ Weights = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                _row_schema({"type": "number", "minimum": 0, "maximum": MAX_WEIGHT}),
+                _row_schema(
+                    {
+                        "anyOf": [
+                            {"type": "number", "const": 0},
+                            {
+                                "type": "number",
+                                "minimum": MIN_POSITIVE_WEIGHT,
+                                "maximum": MAX_WEIGHT,
+                            },
+                        ]
+                    }
+                ),
                 {"type": "null"},
             ],
             "title": "Weights",
@@ -169,10 +181,12 @@ class GradientRequest(BaseModel):
     )
     include: list[Part] | None = Field(
         None,
+        max_length=MAX_PARTS,
         description=(
             "Optional outputs: 'jacobian', 'chain', 'check'. Default: a single row of at most "
             f"{DEFAULT_MATRIX_CLASSES} classes gets 'jacobian' and 'chain' (while n² is within "
-            "the matrix limit); a batch or a larger row gets none: ask for them explicitly."
+            "the matrix limit); a batch or a larger row gets none: ask for them explicitly. "
+            f"At most {MAX_PARTS} items (repeats count once)."
         ),
     )
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from app.service.errors import invalid_request
 from app.service.fields import QUERY_FIELDS, read_value
-from app.service.models import GradientRequest
+from app.service.models import MAX_PARTS, GradientRequest
 from app.service.numbers import invalid
 from app.settings import Settings
 
@@ -20,7 +20,6 @@ from app.settings import Settings
 # of them is validated: validating 700,000 unknown keys one by one took seconds and wrote a
 # 67 MB answer.
 _FIELDS = set(GradientRequest.model_fields)
-_PARTS = 3
 
 
 def _precheck(data: dict[str, Any], where: str) -> None:
@@ -31,9 +30,9 @@ def _precheck(data: dict[str, Any], where: str) -> None:
         message = f"unknown field, and {extra:,} fields too many; the fields are {fields}"
         raise invalid_request(where, invalid(first, message))
     include = data.get("include")
-    if isinstance(include, list) and len(include) > _PARTS:
+    if isinstance(include, list) and len(include) > MAX_PARTS:
         raise invalid_request(
-            where, invalid("include", f"at most {_PARTS} parts, got {len(include):,}")
+            where, invalid("include", f"at most {MAX_PARTS} items, got {len(include):,}")
         )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.deploy.clients import dribble
 from tests.live_server import DEDZ, HOST, Server, serve
 
 LIMITS = {
@@ -68,18 +69,8 @@ def test_a_connection_that_never_sends_a_byte_is_closed(server: Server) -> None:
 
 def test_a_slowloris_head_is_closed(server: Server) -> None:
     with connect(server) as slow:
-        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        start = time.monotonic()
-        closed = False
-        while time.monotonic() - start < 5:
-            try:
-                slow.sendall(b"X-a: b\r\n")
-            except (BrokenPipeError, ConnectionResetError):
-                closed = True
-                break
-            time.sleep(0.2)
-        assert closed, "a head dribbled for 5 s was still open"
-        assert time.monotonic() - start < 3
+        took = dribble(slow, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X-a: b\r\n", 0.2, 5)
+    assert took < 3, "a head dribbled for 5 s was still open"
     assert ok(server)
 
 
@@ -151,19 +142,10 @@ def test_normal_requests_still_work(server: Server) -> None:
 
 def test_a_body_the_app_never_reads_cannot_dribble_forever(server: Server) -> None:
     # /healthz reads no body: without a timeout of its own the connection would stay open.
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n"
     with connect(server) as slow:
-        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n")
-        start = time.monotonic()
-        closed = False
-        while time.monotonic() - start < 6:
-            try:
-                slow.sendall(b"x")
-            except (BrokenPipeError, ConnectionResetError):
-                closed = True
-                break
-            time.sleep(0.3)
-        assert closed, "a body dribbled for 6 s kept its connection"
-        assert time.monotonic() - start < 4.5
+        took = dribble(slow, head, b"x", 0.3, 6)
+    assert took < 4.5, "a body dribbled for 6 s kept its connection"
     assert ok(server)
 
 

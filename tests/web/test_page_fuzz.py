@@ -15,32 +15,13 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from app.main import create_app
+from app.service.fields import QUERY_FIELDS
 from app.settings import Settings
 
 EXAMPLES = int(os.environ.get("DEDZ_PAGE_FUZZ_EXAMPLES", "2000"))
 
-NAMES = [
-    "logits",
-    "target",
-    "temperature",
-    "label_smoothing",
-    "weights",
-    "reduction",
-    "include",
-    "j",
-    "op",
-    "last",
-    "panels",
-    "controls",
-    "theme",
-    "height",
-    "url",
-    "maxwidth",
-    "maxheight",
-    "format",
-    "fbclid",
-    "",
-]
+NAMES = [*QUERY_FIELDS, "j", "op", "last", "panels", "controls", "theme", "height"]
+NAMES += ["url", "maxwidth", "maxheight", "format", "fbclid", ""]
 ODD = [
     "",
     "nan",
