@@ -181,3 +181,20 @@
     if (preview && src && preview.getAttribute("src") !== src) preview.setAttribute("src", src);
   });
 })();
+
+// The number fields are text fields (so what is typed reaches the server as typed); the arrow
+// keys still step them, by 1 (0.1 with Shift), as a number field's would.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLInputElement) || !field.classList.contains("num")) return;
+    if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
+    var value = Number(field.value.trim());
+    if (field.value.trim() === "" || !isFinite(value)) return;
+    event.preventDefault();
+    var step = (event.shiftKey ? 0.1 : 1) * (event.key === "ArrowUp" ? 1 : -1);
+    field.value = String(Math.round((value + step) * 1e10) / 1e10);
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})();

@@ -497,9 +497,7 @@ def test_controls_logits_edits_keep_the_urls_target(
     names = visible.evaluate_all(
         "(els) => els.map((e) => `${e.type}:${e.name || e.dataset.sync || e.id}`)"
     )
-    assert sorted(names) == sorted(["number:logits"] * 3 + [f"range:z-{i}" for i in range(3)]), (
-        names
-    )
+    assert sorted(names) == sorted(["text:logits"] * 3 + [f"range:z-{i}" for i in range(3)]), names
     expect(
         frame.locator("#controls :is(button[name=op], select, input[type=radio], details)")
     ).to_have_count(0)

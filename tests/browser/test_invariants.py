@@ -274,7 +274,7 @@ def read_controls(page: Page) -> Controls:
     """Read the number of classes, the kind of target and which buttons are enabled."""
     checked = page.locator("#controls input[type=radio][name=target]:checked")
     return Controls(
-        n=page.locator("#controls input[type=number][name=logits]").count(),
+        n=page.locator("#controls input.num[name=logits]").count(),
         soft=page.locator("#y-0").count() > 0,
         checked=int(checked.get_attribute("value") or 0) if checked.count() else None,
         j=page.locator("#j").input_value(),

@@ -123,3 +123,18 @@ def test_the_console_stays_clean_after_a_full_page_screenshot_and_quick_edits(
     expect(page).to_have_url(re.compile(r"logits=4\.9,1&target=0$"), timeout=FAST)
     page.wait_for_timeout(300)
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_what_a_student_types_reaches_the_server_as_typed(page: Page, base_url: str) -> None:
+    # Number fields would turn "−3" into 3 and "3,5" into 35 silently; text fields do not.
+    page.goto(f"{base_url}/?{SEED}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    for typed, message in [
+        ("\u22123", "typographic minus; type the ASCII minus: -3"),
+        ("3,5", "decimal comma; use a decimal point: 3.5"),
+        ("abc", "'abc' is not a finite decimal number"),
+    ]:
+        page.locator("#z-1").fill(typed)
+        expect(page.locator("#error-logits-1")).to_contain_text(message, timeout=FAST)
+        expect(page.locator("#z-1")).to_have_value(typed)
+    expect(page).to_have_url(re.compile(r"logits=2,1&target=0$"))
