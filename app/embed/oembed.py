@@ -60,7 +60,9 @@ async def oembed(
     params = QueryParams(page.query)
     state = state_of(page.query, settings)
     options, option_errors = read_options(params)
-    if state is None or option_errors or unknown_parameters(params):
+    # An explorer URL may carry the share panel's starting height too.
+    unknown = set(unknown_parameters(params)) - ({"height"} if page.path != "/embed" else set())
+    if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
     height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)

@@ -185,7 +185,10 @@ def paired_bar_chart(
     for i, (a, b) in enumerate(zip(first, second, strict=True)):
         centre = frame.centre(i)
         bars.append(frame.bar(centre - width - 1, width, 0.0, a, "first"))
-        bars.append(frame.bar(centre + 1, width, 0.0, b, "second", labelled=both))
+        # Two labels at about one height would run together ("1.001.00"): the second then
+        # goes (its value is in the table), unless they are far enough apart to read.
+        apart = abs(frame.scale.y(a) - frame.scale.y(b)) >= 15
+        bars.append(frame.bar(centre + 1, width, 0.0, b, "second", labelled=both and apart))
     return frame.chart(bars, labels)
 
 

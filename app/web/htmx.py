@@ -13,6 +13,7 @@ VARY = "HX-Request, HX-Target"
 # that CORS does not expose.
 HTMX_RESPONSE_HEADERS = (
     "HX-Location",
+    "HX-Push",  # the name htmx 1 used, which htmx 2 still reads
     "HX-Push-Url",
     "HX-Redirect",
     "HX-Refresh",

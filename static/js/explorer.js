@@ -198,3 +198,18 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   });
 })();
+
+// The share form redraws its output; the preview stays open if it was.
+(function () {
+  "use strict";
+  var open = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var details = document.querySelector("#share-output details.preview");
+    if (event.detail.target && event.detail.target.id === "share-output") open = !!(details && details.open);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "share-output" || !open) return;
+    var details = document.querySelector("#share-output details.preview");
+    if (details) details.open = true;
+  });
+})();

@@ -64,7 +64,7 @@ def overlapping(chart: dict[str, Any]) -> list[str]:
         for b in texts[i + 1 :]:
             dx = min(a["x2"], b["x2"]) - max(a["x1"], b["x1"])
             dy = min(a["y2"], b["y2"]) - max(a["y1"], b["y1"])
-            if dx > 1.0 and dy > 1.0:
+            if dx > -2.0 and dy > 1.0:  # side by side with less than 2 units between: run together
                 found.append(f"{a['text']!r} and {b['text']!r}")
     return found
 

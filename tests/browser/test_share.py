@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import VIEWPORT
 
@@ -50,3 +50,11 @@ def test_builder_choices_shape_the_snippet_and_the_preview(browser: Browser, bas
     expect(preview.locator("body.theme-dark")).to_have_count(1)
     expect(preview.locator('button[value="add"]')).to_have_count(0)
     context.close()
+
+
+def test_the_preview_stays_open_while_the_choices_change(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?logits=2,1&target=0")
+    page.locator("#share-output details.preview > summary").click()
+    page.locator("#share-theme").select_option("dark")
+    expect(page.locator("#share-snippet")).to_contain_text("theme=dark", timeout=5_000)
+    expect(page.locator("#share-output details.preview")).to_have_attribute("open", "")

@@ -316,3 +316,10 @@ def test_reset_takes_only_a_valid_embed_of_this_site_from_the_header(
     assert "HX-Current-URL" in response.headers["vary"]
     plain = client.get("/embed?logits=2,1&target=0", headers={"HX-Current-URL": current})
     assert "999" not in plain.text  # a page load never reads the header
+
+
+def test_oembed_takes_an_explorer_url_with_the_share_panels_choices(client: TestClient) -> None:
+    url = "http://testserver/?logits=2,1&target=0&panels=chain&controls=none&height=600"
+    response = client.get("/oembed", params={"url": url})
+    assert response.status_code == 200
+    assert "panels=chain" in response.json()["html"]

@@ -209,3 +209,10 @@ def test_link_checkers_can_use_head(client: TestClient, path: str) -> None:
     response = client.head(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_an_invalid_edit_says_the_charts_are_stale(client: TestClient) -> None:
+    stale = client.get("/?logits=2&logits=&target=0", headers=HX_PANELS).text
+    assert "The charts show the last valid state" in stale
+    fresh = client.get("/?logits=2&logits=1&target=0", headers=HX_PANELS).text
+    assert '<p class="live-status" id="stale-note" role="status" hx-swap-oob="true"></p>' in fresh
