@@ -8,14 +8,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-from app.service.models import (
-    MAX_PARTS,
-    MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-    SEED_EXAMPLE,
-    GradientRequest,
-)
+from app.service.models import SEED_EXAMPLE, GradientRequest
 from app.service.numbers import NUMBER_PATTERN
+from app.service.values import MAX_PARTS, MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
 
 DESCRIPTION = """\

@@ -24,7 +24,7 @@ from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
 from app.service.compute import compute
-from app.service.models import MAX_TEMPERATURE, MIN_TEMPERATURE
+from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of

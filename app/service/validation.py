@@ -12,8 +12,9 @@ from starlette.exceptions import HTTPException
 
 from app.service.errors import invalid_request
 from app.service.fields import QUERY_FIELDS, read_value
-from app.service.models import MAX_PARTS, GradientRequest
+from app.service.models import GradientRequest
 from app.service.numbers import invalid
+from app.service.values import MAX_PARTS
 from app.settings import Settings
 
 # More fields than the request has (or more parts than `include` offers) are refused before any

@@ -1,0 +1,134 @@
+"""The typed values of a request: logits, target and weights, each read strictly and described
+in JSON Schema; and the bounds of the numbers themselves."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import PlainValidator, WithJsonSchema
+
+from app.service.numbers import invalid, number_row, number_rows, within
+
+Part = Literal["jacobian", "chain", "check"]
+MAX_PARTS = 16  # items of `include`, repeats allowed (and counted once)
+
+# Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
+MAX_ABS_LOGIT = 1e6
+MAX_WEIGHT = 1e6
+# A positive weight is at least this: weights then differ by at most 1e18, and a weighted mean
+# (which divides by the target classes' weights) can neither overflow nor lose its digits.
+MIN_POSITIVE_WEIGHT = 1e-12
+MIN_TEMPERATURE = 1e-4
+MAX_TEMPERATURE = 1e4
+# How far the sum of a probability target may be from 1; it is then used as given, as PyTorch does.
+PROBABILITY_SUM_TOLERANCE = 1e-6
+# A single row of at most this many classes gets the Jacobian and the chain terms by default.
+DEFAULT_MATRIX_CLASSES = 100
+
+
+def _row_schema(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item, "minItems": 1}
+
+
+_LOGIT = {"type": "number", "minimum": -MAX_ABS_LOGIT, "maximum": MAX_ABS_LOGIT}
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+
+
+def _parse_logits(value: Any) -> NDArray[np.float64]:
+    Z = number_rows(value, "logits")
+    within(Z, "logits", -MAX_ABS_LOGIT, MAX_ABS_LOGIT)
+    return Z
+
+
+def _parse_target(value: Any) -> NDArray[np.float64]:
+    """Read one number (a class index) or number rows; what a list means depends on logits."""
+    if type(value) in (int, float):
+        try:
+            index = float(value)
+        except OverflowError:
+            raise invalid("target", "holds an integer too large for float64") from None
+        if not math.isfinite(index):
+            raise invalid("target", f"must be finite, got {index}")
+        return np.array(index)
+    return number_rows(value, "target")
+
+
+def _parse_weights(value: Any) -> NDArray[np.float64] | None:
+    if value is None:
+        return None
+    w = number_row(value, "weights")
+    within(w, "weights", 0.0, MAX_WEIGHT)
+    tiny = np.flatnonzero((w > 0) & (w < MIN_POSITIVE_WEIGHT))
+    if tiny.size:
+        k = int(tiny[0])
+        raise invalid(
+            f"weights[{k}]",
+            f"must be 0 or between {MIN_POSITIVE_WEIGHT:g} and {MAX_WEIGHT:g}, got {float(w[k])!r}",
+        )
+    return w
+
+
+Logits = Annotated[
+    NDArray[np.float64],
+    PlainValidator(_parse_logits),
+    WithJsonSchema(
+        {
+            "anyOf": [_row_schema(_LOGIT), _row_schema(_row_schema(_LOGIT))],
+            "title": "Logits",
+            "description": (
+                "Z: one row of n logits, or a batch of B rows of n logits. Each logit is finite "
+                f"with |Z| ≤ {MAX_ABS_LOGIT:g}."
+            ),
+        }
+    ),
+]
+Target = Annotated[
+    NDArray[np.generic],
+    PlainValidator(_parse_target),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                _row_schema(_PROBABILITY),
+                _row_schema({"type": "integer", "minimum": 0}),
+                _row_schema(_row_schema(_PROBABILITY)),
+            ],
+            "title": "Target",
+            "description": (
+                "Y. For one row: a class index (0-based, as in PyTorch) or n probabilities. "
+                "For a batch: B class indices or B rows of n probabilities. Probabilities lie in "
+                f"[0, 1] and each row sums to 1 within {PROBABILITY_SUM_TOLERANCE:g}."
+            ),
+        }
+    ),
+]
+Weights = Annotated[
+    NDArray[np.float64] | None,
+    PlainValidator(_parse_weights),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _row_schema(
+                    {
+                        "anyOf": [
+                            {"type": "number", "const": 0},
+                            {
+                                "type": "number",
+                                "minimum": MIN_POSITIVE_WEIGHT,
+                                "maximum": MAX_WEIGHT,
+                            },
+                        ]
+                    }
+                ),
+                {"type": "null"},
+            ],
+            "title": "Weights",
+            "description": (
+                "w: one weight per class (n numbers, each 0 or in [1e-12, 1e6]), or null for all 1."
+            ),
+        }
+    ),
+]
