@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from app.embed.heights import fitting_height
 from app.embed.options import read_options, unknown_parameters
-from app.embed.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, iframe_snippet
+from app.embed.share import DEFAULT_WIDTH, iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.form import state_of
 from app.web.caching import page_headers
@@ -65,7 +66,8 @@ async def oembed(
     if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
-    height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)
+    fitting = fitting_height(options, state.n)
+    height = min(fitting, maxheight or fitting)
     src = urls.absolute("/embed", page.query)
     title = figure_title(state, options)
     body = OEmbed(

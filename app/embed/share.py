@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from app.embed.heights import fitting_height
 from app.embed.options import EmbedOptions, read_options
 from app.embed.titles import figure_title
 from app.explorer.state import ExplorerState
@@ -33,31 +34,37 @@ class Share:
     """What the share panel offers for the current state and the chosen embed options."""
 
     options: EmbedOptions
-    height: int
+    height: int  # the snippet's: the instructor's choice, or what the figure needs
+    fitting: int  # what the figure needs at a course column's width and on a phone
+    chosen: bool  # whether the instructor chose the height
     link: str
     embed_src: str
     snippet: str
     host_script: str
 
 
-def read_height(params: QueryParams) -> int:
-    """Return the iframe's starting height from the share form, within 200..4000 px."""
+def chosen_height(params: QueryParams) -> int | None:
+    """Return the height the instructor typed into the share form (within 200..4000 px)."""
     try:
-        return min(max(int(params.get("height", DEFAULT_HEIGHT)), MIN_HEIGHT), MAX_HEIGHT)
+        return min(max(int(params.get("height", "")), MIN_HEIGHT), MAX_HEIGHT)
     except ValueError:
-        return DEFAULT_HEIGHT
+        return None
 
 
 def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     """Return the link, embed URL and snippets for a state and the share form's choices."""
     options, _ = read_options(params)
-    height = read_height(params)
+    fitting = fitting_height(options, state.n)
+    chosen = chosen_height(params)
+    height = chosen or fitting
     extra = options.query()
     state_query = state.to_query()
     embed_src = urls.absolute("/embed", "&".join(q for q in (state_query, extra) if q))
     return Share(
         options=options,
         height=height,
+        fitting=fitting,
+        chosen=chosen is not None,
         link=urls.absolute("/", state_query),
         embed_src=embed_src,
         snippet=iframe_snippet(embed_src, height, figure_title(state, options)),
@@ -69,7 +76,7 @@ def choices_query(params: QueryParams) -> str:
     """Return the share form's choices that differ from its defaults, as a query string."""
     options, _ = read_options(params)
     pairs = options.pairs()
-    height = read_height(params)
-    if height != DEFAULT_HEIGHT:
-        pairs.append(("height", str(height)))
+    chosen = chosen_height(params)
+    if chosen is not None:  # the instructor's own choice, kept in the URL
+        pairs.append(("height", str(chosen)))
     return urlencode(pairs, safe=",")

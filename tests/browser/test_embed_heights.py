@@ -1,0 +1,41 @@
+"""A snippet's height fits its figure without the host script: never short of the content at a
+course column's width (690 px) or on a phone (375 px), and not much taller."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+
+CASES = [
+    "logits=2,1&target=0",
+    "logits=2,1&target=0&panels=probs,grad,chain",
+    "logits=2,1&target=0&panels=chain&controls=none",
+    "logits=2,1,0&target=0.7,0.2,0.1&panels=loss,jacobian&controls=logits",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=chain,grad&controls=none",
+    "logits=1,2,3,4,5,6&target=2&panels=jacobian,probs&controls=logits",
+]
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_the_snippet_height_fits_the_figure(browser: Browser, base_url: str, query: str) -> None:
+    url = f"{base_url}/embed?{query}"
+    oembed = httpx.get(f"{base_url}/oembed?url={quote(url, safe='')}", trust_env=False).json()
+    tallest = 0
+    for width in (690, 375):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            page.goto(url)
+            tallest = max(
+                tallest,
+                page.evaluate(
+                    "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
+                ),
+            )
+        finally:
+            context.close()
+    assert tallest <= oembed["height"] <= tallest * 4 / 3, (tallest, oembed["height"])
