@@ -138,3 +138,29 @@ def test_what_a_student_types_reaches_the_server_as_typed(page: Page, base_url: 
         expect(page.locator("#error-logits-1")).to_contain_text(message, timeout=FAST)
         expect(page.locator("#z-1")).to_have_value(typed)
     expect(page).to_have_url(re.compile(r"logits=2,1&target=0$"))
+
+
+def test_on_a_phone_the_summary_stays_on_screen_while_dragging(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?{SEED}")
+        expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+        slider = page.locator(".slider").first
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 4, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        summary = page.locator("#live-summary")
+        expect(summary).not_to_have_text("E = 0.3133; dE/dZ = (−0.269, 0.269); dE/dZ2 = 0.269")
+        shown = summary.bounding_box()
+        assert shown is not None
+        assert shown["y"] >= 0, shown  # in view, above the fold's bottom edge
+        assert shown["y"] + shown["height"] <= 667, shown
+    finally:
+        context.close()
