@@ -24,17 +24,19 @@ COUNT_SWAPS = """() => { window.swaps = 0; window.settledAt = 0;
   }); }"""
 
 
-def drag(page: object, seconds: float) -> tuple[int, float]:
-    """Drag Z1's slider across for `seconds`; return (updates seen while dragging, settle ms)."""
+def drag(page: object, seconds: float) -> tuple[int, float, float]:
+    """Drag Z1's slider across for about `seconds`; return (updates seen while dragging, settle
+    ms after release, the drag's real duration in s)."""
     slider = page.locator(".slider").first  # type: ignore[attr-defined]
     box = slider.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 2, y)  # type: ignore[attr-defined]
     page.mouse.down()  # type: ignore[attr-defined]
-    steps = int(seconds / 0.02)
-    for k in range(steps):
-        page.mouse.move(box["x"] + 2 + (box["width"] - 4) * k / steps, y)  # type: ignore[attr-defined]
-        time.sleep(0.02)
+    began = time.monotonic()
+    while (elapsed := time.monotonic() - began) < seconds:  # each move lands where time says
+        page.mouse.move(box["x"] + 2 + (box["width"] - 4) * elapsed / seconds, y)  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    took = time.monotonic() - began
     during = page.evaluate("() => window.swaps")  # type: ignore[attr-defined]
     released = page.evaluate("() => performance.now()")  # type: ignore[attr-defined]
     page.mouse.up()  # type: ignore[attr-defined]
@@ -45,7 +47,7 @@ def drag(page: object, seconds: float) -> tuple[int, float]:
         timeout=30_000,
     )
     settled = page.evaluate("() => window.settledAt")  # type: ignore[attr-defined]
-    return int(during), max(0.0, float(settled) - float(released))
+    return int(during), max(0.0, float(settled) - float(released)), took
 
 
 def main() -> int:
@@ -58,7 +60,7 @@ def main() -> int:
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        print(f"A {args.seconds:g} s drag of Z1's slider (a move every 20 ms), 10 classes:")
+        print(f"A {args.seconds:g} s drag of Z1's slider, 10 classes:")
         for rtt in args.rtt:
             page = browser.new_page()
             cdp = page.context.new_cdp_session(page)
@@ -75,9 +77,9 @@ def main() -> int:
             page.goto(server.url + "/?logits=" + ",".join(["1"] * 10) + "&target=0")
             page.wait_for_function("() => document.documentElement.classList.contains('live')")
             page.evaluate(COUNT_SWAPS)
-            during, settle = drag(page, args.seconds)
+            during, settle, took = drag(page, args.seconds)
             print(
-                f"  RTT {rtt:>3} ms: {during:>3} updates shown while dragging; "
+                f"  RTT {rtt:>3} ms: {during:>3} updates shown in the {took:.1f} s drag; "
                 f"final state settled {settle:.0f} ms after release"
             )
             page.close()
