@@ -60,19 +60,6 @@ def test_the_preview_stays_open_while_the_choices_change(page: Page, base_url: s
     expect(page.locator("#share-output details.preview")).to_have_attribute("open", "")
 
 
-def test_without_javascript_update_preview_keeps_the_state(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(f"{base_url}/?logits=3,1,0&target=2")
-        page.locator("#share-theme").select_option("dark")
-        page.get_by_role("button", name="Update preview").click()
-        expect(page).to_have_url(re.compile(r"logits=3,1,0&target=2.*theme=dark"))
-        expect(page.locator("#share-snippet")).to_contain_text("logits=3,1,0&amp;target=2")
-    finally:
-        context.close()
-
-
 def test_the_preview_shows_the_snippet_as_it_is_without_the_host_script(
     page: Page, base_url: str
 ) -> None:

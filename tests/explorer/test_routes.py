@@ -217,12 +217,3 @@ def test_an_invalid_edit_says_the_charts_are_stale(client: TestClient) -> None:
     assert "The charts show the last valid state" in stale
     fresh = client.get("/?logits=2&logits=1&target=0", headers=HX_PANELS).text
     assert '<p class="live-status" id="stale-note" role="status" hx-swap-oob="true"></p>' in fresh
-
-
-def test_the_share_form_carries_the_state_without_javascript(client: TestClient) -> None:
-    html = client.get("/?logits=3,1,0&target=2&j=0").text
-    form = html.split('<form id="share"')[1].split("</form>")[0]
-    noscript = form.split("<noscript>")[1].split("</noscript>")[0]
-    assert '<input type="hidden" name="logits" value="3,1,0">' in noscript
-    assert '<input type="hidden" name="target" value="2">' in noscript
-    assert '<input type="hidden" name="j" value="0">' in noscript
