@@ -12,7 +12,7 @@ from app.embed.heights import fitting_height
 from app.embed.options import EmbedOptions, read_options
 from app.embed.titles import figure_title
 from app.explorer.state import ExplorerState
-from app.web.urls import Urls
+from app.web.urls import Urls, join_queries
 
 DEFAULT_HEIGHT = 720
 DEFAULT_WIDTH = 640
@@ -59,7 +59,7 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     height = chosen or fitting
     extra = options.query()
     state_query = state.to_query()
-    embed_src = urls.absolute("/embed", "&".join(q for q in (state_query, extra) if q))
+    embed_src = urls.absolute("/embed", join_queries(state_query, extra))
     return Share(
         options=options,
         height=height,

@@ -20,7 +20,7 @@ from app.explorer.display import exact, number
 from app.explorer.form import Draft
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
-from app.web.urls import Urls
+from app.web.urls import Urls, join_queries
 
 LOGIT_RANGE = (-10.0, 10.0)  # the sliders' range; typed logits may go beyond it
 
@@ -29,7 +29,6 @@ LOGIT_RANGE = (-10.0, 10.0)  # the sliders' range; typed logits may go beyond it
 class Links:
     """The URLs of one state: on this site, as JSON, for oEmbed, and in a new tab."""
 
-    page: str  # this state's own URL (the explorer's or the embed's)
     explorer: str  # this state in the full explorer
     api: str  # GET /gradient of this state
     api_query: str
@@ -38,11 +37,9 @@ class Links:
 
 def links(urls: Urls, state: ExplorerState, path: str, options: EmbedOptions) -> Links:
     """Return the URLs of a state shown at `path` ('/' or '/embed') with these options."""
-    query = "&".join(q for q in (state.to_query(), options.query()) if q)
-    page = urls.path(path, query)
+    query = join_queries(state.to_query(), options.query())
     oembed_query = f"url={quote(urls.absolute(path, query), safe='')}&format=json"
     return Links(
-        page=page,
         explorer=urls.path("/", state.to_query()),
         api=urls.path("/gradient", state.api_query()),
         api_query=state.api_query(),

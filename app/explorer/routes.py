@@ -30,7 +30,7 @@ from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.htmx import HtmxDetails, reswap_none
 from app.web.templates import htmx_source, templates
-from app.web.urls import Urls
+from app.web.urls import Urls, join_queries
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,6 +64,12 @@ def _last_valid(last: str | None, settings: Settings) -> ExplorerState:
     raise AssertionError("the seed state is valid")
 
 
+def _without_edit(params: QueryParams) -> str:
+    """Return a query without the button's edit and the form's last state: the page itself."""
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
+    return urlencode(kept, safe=",")
+
+
 def _embed_origin(htmx: HtmxDetails, urls: Urls, settings: Settings) -> str | None:
     """Return the embed URL htmx says the frame shows, if it is a valid embed of this site."""
     if not htmx.request:
@@ -75,8 +81,7 @@ def _embed_origin(htmx: HtmxDetails, urls: Urls, settings: Settings) -> str | No
     _, errors = read_options(params)
     if errors or unknown_parameters(params) or state_of(page.query, settings) is None:
         return None
-    kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
-    return urls.path("/embed", urlencode(kept, safe=","))
+    return urls.path("/embed", _without_edit(params))
 
 
 def render(
@@ -96,7 +101,7 @@ def render(
     state = outcome.state or _last_valid(params.get("last"), settings)
     valid = outcome.state is not None and not option_errors
     extra = options.query() if embed else choices_query(params)
-    canonical = "&".join(q for q in (state.to_query(), extra) if q)
+    canonical = join_queries(state.to_query(), extra)
     if not htmx.request and valid and params and request.url.query != canonical:
         return RedirectResponse(urls.path(path, canonical), status_code=303)
     result = compute(state.request(settings))
@@ -118,8 +123,7 @@ def render(
     # if it is one of our embeds with a valid state (it is a request header: never echo it).
     origin = _embed_origin(htmx, urls, settings) if embed else None
     if origin is None:
-        kept = [(k, v) for k, v in params.multi_items() if k not in ("op", "last")]
-        origin = urls.path(path, urlencode(kept, safe=","))
+        origin = urls.path(path, _without_edit(params))
     context.update(
         option_errors=option_errors,
         htmx=htmx_source(settings),

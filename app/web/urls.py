@@ -22,6 +22,11 @@ def fingerprint(path: str) -> str:
     return hashlib.blake2b(data, digest_size=6).hexdigest()
 
 
+def join_queries(*queries: str) -> str:
+    """Join query strings with `&`, leaving out the empty ones."""
+    return "&".join(q for q in queries if q)
+
+
 @dataclass(frozen=True, slots=True)
 class Urls:
     """Build page, API and static URLs, relative to the site or absolute where they must be."""
