@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import QueryParams
 
@@ -41,6 +41,9 @@ class Share:
     embed_src: str
     snippet: str
     host_script: str
+    # The state as hidden fields of the share form, so that without JavaScript its
+    # Update preview keeps the explorer's state (with htmx they follow each edit).
+    state_fields: tuple[tuple[str, str], ...] = ()
 
 
 def chosen_height(params: QueryParams) -> int | None:
@@ -69,6 +72,7 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
         embed_src=embed_src,
         snippet=iframe_snippet(embed_src, height, figure_title(state, options)),
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
+        state_fields=tuple(parse_qsl(state_query)),
     )
 
 

@@ -69,3 +69,42 @@ def test_the_preview_shows_the_snippet_as_it_is_without_the_host_script(
     page.locator("#share-output details.preview > summary").click()
     page.wait_for_timeout(1500)  # time for any resize message to arrive
     assert preview.evaluate("(f) => f.getBoundingClientRect().height") == float(height or 0)
+
+
+def test_without_javascript_update_preview_keeps_the_state(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/?logits=3,1,0.5&target=2&temperature=2")
+        page.locator('#share input[name="panels"][value="jacobian"]').uncheck()
+        page.locator("#share-theme").select_option("dark")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Update preview").click()
+        expect(page).to_have_url(re.compile(r"logits=3,1,0\.5&target=2&temperature=2&"))
+        expect(page.locator("#z-0")).to_have_value("3")
+        snippet = page.locator("#share-snippet")
+        expect(snippet).to_have_value(re.compile(r"logits=3,1,0\.5&amp;target=2&amp;temperature=2"))
+        expect(snippet).to_have_value(re.compile("theme=dark"))
+        expect(page.locator('#share input[name="panels"][value="jacobian"]')).not_to_be_checked()
+    finally:
+        context.close()
+
+
+def test_share_choices_after_an_edit_keep_the_edited_state(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?logits=2,1&target=0")
+    page.locator("#z-0").fill("4")
+    expect(page.locator("#share-link")).to_have_value(f"{base_url}/?logits=4,1&target=0")
+    page.locator("#share-theme").select_option("dark")
+    snippet = page.locator("#share-snippet")
+    expect(snippet).to_have_value(re.compile(r"logits=4,1&amp;target=0&amp;theme=dark"))
+    expect(page.locator("#z-0")).to_have_value("4")
+
+
+def test_a_button_edit_keeps_the_share_choices(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?logits=2,1&target=0")
+    page.locator("#share-theme").select_option("dark")
+    snippet = page.locator("#share-snippet")
+    expect(snippet).to_have_value(re.compile("theme=dark"))
+    page.get_by_role("button", name="Add class 3").click()
+    expect(page.locator("#share-link")).to_have_value(re.compile(r"logits=2,1,0&target=0$"))
+    expect(snippet).to_have_value(re.compile(r"logits=2,1,0&amp;target=0&amp;theme=dark"))
