@@ -114,8 +114,10 @@ class SecurityHeaders:
             ("x-content-type-options", "nosniff"),
             ("referrer-policy", "strict-origin-when-cross-origin"),
             ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-            ("cross-origin-opener-policy", "same-origin"),
         ]
+        # No Cross-Origin-Opener-Policy: browsers refuse to load a COOP page into a popup
+        # opened from a sandboxed frame, which is how "Open in dEdZ" leaves most course pages'
+        # embeds; and dEdZ has no session or secret for a cross-window attack to reach.
         # Built once: appending prepared bytes costs nothing per request.
         self.headers = [
             (name.encode(), value.encode())

@@ -579,3 +579,37 @@ def test_screenshot_of_an_embed_in_a_host_page(
         }"""
     )
     assert overflow == [], f"at {width}px, wider than the frame: {overflow[:10]}"
+
+
+def test_open_in_dedz_offers_the_link_to_copy_where_popups_are_blocked(
+    page: Page, base_url: str, host: HostSite
+) -> None:
+    src = embed_url(base_url, f"{SEED}&panels=grad")
+    page.goto(host.add("/course", host_page(iframe(src, attributes='sandbox="allow-scripts"'))))
+    frame = page.frame_locator("#embed")
+    frame.locator("#z-0").fill("3")
+    expect(cells(frame, "grad")).to_have_text(grad_cells([3, 1], 0), timeout=FAST)
+    fallback = frame.locator("#open-fallback")
+    expect(fallback).to_have_count(0)
+    frame.get_by_role("link", name=re.compile("Open in dEdZ")).click()
+    expect(fallback).to_be_visible(timeout=FAST)
+    expect(frame.locator("#open-url")).to_have_value(f"{base_url}/?logits=3,1&target=0")
+    expect(frame.locator("#open-url")).to_be_focused()
+    assert len(page.context.pages) == 1
+
+
+def test_open_in_dedz_opens_a_window_where_popups_are_allowed(
+    page: Page, base_url: str, host: HostSite
+) -> None:
+    src = embed_url(base_url, f"{SEED}&panels=grad")
+    body = iframe(src, attributes='sandbox="allow-scripts allow-popups"')
+    page.goto(host.add("/course", host_page(body)))
+    frame = page.frame_locator("#embed")
+    expect(frame.locator("#panel-grad")).to_be_visible(timeout=FAST)
+    with page.context.expect_page(timeout=FAST) as popup:
+        frame.get_by_role("link", name=re.compile("Open in dEdZ")).click()
+    opened = popup.value
+    opened.wait_for_load_state()
+    assert opened.url == f"{base_url}/?{SEED}"
+    expect(frame.locator("#open-fallback")).to_have_count(0)
+    opened.close()
