@@ -13,7 +13,7 @@ from starlette.datastructures import QueryParams
 
 from app.service.fields import QUERY_FIELDS
 
-PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
+PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 PANEL_TITLES = {
     "logits": "Logits Z",
     "probs": "O beside Y",

@@ -24,7 +24,7 @@ from tests.browser.conftest import HostSite, axe_violations, format_violations
 MINUS = "\u2212"
 FAST = 5_000  # ms: the longest any load, edit or resize here may take to show
 SEED = "logits=2,1&target=0"
-PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
+PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 DEFAULT_FRAME_ANCESTORS = "'self' https: http://localhost:* http://127.0.0.1:*"
 
 # In the frame: the height embed-frame.js reports (the root element's, rounded up).
@@ -459,7 +459,7 @@ def test_unknown_options_are_named_and_the_explorer_still_shows(page: Page, base
     expect(alert).to_have_count(1)
     expect(alert).to_contain_text("panels")
     expect(alert).to_contain_text(
-        "'foo' is not a panel; choose from logits, probs, grad, loss, chain, jacobian"
+        "'foo' is not a panel; choose from probs, grad, chain, loss, logits, jacobian"
     )
     expect(alert).to_contain_text("theme")
     expect(alert).to_contain_text("'purple' is not one of auto, light, dark")

@@ -62,7 +62,7 @@ def test_unknown_options_get_a_message_not_a_blank_frame(client: TestClient) -> 
     assert response.status_code == 422
     html = response.text
     assert 'role="alert"' in html
-    assert "&#39;foo&#39; is not a panel; choose from logits, probs" in html
+    assert "&#39;foo&#39; is not a panel; choose from probs, grad, chain" in html
     assert "&#39;some&#39; is not one of all, logits, none" in html
     assert "&#39;x&#39; is not one of auto, light, dark" in html
     assert 'id="panels"' in html

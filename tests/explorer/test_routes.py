@@ -13,7 +13,7 @@ from app.web.assets import HTMX_CDN_URL, HTMX_SRI
 
 HX_PANELS = {"HX-Request": "true", "HX-Target": "panels"}
 HX_EXPLORER = {"HX-Request": "true", "HX-Target": "explorer"}
-PANELS = ("logits", "probs", "grad", "loss", "chain", "jacobian")
+PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 SOFT10 = "logits=" + ",".join(str(i - 4) for i in range(10)) + "&target=" + ",".join(["0.1"] * 10)
 
 
