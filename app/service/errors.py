@@ -23,7 +23,48 @@ def _dotted(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def error_detail(where: str, error: dict[str, Any]) -> dict[str, Any]:
+def _shown(value: Any) -> str:
+    """Quote what was sent, if it is short enough to quote; else name its JSON type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else f"a string of {len(value):,} characters"
+    if isinstance(value, dict):
+        return "an object"
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _message(error: dict[str, Any], fields: str) -> str:
+    """Say what pydantic's own checks found in dEdZ's words: the rule, then what was sent."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    got = f", got {_shown(error['input'])}" if "input" in error else ""
+    rules = {
+        "missing": "is required",
+        "extra_forbidden": f"is not a field of this request; the fields are {fields}",
+        "literal_error": f"must be one of {ctx.get('expected')}",
+        "less_than_equal": f"must be at most {_shown(ctx.get('le'))}",
+        "less_than": f"must be less than {_shown(ctx.get('lt'))}",
+        "greater_than_equal": f"must be at least {_shown(ctx.get('ge'))}",
+        "greater_than": f"must be greater than {_shown(ctx.get('gt'))}",
+        "float_type": "must be a number",
+        "float_parsing": "must be a number",
+        "int_type": "must be a whole number",
+        "int_parsing": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "list_type": "must be a list",
+        "string_type": "must be a string",
+        "bool_type": "must be true or false",
+    }
+    if kind in rules:
+        return rules[kind] + ("" if kind in ("missing", "extra_forbidden") else got)
+    return str(error["msg"]).replace("Input should be", "should be", 1)
+
+
+def error_detail(where: str, error: dict[str, Any], fields: str = "") -> dict[str, Any]:
     """Return one error as {loc, msg, type}, its message starting with the field's name."""
     ctx = error.get("ctx") or {}
     if "field" in ctx:
@@ -32,7 +73,7 @@ def error_detail(where: str, error: dict[str, Any]) -> dict[str, Any]:
         msg = str(error["msg"])
     else:
         loc = [where, *error.get("loc", ())]
-        msg = f"{_dotted(loc)}: {error['msg']}"
+        msg = f"{_dotted(loc)}: {_message(error, fields)}"
     return {"loc": loc, "msg": msg, "type": str(error["type"])}
 
 
@@ -48,11 +89,13 @@ class InvalidRequestError(ValueError):
         return self._errors
 
 
-def invalid_request(where: str, exc: ValidationError | PydanticCustomError) -> InvalidRequestError:
+def invalid_request(
+    where: str, exc: ValidationError | PydanticCustomError, fields: str = ""
+) -> InvalidRequestError:
     """Wrap a pydantic error raised while validating `where` ('body' or 'query')."""
     errors: list[dict[str, Any]]
     if isinstance(exc, PydanticCustomError):
         errors = [{"msg": exc.message(), "type": exc.type, "ctx": exc.context}]
     else:
-        errors = [{**e} for e in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS]]
-    return InvalidRequestError([error_detail(where, e) for e in errors])
+        errors = [{**e} for e in exc.errors(include_url=False)[:MAX_ERRORS]]
+    return InvalidRequestError([error_detail(where, e, fields) for e in errors])

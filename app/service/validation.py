@@ -45,7 +45,7 @@ def validate(data: Any, settings: Settings, where: str) -> GradientRequest:
     try:
         return GradientRequest.model_validate(data, context=settings)
     except ValidationError as exc:
-        raise invalid_request(where, exc) from None
+        raise invalid_request(where, exc, ", ".join(sorted(_FIELDS))) from None
 
 
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:

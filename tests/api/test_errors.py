@@ -18,8 +18,8 @@ OK = {"logits": [2.0, 1.0], "target": 0}
 
 BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
     # (case, body, loc, fragment of the message)
-    ("missing logits", {"target": 0}, ["body", "logits"], "logits: Field required"),
-    ("missing target", {"logits": [1, 2]}, ["body", "target"], "target: Field required"),
+    ("missing logits", {"target": 0}, ["body", "logits"], "logits: is required"),
+    ("missing target", {"logits": [1, 2]}, ["body", "target"], "target: is required"),
     ("logits not a list", {**OK, "logits": 3}, ["body", "logits"], "must be a list of numbers"),
     ("empty logits", {**OK, "logits": []}, ["body", "logits"], "logits: must not be empty"),
     (
@@ -106,7 +106,7 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
     ("zero temperature", {**OK, "temperature": 0}, ["body", "temperature"], "0.0001"),
     ("negative temperature", {**OK, "temperature": -1}, ["body", "temperature"], "0.0001"),
     ("huge temperature", {**OK, "temperature": 1e5}, ["body", "temperature"], "10000"),
-    ("string temperature", {**OK, "temperature": "1"}, ["body", "temperature"], "valid number"),
+    ("string temperature", {**OK, "temperature": "1"}, ["body", "temperature"], "number, got '1'"),
     ("smoothing above 1", {**OK, "label_smoothing": 1.5}, ["body", "label_smoothing"], "1"),
     ("negative smoothing", {**OK, "label_smoothing": -0.1}, ["body", "label_smoothing"], "0"),
     (
@@ -132,12 +132,20 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
         "unknown reduction",
         {**OK, "reduction": "avg"},
         ["body", "reduction"],
-        "'mean', 'sum' or 'none'",
+        "reduction: must be one of 'mean', 'sum' or 'none', got 'avg'",
     ),
     ("unknown include", {**OK, "include": ["hessian"]}, ["body", "include", 0], "'jacobian'"),
-    ("include not a list", {**OK, "include": "chain"}, ["body", "include"], "valid list"),
-    ("unknown field", {**OK, "temprature": 2}, ["body", "temprature"], "Extra inputs"),
+    ("include not a list", {**OK, "include": "chain"}, ["body", "include"], "list, got 'chain'"),
+    ("unknown field", {**OK, "temprature": 2}, ["body", "temprature"], "not a field of this"),
     ("array body", [1, 2], ["body"], "body: must be a JSON object"),
+    (
+        "long unknown reduction",
+        {**OK, "reduction": "x" * 100},
+        ["body", "reduction"],
+        "got a string of 100 characters",
+    ),
+    ("object temperature", {**OK, "temperature": {}}, ["body", "temperature"], "got an object"),
+    ("null temperature", {**OK, "temperature": None}, ["body", "temperature"], "got null"),
 ]
 
 
@@ -182,8 +190,8 @@ def test_non_json_bodies_get_400(client: TestClient, raw: bytes) -> None:
 
 
 BAD_QUERIES: list[tuple[str, str, list[Any], str]] = [
-    ("missing target", "logits=2,1", ["query", "target"], "Field required"),
-    ("missing logits", "target=0", ["query", "logits"], "Field required"),
+    ("missing target", "logits=2,1", ["query", "target"], "target: is required"),
+    ("missing logits", "target=0", ["query", "logits"], "logits: is required"),
     ("nan token", "logits=2,nan&target=0", ["query", "logits", 1], "not a finite decimal"),
     ("inf token", "logits=inf,1&target=0", ["query", "logits", 0], "not a finite decimal"),
     ("overflow", "logits=1e999,1&target=0", ["query", "logits", 0], "out of float64's range"),

@@ -69,7 +69,7 @@ def overlapping(chart: dict[str, Any]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", [1280, 1024, 375])
 def test_every_label_inside_its_chart_and_none_on_another(
     browser: Browser, base_url: str, width: int
 ) -> None:

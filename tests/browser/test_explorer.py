@@ -109,7 +109,7 @@ def test_default_page_shows_all_panels_and_the_seed_sentence(page: Page, base_ur
     expect(logit_inputs(page)).to_have_count(2)
     expect(page.locator("#z-0")).to_have_value("2")
     expect(page.locator("#z-1")).to_have_value("1")
-    expect(page.locator("input[name=target][value='0']")).to_be_checked()
+    expect(page.locator("#controls input[name=target][value='0']")).to_be_checked()
     expect(page.locator("#j")).to_have_value("1")
     assert page.console_errors == []  # type: ignore[attr-defined]
 
@@ -255,7 +255,7 @@ def expect_classes(page: Page, n: int) -> None:
     expect(page.locator("#panel-probs svg .bar")).to_have_count(2 * n)
     expect(page.locator("#panel-chain svg .bar")).to_have_count(n + 1)  # the terms and a sum
     expect(page.locator("#panel-jacobian table tbody td")).to_have_count(n * n)
-    expect(page.locator("input[name=target]")).to_have_count(n)
+    expect(page.locator("#controls input[name=target]")).to_have_count(n)
 
 
 def test_add_and_remove_classes_with_the_buttons(page: Page, base_url: str) -> None:

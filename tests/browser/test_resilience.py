@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from app.web.assets import HTMX_CDN_URL
@@ -162,5 +163,21 @@ def test_on_a_phone_the_summary_stays_on_screen_while_dragging(
         assert shown is not None
         assert shown["y"] >= 0, shown  # in view, above the fold's bottom edge
         assert shown["y"] + shown["height"] <= 667, shown
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (1024, 768)])
+def test_on_a_desktop_the_chain_rule_starts_in_the_first_screen(
+    browser: Browser, base_url: str, size: tuple[int, int]
+) -> None:
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?{SEED}")
+        heading = page.locator("#h-chain").bounding_box()
+        assert heading is not None
+        assert heading["y"] + heading["height"] <= height, heading
     finally:
         context.close()
