@@ -38,6 +38,7 @@ class Draft:
     reduction: str = "mean"
     j: int = DEFAULT_J
     repeated: tuple[str, ...] = ()  # single-valued fields given more than once
+    j_error: str = ""  # a j in the URL that names no class
 
     @property
     def n(self) -> int:
@@ -70,10 +71,13 @@ def read_draft(params: QueryParams) -> Draft:
     if weights in ([""], ["null"]):
         weights = []
     repeated = tuple(name for name in SCALAR_FIELDS if len(params.getlist(name)) > 1)
-    try:
-        j = int(params.get("j", str(DEFAULT_J)))
-    except ValueError:
-        j = DEFAULT_J
+    j_text = params.get("j", str(DEFAULT_J))
+    j = int(j_text) if len(j_text) <= 4 and is_integer_token(j_text) else -1
+    last = max(len(logits) - 1, 0)
+    j_error = ""
+    if not 0 <= j <= last:
+        shown = repr(j_text) if len(j_text) <= 20 else f"{len(j_text):,} characters"
+        j_error = f"must be a class index in 0..{last} (j=0 is Z1), got {shown}"
     return Draft(
         logits=logits,
         soft=len(target) > 1 or not is_integer_token(target[0]),
@@ -82,8 +86,9 @@ def read_draft(params: QueryParams) -> Draft:
         label_smoothing=params.get("label_smoothing", "0"),
         weights=weights,
         reduction=params.get("reduction", "mean"),
-        j=min(max(j, 0), max(len(logits) - 1, 0)),
+        j=min(max(j, 0), last) if not j_error else min(DEFAULT_J, last),
         repeated=repeated,
+        j_error=j_error,
     )
 
 
@@ -149,6 +154,8 @@ def check(draft: Draft, settings: Settings) -> Outcome:
         )
         return Outcome(draft, None, {"logits": message})
     data, errors = _read(draft)
+    if draft.j_error:
+        errors["j"] = draft.j_error
     if errors:
         return Outcome(draft, None, errors)
     try:

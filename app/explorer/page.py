@@ -49,7 +49,16 @@ def links(urls: Urls, state: ExplorerState, path: str, options: EmbedOptions) ->
 
 def field_keys(draft: Draft) -> set[str]:
     """Return the key of every inline error message the form has room for."""
-    keys = {"logits", "target", "temperature", "label_smoothing", "weights", "reduction", "form"}
+    keys = {
+        "logits",
+        "target",
+        "temperature",
+        "label_smoothing",
+        "weights",
+        "reduction",
+        "j",
+        "form",
+    }
     keys |= {f"logits-{i}" for i in range(draft.n)} | {f"weights-{i}" for i in range(draft.n)}
     if draft.soft:
         keys |= {f"target-{i}" for i in range(draft.n)}
