@@ -28,8 +28,8 @@ def _normalised(draft: Draft) -> Draft:
     if probs is None or len(probs) != draft.n:
         return draft
     total = sum(probs)
-    if total <= 0:
-        return replace(draft, target=["1"] + ["0"] * (draft.n - 1))
+    if total <= 0:  # nothing to scale: spread the probability evenly
+        probs, total = [1.0] * draft.n, float(draft.n)
     return replace(draft, target=[exact(round(p / total, 12)) for p in probs])
 
 

@@ -81,6 +81,11 @@ def test_normalise_and_remove_keep_soft_targets_summing_to_one() -> None:
     assert [float(t) for t in smaller.target] == pytest.approx([0.5, 0.5])
 
 
+def test_normalise_spreads_all_zero_targets_evenly() -> None:
+    d = apply(draft("logits=2,1,0,3&target=0,0,0,0"), "normalise")
+    assert d.target == ["0.25", "0.25", "0.25", "0.25"]
+
+
 def test_reset_returns_to_the_seed() -> None:
     assert page_query(apply(draft("logits=5,5,5&target=2&temperature=3"), "reset")) == (
         "logits=2,1&target=0"
