@@ -14,6 +14,8 @@ def number(value: float, digits: int = 3) -> str:
     magnitude = abs(value)
     if 1e-4 <= magnitude < 1e5:
         text = f"{value:.{digits}g}"
+        if "e" in text:  # a whole number with more digits than asked: 1794, not 1.79e+03
+            text = f"{value:.0f}"
     else:
         mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
         mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
