@@ -58,8 +58,13 @@ PALETTE = tuple(
 )
 
 
+def _px(v: float) -> str:
+    return f"{v:.1f}".removesuffix(".0")
+
+
 def _square(x: float, y: float, side: float) -> str:
-    return f"M{x:.1f} {y:.1f}h{side:.1f}v{side:.1f}h-{side:.1f}z"
+    s = _px(side)
+    return f"M{_px(x)} {_px(y)}h{s}v{s}h-{s}z"
 
 
 def heatmap(

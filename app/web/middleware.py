@@ -75,7 +75,8 @@ class CompressPages:
 
     def __init__(self, app: ASGIApp, minimum_size: int = 2048, skip: str = "/gradient") -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
+        # Level 3: a ten-class fragment in 0.14 ms instead of 0.46 ms (level 6), 14% larger.
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=3)
         self.skip = skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
