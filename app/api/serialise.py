@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from numpy.typing import NDArray
 
 from app.core import Array
 from app.service.compute import GradientResult
@@ -25,7 +26,7 @@ STREAM_ENTRIES = 200_000
 CHUNK_BYTES = 1 << 16
 
 
-def _rows(result: GradientResult, array: Array) -> Array:
+def _rows(result: GradientResult, array: NDArray[Any]) -> NDArray[Any]:
     """Drop the batch axis of a single row, so shapes follow the request's logits."""
     return array if result.is_batch else array[0]
 
@@ -49,10 +50,14 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
     if result.chain is not None:
         payload["chain"] = _rows(result, result.chain)
     if result.check is not None:
+        check = result.check
         payload["check"] = {
-            "grad_logits": _rows(result, result.check.grad_logits),
-            "max_abs_error": result.check.max_abs_error,
-            "max_rel_error": result.check.max_rel_error,
+            "grad_logits": _rows(result, check.grad_logits),
+            "error_bound": _rows(result, check.error_bound),
+            "agrees": _rows(result, check.agrees),
+            "all_agree": bool(check.agrees.all()),
+            "max_abs_error": check.max_abs_error,
+            "max_rel_error": check.max_rel_error,
         }
     return payload
 

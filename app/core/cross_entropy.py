@@ -102,7 +102,8 @@ def cross_entropy(
     grad[rows, sm.top] = others.sum(axis=-1) - S * sm.complement
     grad /= temperature
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # −c/O overflows to −∞ where O is subnormal, as it is −∞ where O underflows to 0: JSON null.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         grad_probs = np.where(c == 0.0, 0.0, -c_hat / sm.probs)
     return CrossEntropy(sm, Y, c, norm, terms, row_loss, loss, grad, grad_probs)
 

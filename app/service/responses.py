@@ -10,14 +10,32 @@ Tensor3 = list[list[list[float]]]
 
 
 class FiniteDifferenceCheck(BaseModel):
-    """A central finite-difference gradient and its distance to `grad_logits`."""
+    """A central finite-difference gradient, its own error bound, and whether dE/dZ agrees."""
 
     grad_logits: Vector | Matrix = Field(
-        description="(E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = ε^(1/3)·max(1, |Z_j|)."
+        description="fd: (E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = ε^(1/3)·max(1, |Z_j|)."
     )
+    error_bound: Vector | Matrix = Field(
+        description=(
+            "A bound on |fd − the true dE/dZ_j| for each component: truncation (h²/6 times a "
+            "bound on the third derivative over the step) plus rounding (from the losses' "
+            "magnitude and the step). Where |dE/dZ_j| is below it, fd cannot resolve dE/dZ_j."
+        )
+    )
+    agrees: list[bool] | list[list[bool]] = Field(
+        description=(
+            "Whether grad_logits lies within error_bound of fd (plus its own rounding), "
+            "component by component. This, not a relative error, is what to gate on."
+        )
+    )
+    all_agree: bool = Field(description="Whether every component agrees.")
     max_abs_error: float = Field(description="max |fd − grad_logits|.")
-    max_rel_error: float = Field(
-        description="max |fd − grad_logits| / max(|grad_logits|∞, |fd|∞), or 0 when both are 0."
+    max_rel_error: float | None = Field(
+        description=(
+            "max |fd − grad_logits| / max |grad_logits| over the components fd resolves "
+            "(|grad_logits| > error_bound); null when it resolves none: a relative error "
+            "would then be meaningless (saturated or underflowing gradients)."
+        )
     )
 
 

@@ -57,6 +57,8 @@ def test_batch_with_every_part(client: TestClient) -> None:
     assert np.shape(body["chain"]) == (2, 3, 3)
     assert np.shape(body["check"]["grad_logits"]) == (2, 3)
     assert body["check"]["max_rel_error"] < 1e-6
+    assert body["check"]["all_agree"] is True
+    assert np.shape(body["check"]["agrees"]) == np.shape(body["check"]["error_bound"]) == (2, 3)
     assert isinstance(body["loss"], float)
 
 
@@ -301,3 +303,22 @@ def test_positive_weights_below_the_floor_are_refused(client: TestClient, weight
     assert "must be 0 or between 1e-12 and 1e+06" in response.json()["detail"][0]["msg"]
     page = client.get(f"/?logits=0,0&target=0&label_smoothing=0.5&weights={weights}")
     assert page.status_code == 422  # the explorer refuses it too, never a 500
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"logits": [0, -744], "target": 0},
+        {"logits": [740, 0], "target": 0},
+        {"logits": [0.0001, 0], "target": 0, "temperature": 0.0001},
+    ],
+    ids=["underflow", "saturated", "tiny-T"],
+)
+def test_check_gives_no_false_alarm_where_dedz_is_most_precise(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    check = client.post("/gradient", json={**body, "include": ["check"]}).json()["check"]
+    assert check["all_agree"] is True
+    assert check["agrees"] == [True, True]
+    rel = check["max_rel_error"]
+    assert rel is None or rel < 1e-3  # null where fd cannot resolve the gradient at all

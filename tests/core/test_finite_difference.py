@@ -1,0 +1,65 @@
+"""The finite-difference check: its bound holds at extreme states and is tight at ordinary ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core import Array, cross_entropy, finite_difference
+from tests.core.strategies import logits_and_target
+
+temperatures = st.floats(-4.0, 4.0).map(lambda e: float(10.0**e))  # 1e-4 .. 1e4, log-uniform
+smoothing = st.sampled_from([0.0, 0.1, 0.5])
+
+
+@given(logits_and_target(bound=900.0), smoothing, temperatures, st.booleans())
+def test_the_true_gradient_always_agrees(
+    case: tuple[Array, np.ndarray], eps: float, T: float, weighted: bool
+) -> None:
+    Z, target = case
+    weights = np.linspace(1e-3, 1e3, Z.shape[1]) if weighted else None
+    ce = cross_entropy(Z, target, temperature=T, label_smoothing=eps, weights=weights)
+    check = finite_difference(Z, ce, T)
+    assert check.agrees.all(), (check.grad_logits, ce.grad_logits, check.tolerance)
+    assert np.all(np.isfinite(check.error_bound))
+    if check.max_rel_error is not None:
+        assert 0.0 <= check.max_rel_error < 1.0
+
+
+@given(logits_and_target(bound=20.0), smoothing, st.floats(0.2, 5.0), st.data())
+def test_a_gradient_off_by_a_hundred_thousandth_is_caught(
+    case: tuple[Array, np.ndarray], eps: float, T: float, data: st.DataObject
+) -> None:
+    Z, target = case
+    ce = cross_entropy(Z, target, temperature=T, label_smoothing=eps)
+    g = ce.grad_logits
+    scale = float(np.max(np.abs(g)))
+    if scale < 1e-3:  # a nearly perfect prediction: nothing to resolve at this size
+        return
+    check = finite_difference(Z, ce, T)
+    b = data.draw(st.integers(0, Z.shape[0] - 1))
+    j = data.draw(st.integers(0, Z.shape[1] - 1))
+    wrong = g.copy()
+    wrong[b, j] += data.draw(st.sampled_from([1.0, -1.0])) * 1e-5 * scale
+    assert check.agrees_with(g).all()
+    assert not check.agrees_with(wrong)[b, j], (Z, target, T, eps, check.tolerance, scale)
+
+
+@pytest.mark.parametrize(
+    ("Z", "T"),
+    [([0.0, -744.0], 1.0), ([740.0, 0.0], 1.0), ([1e-4, 0.0], 1e-4), ([1e6, -1e6], 1e-4)],
+    ids=["underflow", "saturated", "tiny-T", "extreme"],
+)
+def test_no_false_alarm_where_the_gradient_is_below_resolution(Z: list[float], T: float) -> None:
+    logits = np.array([Z])
+    ce = cross_entropy(logits, np.array([0]), temperature=T)
+    check = finite_difference(logits, ce, T)
+    assert check.agrees.all()
+    resolved = np.abs(ce.grad_logits) > check.error_bound
+    if not resolved.any():
+        assert check.max_rel_error is None  # said so, rather than a relative error of 1.0
+    else:
+        assert check.max_rel_error is not None
+        assert check.max_rel_error < 1e-3
