@@ -9,7 +9,6 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from app.core import Array
 from app.service.compute import GradientResult
 
 # Arrays go to orjson as Python lists, never through OPT_SERIALIZE_NUMPY: orjson 3.12 and 3.13

@@ -54,8 +54,9 @@ def _loss_rounding(log_probs: Array, x: Array, c: Array) -> Array:
     m = x.max(axis=-1, keepdims=True)
     n = x.shape[-1]
     per_term = np.abs(c) * (np.abs(x) + np.abs(m) + np.abs(log_probs) + 1.0)
-    terms = per_term.sum(axis=-1)
-    return (ROUNDING_SAFETY + math.log2(max(n, 2))) * EPS * terms + n * TINY
+    terms: Array = per_term.sum(axis=-1)
+    bound: Array = (ROUNDING_SAFETY + math.log2(max(n, 2))) * EPS * terms + n * TINY
+    return bound
 
 
 def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> FiniteDifference:
