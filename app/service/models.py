@@ -21,11 +21,11 @@ from app.service.values import (
     MAX_PARTS,
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
-    PROBABILITY_SUM_TOLERANCE,
     Logits,
     Part,
     Target,
     Weights,
+    probability_sum_tolerance,
 )
 from app.settings import Settings
 
@@ -141,12 +141,15 @@ def _checked_target(
     Y = target.astype(np.float64)
     within(Y, "target", 0.0, 1.0)
     sums = Y.sum(axis=-1)
-    off = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > PROBABILITY_SUM_TOLERANCE)
+    tolerance = probability_sum_tolerance(n)
+    off = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > tolerance)
     if off.size:
         where = f"target[{off[0]}]" if is_batch else "target"
         total = float(np.atleast_1d(sums)[off[0]])
         raise invalid(
-            where, f"probabilities must sum to 1 (±{PROBABILITY_SUM_TOLERANCE:g}), got {total:.9g}"
+            where,
+            f"probabilities must sum to 1 (within {tolerance:.2g} for {n:,} classes), "
+            f"got {total:.9g}",
         )
     return Y
 

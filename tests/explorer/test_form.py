@@ -105,7 +105,7 @@ def test_reset_returns_to_the_seed() -> None:
         ("logits=2,1&target=0&label_smoothing=2", "label_smoothing", "must be at most 1, got 2"),
         ("logits=2,1&target=0&j=5", "j", "a class index in 0..1 (j=0 is Z1), got '5'"),
         ("logits=2,1,0&target=0&j=x", "j", "in 0..2 (j=0 is Z1), got 'x'"),
-        ("logits=2,1&target=0&weights=1,-1", "weights-1", "between 0 and"),
+        ("logits=2,1&target=0&weights=1,-1", "weights-1", "must not be negative, got -1:"),
         ("logits=2,1&target=0&weights=0,1", "weights", "sum to 0"),
         ("logits=2,1e7&target=0", "logits-1", "between -1e+06 and 1e+06"),
         ("logits=" + ",".join(["1"] * 11) + "&target=0", "logits", "2 to 10 classes"),
