@@ -43,16 +43,24 @@ def expected(request: Json) -> Json:
     weight = None if w is None else torch.tensor(w, dtype=torch.float64)
     x = Z / request["temperature"]
     smoothing, reduction = request["label_smoothing"], request["reduction"]
+    ignore_index = request.get("ignore_index", -100)
     loss = torch.nn.functional.cross_entropy(
-        x, t, weight=weight, reduction=reduction, label_smoothing=smoothing
+        x,
+        t,
+        weight=weight,
+        reduction=reduction,
+        label_smoothing=smoothing,
+        ignore_index=ignore_index,
     )
     loss.sum().backward()
     assert Z.grad is not None
     probs = torch.softmax(x, dim=-1).detach()
     if Z.shape[-1] > 1 and bool((probs == 1.0).any()):
         raise ValueError("a top probability rounds to 1: PyTorch is imprecise there")
+    value = loss.tolist()
     return {
-        "loss": loss.tolist(),
+        # NaN ('mean' over rows that are all ignored) is recorded as null, as the API answers it.
+        "loss": None if isinstance(value, float) and value != value else value,
         "grad_logits": Z.grad.tolist(),
         "probs": probs.tolist(),
         "log_probs": torch.log_softmax(x, dim=-1).detach().tolist(),
@@ -68,6 +76,7 @@ def case(
     label_smoothing: float = 0.0,
     weights: list[float] | None = None,
     reduction: str = "mean",
+    ignore_index: int | None = None,
 ) -> Json:
     """Return one named case: the request in REST format and what PyTorch expects for it."""
     target = np.asarray(target)
@@ -80,6 +89,8 @@ def case(
         "weights": None if weights is None else [float(v) for v in weights],
         "reduction": reduction,
     }
+    if ignore_index is not None:
+        request["ignore_index"] = ignore_index
     return {"name": name, "request": request, "expected": expected(request)}
 
 
@@ -95,6 +106,7 @@ def cases() -> list[Json]:
     w3 = [0.5, 2.0, 1.25]
     row = [0.1, -0.4, 1.3, 0.7]
     soft = [0.0, 0.5, 0.5, 0.0]
+    weighted: Json = {"temperature": 2, "weights": w3, "label_smoothing": 0.1}
     mixed: Json = {"temperature": 3, "weights": w3, "label_smoothing": 0.1, "reduction": "none"}
     return [
         case("seed question: logits [2, 1], target 0", [2, 1], 0),
@@ -140,6 +152,22 @@ def cases() -> list[Json]:
         case("large logits [30, -30, 0], non-top target", [30, -30, 0], 2),
         case("large logits [20, -20, 0], target lowest", [20, -20, 0], 1),
         case("ten classes", np.linspace(-2.25, 2.25, 10).tolist(), 7, label_smoothing=0.1),
+        case("ignore_index -100 rows, mean", Z3, [2, -100, 1, -100]),
+        case("ignore_index -100 rows, sum", Z3, [2, -100, 1, -100], reduction="sum"),
+        case("ignore_index -100 rows, none", Z3, [2, -100, 1, -100], reduction="none"),
+        case("ignore_index 1, weights, mean", Z3, y3, weights=w3, ignore_index=1),
+        case("ignore_index 1, smoothing 0.2, mean", Z3, y3, label_smoothing=0.2, ignore_index=1),
+        case("ignore_index 0, weights + smoothing, T 2", Z3, y3, ignore_index=0, **weighted),
+        case("ignore_index, every row, sum", Z3, [-100] * 4, reduction="sum"),
+        case("ignore_index, every row, none", Z3, [-100] * 4, reduction="none"),
+        case("ignore_index, every row, mean (NaN)", Z3, [-100] * 4),
+        case(
+            "ignore_index, every row, weights, mean (NaN)", Z3, [1] * 4, weights=w3, ignore_index=1
+        ),
+        case("ignore_index, single row ignored, mean (NaN)", [1, 2, 3], -100),
+        case(
+            "ignore_index, single row ignored, sum", [1, 2, 3], 2, ignore_index=2, reduction="sum"
+        ),
     ]
 
 

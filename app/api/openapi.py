@@ -134,6 +134,11 @@ QUERY_PARAMETERS = [
         "reduction", "How row losses combine.", {"type": "string", "enum": ["mean", "sum", "none"]}
     ),
     _query_parameter(
+        "ignore_index",
+        "Class index whose rows contribute nothing (default -100, as in PyTorch).",
+        {"type": "integer"},
+    ),
+    _query_parameter(
         "include",
         "Comma-separated optional outputs (`include=` for none; default: see POST).",
         {"type": "string", "pattern": f"^({_PART}(,{_PART}){{0,{MAX_PARTS - 1}}})?$"},
@@ -147,12 +152,10 @@ def request_json_schema(settings: Settings) -> dict[str, Any]:
     logits = schema["properties"]["logits"]
     row, batch = logits["anyOf"]
     row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes
-    batch["maxItems"] = settings.max_batch_elements // 2
+    batch["maxItems"] = settings.max_batch_elements  # n may be 1: B ≤ B·n
     logits["description"] += (
         f" Limits: n ≤ {settings.max_classes:,} and B·n ≤ {settings.max_batch_elements:,}."
     )
-    index, _, indices, _ = schema["properties"]["target"]["anyOf"]
-    index["maximum"] = indices["items"]["maximum"] = settings.max_classes - 1
     schema["properties"]["include"]["description"] += (
         f" Matrix limit: B·n² ≤ {settings.max_matrix_elements:,}."
     )

@@ -44,6 +44,12 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
         "grad_logits": _rows(result, ce.grad_logits),
         "grad_probs": _rows(result, ce.grad_probs),
     }
+    if isinstance(ce.loss, float) and ce.loss != ce.loss:  # NaN: 'mean' over no rows
+        payload["loss"] = None
+        payload["loss_undefined"] = (
+            "every row's class index is ignore_index, so 'mean' divides 0 by 0 (PyTorch returns "
+            "NaN); the gradients are 0, as PyTorch's"
+        )
     if result.jacobian is not None:
         payload["jacobian"] = _rows(result, result.jacobian)
     if result.chain is not None:

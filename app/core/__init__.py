@@ -1,10 +1,12 @@
 """The maths of dEdZ: numpy only, no web imports; pure functions over float64 arrays."""
 
 from app.core.cross_entropy import (
+    IGNORE_INDEX,
     CrossEntropy,
     Reduction,
     chain_terms,
     cross_entropy,
+    ignored_rows,
     is_class_index,
     normaliser,
     row_losses,
@@ -14,6 +16,7 @@ from app.core.finite_difference import RELATIVE_STEP, FiniteDifference, finite_d
 from app.core.softmax import Array, Softmax, jacobian, softmax
 
 __all__ = [
+    "IGNORE_INDEX",
     "RELATIVE_STEP",
     "Array",
     "CrossEntropy",
@@ -23,6 +26,7 @@ __all__ = [
     "chain_terms",
     "cross_entropy",
     "finite_difference",
+    "ignored_rows",
     "is_class_index",
     "jacobian",
     "normaliser",

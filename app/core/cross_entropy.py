@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from app.core.softmax import Array, Softmax, softmax
 
 Reduction = Literal["mean", "sum", "none"]
+IGNORE_INDEX = -100  # PyTorch's default ignore_index
 
 
 class CrossEntropy(NamedTuple):
@@ -26,9 +27,10 @@ class CrossEntropy(NamedTuple):
     norm: float
     loss_terms: Array  # −c_i·log O_i / norm: each class's part of E
     row_loss: Array
-    loss: float | Array
+    loss: float | Array  # NaN where 'mean' is 0/0 (every row ignored), as in PyTorch
     grad_logits: Array
     grad_probs: Array
+    ignored: NDArray[np.bool_]  # rows whose class index is ignore_index: they contribute nothing
 
 
 def is_class_index(target: NDArray[np.generic]) -> bool:
@@ -36,25 +38,50 @@ def is_class_index(target: NDArray[np.generic]) -> bool:
     return target.ndim == 1
 
 
-def smoothed_target(target: NDArray[np.generic], n: int, label_smoothing: float = 0.0) -> Array:
-    """Return Y' = (1−ε)·Y + ε/n, reading class indices as one-hot rows."""
+def ignored_rows(
+    target: NDArray[np.generic], ignore_index: int = IGNORE_INDEX
+) -> NDArray[np.bool_]:
+    """Return which rows' class index is `ignore_index` (never a row of probabilities)."""
+    if not is_class_index(target):
+        return np.zeros(target.shape[0], dtype=bool)
+    ignored: NDArray[np.bool_] = target == ignore_index
+    return ignored
+
+
+def smoothed_target(
+    target: NDArray[np.generic],
+    n: int,
+    label_smoothing: float = 0.0,
+    ignored: NDArray[np.bool_] | None = None,
+) -> Array:
+    """Return Y' = (1−ε)·Y + ε/n, reading class indices as one-hot rows; ignored rows are 0."""
     if is_class_index(target):
         Y = np.zeros((target.shape[0], n))
-        Y[np.arange(target.shape[0]), target] = 1.0
+        kept = np.flatnonzero(~ignored) if ignored is not None else np.arange(target.shape[0])
+        Y[kept, target[kept]] = 1.0
     else:
         Y = np.asarray(target, dtype=np.float64)
     if label_smoothing == 0.0:
         return Y
-    return (1.0 - label_smoothing) * Y + label_smoothing / n
+    Y = (1.0 - label_smoothing) * Y + label_smoothing / n
+    if ignored is not None and ignored.any():
+        Y[ignored] = 0.0
+    return Y
 
 
-def normaliser(target: NDArray[np.generic], weights: Array | None, reduction: Reduction) -> float:
-    """Return what 'mean' divides by: B, or Σ w_y over the rows for weighted class indices."""
+def normaliser(
+    target: NDArray[np.generic],
+    weights: Array | None,
+    reduction: Reduction,
+    ignored: NDArray[np.bool_] | None = None,
+) -> float:
+    """Return what 'mean' divides by: the rows not ignored, or Σ w_y over them if weighted."""
     if reduction != "mean":
         return 1.0
+    kept = ~ignored if ignored is not None else np.ones(target.shape[0], dtype=bool)
     if weights is not None and is_class_index(target):
-        return float(weights[target].sum())
-    return float(target.shape[0])
+        return float(weights[target[kept]].sum())
+    return float(kept.sum())
 
 
 def loss_terms(log_probs: Array, weighted_target: Array) -> Array:
@@ -77,13 +104,23 @@ def cross_entropy(
     label_smoothing: float = 0.0,
     weights: Array | None = None,
     reduction: Reduction = "mean",
+    ignore_index: int = IGNORE_INDEX,
 ) -> CrossEntropy:
-    """Compute E and dE/dZ, dE/dO for B×n logits and B class indices or B×n probabilities."""
+    """Compute E and dE/dZ, dE/dO for B×n logits and B class indices or B×n probabilities.
+
+    Rows whose class index is `ignore_index` contribute nothing, and 'mean' divides by the
+    (weighted) count of the others; if there are none, E is NaN and the gradients are 0, as
+    PyTorch gives them.
+    """
     sm = softmax(Z, temperature)
     n = Z.shape[1]
-    Y = smoothed_target(target, n, label_smoothing)
+    ignored = ignored_rows(target, ignore_index)
+    Y = smoothed_target(target, n, label_smoothing, ignored)
     c = Y if weights is None else Y * weights
-    norm = normaliser(target, weights, reduction)
+    norm = normaliser(target, weights, reduction, ignored)
+    undefined = norm == 0.0  # 'mean' over no rows: 0/0
+    if undefined:
+        norm = 1.0  # every c is 0: the gradients are 0 whatever the divisor
     # Divide by the reduction's norm first: the weighted mean Σ w_y·l / Σ w_y then keeps its
     # precision when the weights are tiny (their products with a small loss would underflow).
     c_hat = c / norm
@@ -91,6 +128,8 @@ def cross_entropy(
     terms = loss_terms(sm.log_probs, c_hat)  # −c_i·log O_i / norm
     row_loss = terms.sum(axis=-1) * norm
     loss: float | Array = row_loss if reduction == "none" else float(terms.sum())
+    if undefined:
+        loss = float("nan")
 
     S = c_hat.sum(axis=-1)
     grad = S[:, None] * sm.probs - c_hat
@@ -105,7 +144,7 @@ def cross_entropy(
     # −c/O overflows to −∞ where O is subnormal, as it is −∞ where O underflows to 0: JSON null.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         grad_probs = np.where(c == 0.0, 0.0, -c_hat / sm.probs)
-    return CrossEntropy(sm, Y, c, norm, terms, row_loss, loss, grad, grad_probs)
+    return CrossEntropy(sm, Y, c, norm, terms, row_loss, loss, grad, grad_probs, ignored)
 
 
 def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:

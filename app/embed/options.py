@@ -75,7 +75,7 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
 
 # Every parameter an embed URL may carry: the API's fields, the page's own, the options.
 EMBED_PARAMETERS = (
-    *QUERY_FIELDS,
+    *(name for name in QUERY_FIELDS if name != "ignore_index"),  # a page shows one row
     "j",
     "op",
     "last",

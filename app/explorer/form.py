@@ -80,7 +80,7 @@ def read_draft(params: QueryParams) -> Draft:
         j_error = f"must be a class index in 0..{last} (j=0 is Z1), got {shown}"
     return Draft(
         logits=logits,
-        soft=len(target) > 1 or not is_integer_token(target[0]),
+        soft=len(target) > 1,  # one number is a class index (1 or 1.0), as in the API
         target=target,
         temperature=params.get("temperature", "1"),
         label_smoothing=params.get("label_smoothing", "0"),
@@ -165,6 +165,9 @@ def check(draft: Draft, settings: Settings) -> Outcome:
             key = _error_key(error["loc"])
             errors.setdefault(key, str(error["msg"]).split(": ", 1)[-1])
         return Outcome(draft, None, errors)
+    if request.target.ndim == 0 and int(request.target) < 0:  # the API's ignore_index
+        message = f"class index must be a whole number in 0..{draft.n - 1}, got {request.target}"
+        return Outcome(draft, None, {"target": message})
     return Outcome(draft, ExplorerState.from_request(request, draft.j), {})
 
 

@@ -46,6 +46,7 @@ def compute(request: GradientRequest) -> GradientResult:
         label_smoothing=request.label_smoothing,
         weights=request.weights,
         reduction=request.reduction,
+        ignore_index=request.ignore_index,
     )
     parts = request.include or []
     return GradientResult(

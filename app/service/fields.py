@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.service.numbers import invalid, is_integer_token, parse_list, parse_token
+from app.service.numbers import invalid, parse_list, parse_token
 
 QUERY_FIELDS = (
     "logits",
@@ -19,6 +19,7 @@ QUERY_FIELDS = (
     "label_smoothing",
     "weights",
     "reduction",
+    "ignore_index",
     "include",
 )
 # Fields that hold one value per class; a form may send them as repeated fields.
@@ -27,10 +28,15 @@ LIST_FIELDS = ("logits", "target", "weights")
 
 def read_value(key: str, value: str) -> Any:
     """Read one field's value as written in a URL (lists comma-separated)."""
-    if key == "logits" or (key == "target" and not is_integer_token(value)):
+    if key == "logits" or (key == "target" and "," in value):
         return parse_list(value, key)
-    if key == "target":
+    if key == "target":  # one number, a class index: 1 or 1.0, as a JSON body may write it
         return parse_token(value, key)
+    if key == "ignore_index":
+        index = parse_token(value, key)
+        if not isinstance(index, int):
+            raise invalid(key, f"must be a whole number, got {value.strip()!r}")
+        return index
     if key == "weights":
         return None if value in ("", "null") else parse_list(value, key)
     if key in ("temperature", "label_smoothing"):

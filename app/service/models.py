@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core import IGNORE_INDEX
 from app.service.numbers import invalid, within
 from app.service.values import (
     DEFAULT_MATRIX_CLASSES,
@@ -60,6 +61,18 @@ class GradientRequest(BaseModel):
         description="ε: the target becomes Y' = (1−ε)·Y + ε/n, as in PyTorch.",
     )
     weights: Weights = None
+    ignore_index: int = Field(
+        IGNORE_INDEX,
+        strict=True,
+        ge=-(2**53),
+        le=2**53,
+        description=(
+            "For class-index targets, as in PyTorch: rows whose class index equals it contribute "
+            "nothing, and 'mean' divides by the (weighted) count of the other rows. If every row "
+            "is ignored, 'mean' is 0/0: `loss` is null (PyTorch: NaN), `loss_undefined` says "
+            "why, and the gradients are 0, as PyTorch's. Not allowed with probability targets."
+        ),
+    )
     reduction: Literal["mean", "sum", "none"] = Field(
         "mean",
         description=(
@@ -95,16 +108,27 @@ class GradientRequest(BaseModel):
                 "logits",
                 f"at most {limits.max_batch_elements:,} logits per request (B·n), got {B * n:,}",
             )
-        self.target = _checked_target(self.target, self.is_batch, B, n)
+        if "ignore_index" in self.model_fields_set and self.target.ndim == (
+            2 if self.is_batch else 1
+        ):
+            raise invalid(
+                "ignore_index",
+                "applies only to class-index targets (PyTorch ignores it for probabilities)",
+            )
+        self.target = _checked_target(self.target, self.is_batch, B, n, self.ignore_index)
         if self.weights is not None and self.weights.shape[0] != n:
             raise invalid(
                 "weights", f"must have one weight per class ({n}), got {len(self.weights)}"
             )
+        kept = (
+            self.target[self.target != self.ignore_index] if self.target.dtype.kind == "i" else None
+        )
         if (
             self.reduction == "mean"
             and self.weights is not None
-            and self.target.dtype.kind == "i"
-            and self.weights[self.target].sum() == 0.0
+            and kept is not None
+            and kept.size
+            and self.weights[kept].sum() == 0.0
         ):
             raise invalid(
                 "weights",
@@ -116,18 +140,21 @@ class GradientRequest(BaseModel):
 
 
 def _checked_target(
-    target: NDArray[np.generic], is_batch: bool, B: int, n: int
+    target: NDArray[np.generic], is_batch: bool, B: int, n: int, ignore_index: int = IGNORE_INDEX
 ) -> NDArray[np.generic]:
     """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits.
 
-    A class index may be written 2 or 2.0 (JSON Schema counts both as integers), not 2.5.
+    A class index may be written 2 or 2.0 (JSON Schema counts both as integers), not 2.5; it is
+    in 0..n−1 or equals `ignore_index`.
     """
     shape = (B, n) if is_batch else (n,)
     if target.ndim == (1 if is_batch else 0):
         if is_batch and target.shape[0] != B:
             raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
         flat = np.asarray(target, dtype=np.float64).reshape(-1)
-        bad = np.flatnonzero((flat != np.floor(flat)) | (flat < 0) | (flat >= n))
+        bad = np.flatnonzero(
+            ((flat != np.floor(flat)) | (flat < 0) | (flat >= n)) & (flat != ignore_index)
+        )
         if bad.size:
             k = int(bad[0])
             where = f"target[{k}]" if is_batch else "target"

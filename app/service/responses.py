@@ -49,11 +49,15 @@ class GradientResponse(BaseModel):
     target: Vector | Matrix = Field(
         description="Y', the effective target distribution after one-hot and label smoothing."
     )
-    loss: float | Vector = Field(
+    loss: float | Vector | None = Field(
         description=(
             "E = −Σ_c w_c·Y'_c·log O_c per row, reduced. 'none' gives a list of row losses "
-            "for a batch, one float for a single row (as PyTorch)."
+            "for a batch, one float for a single row (as PyTorch). null only where 'mean' is "
+            "0/0 because every row is ignored (PyTorch: NaN); `loss_undefined` then says so."
         )
+    )
+    loss_undefined: str | None = Field(
+        None, description="Present only when `loss` is null: why it is undefined."
     )
     grad_logits: Vector | Matrix = Field(
         description="dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc; for 'none', of Σ rows."

@@ -115,14 +115,15 @@ Target = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
+                {"type": "integer"},
                 _row_schema(_PROBABILITY),
-                _row_schema({"type": "integer", "minimum": 0}),
+                _row_schema({"type": "integer"}),
                 _row_schema(_row_schema(_PROBABILITY)),
             ],
             "title": "Target",
             "description": (
-                "Y. For one row: a class index (0-based, as in PyTorch) or n probabilities. "
+                "Y. For one row: a class index (0-based, as in PyTorch: in 0..n−1, or "
+                "ignore_index to leave the row out) or n probabilities. "
                 "For a batch: B class indices or B rows of n probabilities. Probabilities lie in "
                 "[0, 1] and each row sums to 1 within max(1e-6, 2·√n·2⁻²³) (float32 rounding of "
                 "a softmax over n classes; 2.4e-5 at n = 10,000), and is used as given."

@@ -322,3 +322,26 @@ def test_check_gives_no_false_alarm_where_dedz_is_most_precise(
     assert check["agrees"] == [True, True]
     rel = check["max_rel_error"]
     assert rel is None or rel < 1e-3  # null where fd cannot resolve the gradient at all
+
+
+def test_get_reads_target_1_0_as_a_class_index_like_post(client: TestClient) -> None:
+    get = client.get("/gradient?logits=2,1&target=1.0").json()
+    post = client.post("/gradient", json={"logits": [2, 1], "target": 1.0}).json()
+    assert get == post
+    assert get["target"] == [0.0, 1.0]
+
+
+def test_ignore_index_in_a_query_and_its_refusals(client: TestClient) -> None:
+    body = client.get("/gradient?logits=2,1&target=1&ignore_index=1&reduction=sum").json()
+    assert body["loss"] == 0.0
+    assert body["grad_logits"] == [0.0, 0.0]
+    mean = client.get("/gradient?logits=2,1&target=-100").json()
+    assert mean["loss"] is None
+    assert "0 by 0" in mean["loss_undefined"]
+    for query, message in [
+        ("logits=2,1&target=0&ignore_index=1.5", "ignore_index: must be a whole number, got '1.5'"),
+        ("logits=2,1&target=0.5,0.5&ignore_index=0", "applies only to class-index targets"),
+    ]:
+        response = client.get(f"/gradient?{query}")
+        assert response.status_code == 422
+        assert message in response.json()["detail"][0]["msg"]

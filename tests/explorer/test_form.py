@@ -103,6 +103,7 @@ def test_reset_returns_to_the_seed() -> None:
         ("logits=2,1&target=1.5,-0.5", "target-0", "between 0 and 1"),
         ("logits=2,1&target=0&temperature=0", "temperature", "must be at least 0.0001, got 0"),
         ("logits=2,1&target=0&label_smoothing=2", "label_smoothing", "must be at most 1, got 2"),
+        ("logits=2,1&target=-100", "target", "a whole number in 0..1, got -100"),
         ("logits=2,1&target=0&j=5", "j", "a class index in 0..1 (j=0 is Z1), got '5'"),
         ("logits=2,1,0&target=0&j=x", "j", "in 0..2 (j=0 is Z1), got 'x'"),
         ("logits=2,1&target=0&weights=1,-1", "weights-1", "must not be negative, got -1:"),
