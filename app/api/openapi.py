@@ -45,14 +45,38 @@ class MessageResponse(BaseModel):
     detail: str
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": MessageResponse, "description": "The body is not valid JSON."},
-    413: {"model": MessageResponse, "description": "The body is larger than the limit."},
+Responses = dict[int | str, dict[str, Any]]
+
+_INVALID: Responses = {
     422: {
         "model": ValidationErrorResponse,
         "description": "A field is invalid or over a limit; each message names the field.",
     },
 }
+# What the server in front of every route may answer (app/web/limits.py, app/web/protocol.py).
+_BUSY: Responses = {
+    503: {
+        "description": (
+            "Too many connections from this address, or the server is at its concurrency "
+            "limit: retry later (plain text)."
+        )
+    }
+}
+# POST /gradient: its body can be malformed, too large or too slow.
+POST_RESPONSES: Responses = {
+    400: {"model": MessageResponse, "description": "The body is not valid JSON."},
+    408: {"model": MessageResponse, "description": "The body stalled longer than the timeout."},
+    413: {"model": MessageResponse, "description": "The body is larger than the limit."},
+    **_INVALID,
+    **_BUSY,
+}
+# GET /gradient: everything is in the URL.
+GET_RESPONSES: Responses = {
+    304: {"description": "Not modified (If-None-Match matched)."},
+    **_INVALID,
+    **_BUSY,
+}
+BUSY = _BUSY  # for the other routes
 
 POST_EXTRA: dict[str, Any] = {
     "requestBody": {
@@ -102,6 +126,27 @@ def _query_parameter(
     return parameter
 
 
+# Enums with names, so that generated clients get `Reduction` and `Part` types.
+NAMED_ENUMS: dict[str, dict[str, Any]] = {
+    "Reduction": {
+        "type": "string",
+        "enum": ["mean", "sum", "none"],
+        "title": "Reduction",
+        "description": "How row losses combine, as PyTorch's `reduction`.",
+    },
+    "Part": {
+        "type": "string",
+        "enum": ["jacobian", "chain", "check"],
+        "title": "Part",
+        "description": "An optional output of `/gradient`.",
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 # Documented here and read by `parse_query`, strictly, rather than declared as FastAPI
 # parameters: one parser for the query form, and no second validation pass per request.
 QUERY_PARAMETERS = [
@@ -130,9 +175,7 @@ QUERY_PARAMETERS = [
         "n class weights, comma-separated (default: all 1).",
         {"type": "string", "pattern": f"^({_NUMBERS[1:-1]})?$"},
     ),
-    _query_parameter(
-        "reduction", "How row losses combine.", {"type": "string", "enum": ["mean", "sum", "none"]}
-    ),
+    _query_parameter("reduction", "How row losses combine (default mean).", _ref("Reduction")),
     _query_parameter(
         "ignore_index",
         "Class index whose rows contribute nothing (default -100, as in PyTorch).",
@@ -149,6 +192,14 @@ QUERY_PARAMETERS = [
 def request_json_schema(settings: Settings) -> dict[str, Any]:
     """Return the JSON schema of `GradientRequest` with this server's limits filled in."""
     schema = GradientRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    properties = schema["properties"]
+    reduction = properties["reduction"]
+    properties["reduction"] = {
+        **_ref("Reduction"),
+        "default": reduction["default"],
+        "description": reduction["description"],
+    }
+    properties["include"]["anyOf"][0]["items"] = _ref("Part")
     logits = schema["properties"]["logits"]
     row, batch = logits["anyOf"]
     row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes
@@ -172,5 +223,6 @@ def openapi_document(app: FastAPI, settings: Settings) -> dict[str, Any]:
             routes=app.routes,
         )
         schema["components"]["schemas"]["GradientRequest"] = request_json_schema(settings)
+        schema["components"]["schemas"].update(NAMED_ENUMS)
         app.openapi_schema = schema
     return app.openapi_schema

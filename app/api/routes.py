@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from app.api.openapi import ERRORS, POST_EXTRA, QUERY_PARAMETERS
+from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
 from app.api.serialise import STREAM_ENTRIES, entries, gradient_chunks, gradient_json
 from app.service.compute import GradientResult, compute
 from app.service.models import GradientRequest
@@ -62,8 +62,9 @@ async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
     "/gradient",
     summary="Loss, gradient, Jacobian and chain-rule terms of softmax + cross-entropy",
     response_model=GradientResponse,
-    responses=ERRORS,
+    responses=POST_RESPONSES,
     openapi_extra=POST_EXTRA,
+    operation_id="gradient_post",
 )
 async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
@@ -93,7 +94,13 @@ def _etag(request: GradientRequest) -> str:
         )
     h.update(
         repr(
-            (request.temperature, request.label_smoothing, request.reduction, request.include)
+            (
+                request.temperature,
+                request.label_smoothing,
+                request.reduction,
+                request.ignore_index,
+                request.include,
+            )
         ).encode()
     )
     return f'"{h.hexdigest()}"'
@@ -110,9 +117,11 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     "/gradient",
     summary="The same for one row, as a pure function of the URL (cacheable)",
     response_model=GradientResponse,
-    responses={**ERRORS, 304: {"description": "Not modified (If-None-Match matched)."}},
+    responses=GET_RESPONSES,
     openapi_extra={"parameters": QUERY_PARAMETERS},
+    operation_id="gradient_get",
 )
+@router.head("/gradient", include_in_schema=False)
 async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)

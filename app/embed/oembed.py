@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from app.api.openapi import BUSY
 from app.embed.heights import fitting_height
 from app.embed.options import read_options, unknown_parameters
 from app.embed.share import DEFAULT_WIDTH, iframe_snippet
@@ -40,8 +41,16 @@ class OEmbed(BaseModel):
     "/oembed",
     summary="oEmbed 1.0 for dEdZ explorer and embed URLs",
     response_model=OEmbed,
-    responses={404: {"description": "Not a dEdZ page URL."}, 501: {"description": "Not JSON."}},
+    responses={
+        404: {"description": "Not a dEdZ page URL, or not a valid state."},
+        414: {"description": "The URL's query string is longer than the limit."},
+        422: {"description": "A parameter (url, maxwidth, maxheight) is invalid."},
+        501: {"description": "Not JSON."},
+        **BUSY,
+    },
+    operation_id="oembed_get",
 )
+@router.head("/oembed", include_in_schema=False)
 async def oembed(
     request: Request,
     url: Annotated[str, Query(description="A dEdZ explorer (/) or embed (/embed) URL.")],

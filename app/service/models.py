@@ -22,6 +22,7 @@ from app.service.values import (
     MAX_PARTS,
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
+    IgnoreIndex,
     Logits,
     Part,
     Target,
@@ -61,16 +62,14 @@ class GradientRequest(BaseModel):
         description="ε: the target becomes Y' = (1−ε)·Y + ε/n, as in PyTorch.",
     )
     weights: Weights = None
-    ignore_index: int = Field(
+    ignore_index: IgnoreIndex = Field(
         IGNORE_INDEX,
-        strict=True,
-        ge=-(2**53),
-        le=2**53,
         description=(
             "For class-index targets, as in PyTorch: rows whose class index equals it contribute "
             "nothing, and 'mean' divides by the (weighted) count of the other rows. If every row "
             "is ignored, 'mean' is 0/0: `loss` is null (PyTorch: NaN), `loss_undefined` says "
-            "why, and the gradients are 0, as PyTorch's. Not allowed with probability targets."
+            "why, and the gradients are 0, as PyTorch's. With probability targets only the "
+            "default is allowed (PyTorch ignores it there)."
         ),
     )
     reduction: Literal["mean", "sum", "none"] = Field(
@@ -108,9 +107,8 @@ class GradientRequest(BaseModel):
                 "logits",
                 f"at most {limits.max_batch_elements:,} logits per request (B·n), got {B * n:,}",
             )
-        if "ignore_index" in self.model_fields_set and self.target.ndim == (
-            2 if self.is_batch else 1
-        ):
+        probabilities = self.target.ndim == (2 if self.is_batch else 1)
+        if probabilities and self.ignore_index != IGNORE_INDEX:
             raise invalid(
                 "ignore_index",
                 "applies only to class-index targets (PyTorch ignores it for probabilities)",

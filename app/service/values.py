@@ -95,6 +95,29 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
     return w
 
 
+def _parse_ignore_index(value: Any) -> int:
+    """Read a whole number: 3 or 3.0 (JSON Schema counts both as integers), never true or "3"."""
+    if type(value) is int and abs(value) <= 2**53:
+        return value
+    if type(value) is float and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    shown = repr(value) if isinstance(value, str | bool | float | int) else type(value).__name__
+    raise invalid("ignore_index", f"must be a whole number within ±2**53, got {shown[:40]}")
+
+
+IgnoreIndex = Annotated[
+    int,
+    PlainValidator(_parse_ignore_index),
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": -(2**53),
+            "maximum": 2**53,
+            "title": "Ignore Index",
+        }
+    ),
+]
+
 Logits = Annotated[
     NDArray[np.float64],
     PlainValidator(_parse_logits),

@@ -381,7 +381,7 @@ def test_body_that_arrives_too_slowly_gets_408() -> None:
 def test_other_methods_get_405_listing_get_and_post(client: TestClient, method: str) -> None:
     response = client.request(method, "/gradient")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,7 @@ _CROSS_FIELD = re.compile(
             r"weights sum to 0, so 'mean' is undefined",  # Σ w[target] > 0 for 'mean'
             r"logits per request \(B·n\)",  # B·n ≤ max_batch_elements
             r"need B·n² ≤",  # jacobian/chain/check need B·n² ≤ max_matrix_elements
+            r"applies only to class-index targets",  # ignore_index ≠ -100 needs class indices
         ]
     )
 )
@@ -97,7 +98,7 @@ _CROSS_FIELD = re.compile(
 # these two constraints applies depends on logits. (JSON Schema counts 2.0 as an integer, as 2.)
 _LIST_TARGET = re.compile(r"class index must be a whole number|must be between 0 and 1")
 # The query form writes numbers inside strings, where a schema pattern cannot bound their size.
-_QUERY_RANGE = re.compile(r"is out of float64's range|must be between")
+_QUERY_RANGE = re.compile(r"is out of float64's range|must be between|must not be negative")
 
 
 def _cross_field(message: str, case: schemathesis.Case) -> bool:

@@ -52,7 +52,10 @@ def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None
         responses = spec["paths"]["/gradient"][method]["responses"]
         ok = responses["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": "#/components/schemas/GradientResponse"}
-        assert {"400", "413", "422"} <= set(responses)
+    post = set(spec["paths"]["/gradient"]["post"]["responses"])
+    get = set(spec["paths"]["/gradient"]["get"]["responses"])
+    assert post == {"200", "400", "408", "413", "422", "503"}  # a body: malformed, big or slow
+    assert get == {"200", "304", "422", "503"}  # no body, so no 400, 408 or 413
     response = spec["components"]["schemas"]["GradientResponse"]["properties"]
     for name in ("probs", "log_probs", "target", "loss", "grad_logits", "grad_probs"):
         assert response[name]["description"], name
@@ -76,3 +79,48 @@ def test_docs_page_says_how_to_fetch_swagger_ui_when_it_is_missing(
     assert "make vendor" in text
     assert "swagger-ui-bundle.js" not in text
     assert 'href="/openapi.json"' in text
+
+
+def test_operations_and_enums_have_names_a_generated_client_can_use(spec: dict[str, Any]) -> None:
+    ids = {
+        (path, method): operation["operationId"]
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert ids == {
+        ("/gradient", "post"): "gradient_post",
+        ("/gradient", "get"): "gradient_get",
+        ("/healthz", "get"): "healthz_get",
+        ("/oembed", "get"): "oembed_get",
+    }
+    schemas = spec["components"]["schemas"]
+    assert schemas["Reduction"]["enum"] == ["mean", "sum", "none"]
+    assert schemas["Part"]["enum"] == ["jacobian", "chain", "check"]
+    request = schemas["GradientRequest"]["properties"]
+    assert request["reduction"]["$ref"] == "#/components/schemas/Reduction"
+    assert request["include"]["anyOf"][0]["items"] == {"$ref": "#/components/schemas/Part"}
+
+
+def test_the_schema_row_limit_is_the_servers(client: TestClient, spec: dict[str, Any]) -> None:
+    batch = spec["components"]["schemas"]["GradientRequest"]["properties"]["logits"]["anyOf"][1]
+    rows = batch["maxItems"]
+    body = {"logits": [[0.0]] * rows, "target": [0] * rows, "include": []}
+    assert client.post("/gradient", json=body).status_code == 200  # n = 1: B up to B·n
+    body = {"logits": [[0.0]] * (rows + 1), "target": [0] * (rows + 1), "include": []}
+    assert client.post("/gradient", json=body).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradient?logits=2,1&target=0",
+        "/healthz",
+        "/oembed?url=http://testserver/?logits=2,1%26target=0",
+    ],
+)
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert get.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
