@@ -6,7 +6,6 @@ import logging
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -20,6 +19,7 @@ from app.explorer import routes as explorer
 from app.service.errors import InvalidRequestError
 from app.settings import Settings, get_settings
 from app.web import health
+from app.web.cors import OpenCors
 from app.web.errors import (
     client_gone_handler,
     http_error_handler,
@@ -55,17 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)
-    # Open CORS without credentials: the API is a pure function, there is nothing to steal.
-    # htmx inside a sandboxed iframe runs at an opaque origin: it needs CORS for its HX-*
-    # request headers and must be able to read the HX-* response headers.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-        expose_headers=[*HTMX_RESPONSE_HEADERS, "ETag"],
-        max_age=86400,
-    )
+    app.add_middleware(OpenCors, expose=[*HTMX_RESPONSE_HEADERS, "ETag"])
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_exception_handler(InvalidRequestError, invalid_request_handler)

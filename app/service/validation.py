@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pydantic_core
@@ -48,12 +49,44 @@ def validate(data: Any, settings: Settings, where: str) -> GradientRequest:
         raise invalid_request(where, exc, ", ".join(sorted(_FIELDS))) from None
 
 
+def _repeated_field(body: bytes, data: dict[str, Any]) -> str | None:
+    """Return a field the body's top level names twice (JSON parsers keep the last silently).
+
+    Each field's quoted name is counted in the raw bytes first, which is quick; only a body in
+    which one appears twice, or that escapes characters as \\u, is parsed again to be sure
+    (by the json module: slower, but it alone reports every pair).
+    """
+    # Only the request's own fields (at most eight): an unknown field is refused anyway, and
+    # counting each of 100,000 unknown keys would cost seconds.
+    known = _FIELDS.intersection(data)
+    suspect = b"\\u" in body or any(body.count(b'"%s"' % key.encode()) > 1 for key in known)
+    if not suspect:
+        return None
+    repeated: list[str | None] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        first = None
+        for name, _ in items:
+            if name in seen:
+                first = name
+                break
+            seen.add(name)
+        repeated.append(first)  # objects close inner first: the top level's comes last
+        return dict(items)
+
+    json.loads(body, object_pairs_hook=pairs, parse_constant=float)
+    return repeated[-1] if repeated else None
+
+
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:
     """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field."""
     try:
         data = pydantic_core.from_json(body, allow_inf_nan=True)
     except ValueError as exc:
         raise HTTPException(400, f"body: not valid JSON ({exc})") from None
+    if isinstance(data, dict) and (name := _repeated_field(body, data)) is not None:
+        raise invalid_request("body", invalid(name, "given more than once"))
     return validate(data, settings, "body")
 
 

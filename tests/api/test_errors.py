@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -438,3 +439,36 @@ def test_a_target_clearly_off_is_still_refused_at_many_classes(client: TestClien
     assert response.status_code == 422
     message = response.json()["detail"][0]["msg"]
     assert "must sum to 1 (within 2.4e-05 for 10,000 classes), got 1.001" in message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"logits": [2, 1], "target": 0, "target": 1}',
+        b'{"logits": [2, 1], "target": 0, "\\u0074arget": 1}',
+        b'{"logits": [2, 1], "logits": [1, 2], "target": 0}',
+    ],
+    ids=["plain", "escaped", "list"],
+)
+def test_a_field_given_twice_in_a_body_is_refused(client: TestClient, raw: bytes) -> None:
+    response = client.post("/gradient", content=raw)
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["msg"].endswith(": given more than once")
+    assert error["loc"][0] == "body"
+
+
+def test_a_field_name_appearing_as_a_value_is_not_a_repeat(client: TestClient) -> None:
+    raw = b'{"logits": [2, 1], "target": 0, "include": ["chain"], "reduction": "sum"}'
+    assert client.post("/gradient", content=raw).status_code == 200
+    nested = b'{"logits": [2, 1], "target": 0, "weights": null, "include": ["check", "check"]}'
+    assert client.post("/gradient", content=nested).status_code == 200
+
+
+def test_many_keys_with_an_escape_are_still_refused_quickly(client: TestClient) -> None:
+    keys = ", ".join(f'"k{i}": 1' for i in range(100_000))
+    raw = ('{"logits": [2, 1], "target": 0, "\\u0074": 1, ' + keys + "}").encode()
+    started = time.perf_counter()
+    response = client.post("/gradient", content=raw)
+    assert response.status_code == 422
+    assert time.perf_counter() - started < 2.0

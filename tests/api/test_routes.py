@@ -202,9 +202,33 @@ def test_cors_is_open_without_credentials(client: TestClient) -> None:
             "Access-Control-Request-Headers": "content-type",
         },
     )
-    assert preflight.status_code == 200
+    assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "*"
     assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_cors_headers_do_not_vary_by_origin(client: TestClient) -> None:
+    """The same bytes and headers for every origin: a CDN keeps one copy, not one per origin."""
+    url = "/gradient?logits=2,1&target=0"
+    plain = client.get(url)
+    cross = client.get(url, headers={"Origin": "https://x.example"})
+    assert "origin" not in plain.headers.get("vary", "").lower()
+    assert "origin" not in cross.headers.get("vary", "").lower()
+    for name in ("access-control-allow-origin", "access-control-expose-headers"):
+        assert plain.headers[name] == cross.headers[name]
+    assert plain.content == cross.content
+
+
+def test_a_refused_preflight_says_why_in_json(client: TestClient) -> None:
+    preflight = client.options(
+        "/gradient",
+        headers={"Origin": "https://x.example", "Access-Control-Request-Method": "DELETE"},
+    )
+    assert preflight.status_code == 400
+    assert preflight.headers["content-type"] == "application/json"
+    assert preflight.json() == {
+        "detail": "CORS: method 'DELETE' is not allowed; allowed: GET, HEAD, POST"
+    }
 
 
 def test_body_without_json_content_type_is_accepted(client: TestClient) -> None:
