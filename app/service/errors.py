@@ -19,8 +19,12 @@ def _field_loc(field: str) -> list[str | int]:
 
 
 def _dotted(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query")]
-    return ".".join(parts) or "body"
+    """Write a location as the messages do everywhere: `include[0]`, `logits[1][2]`."""
+    parts = [p for p in loc if p not in ("body", "query")]
+    if not parts:
+        return "body"
+    name = str(parts[0])
+    return name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[1:])
 
 
 def _shown(value: Any) -> str:

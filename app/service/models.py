@@ -148,7 +148,10 @@ def _checked_target(
     shape = (B, n) if is_batch else (n,)
     if target.ndim == (1 if is_batch else 0):
         if is_batch and target.shape[0] != B:
-            raise invalid("target", f"must have one class index per row ({B}), got {len(target)}")
+            rows = f"{B:,} row" + ("s" if B != 1 else "")
+            raise invalid(
+                "target", f"must have one class index per row ({rows}), got {len(target)}"
+            )
         flat = np.asarray(target, dtype=np.float64).reshape(-1)
         bad = np.flatnonzero(
             ((flat != np.floor(flat)) | (flat < 0) | (flat >= n)) & (flat != ignore_index)
@@ -161,7 +164,8 @@ def _checked_target(
             raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
         return target.astype(np.int64)
     if target.shape != shape:
-        what = f"{B} rows of {n} probabilities" if is_batch else f"{n} probabilities"
+        rows = f"{B:,} row" + ("s" if B != 1 else "")
+        what = f"{rows} of {n:,} probabilities" if is_batch else f"{n:,} probabilities"
         raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
     Y = target.astype(np.float64)
     within(Y, "target", 0.0, 1.0)
@@ -179,6 +183,12 @@ def _checked_target(
     return Y
 
 
+def _listed(names: list[Part]) -> str:
+    """Write 'jacobian', 'jacobian and chain' or 'jacobian, chain and check'."""
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else f"{', '.join(unique[:-1])} and {unique[-1]}"
+
+
 def _checked_include(
     include: list[Part] | None, is_batch: bool, matrix_elements: int, limits: Settings
 ) -> list[Part]:
@@ -191,7 +201,8 @@ def _checked_include(
     if include and not fits:
         raise invalid(
             "include",
-            f"{', '.join(include)} need B·n² ≤ {limits.max_matrix_elements:,} "
+            f"{_listed(include)} {'needs' if len(set(include)) == 1 else 'need'} "
+            f"B·n² ≤ {limits.max_matrix_elements:,} "
             f"matrix entries, this request has {matrix_elements:,}",
         )
     return list(dict.fromkeys(include))

@@ -73,7 +73,7 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
         "batch indices count",
         {"logits": [[1, 2], [2, 1]], "target": [0]},
         ["body", "target"],
-        "one class index per row (2), got 1",
+        "one class index per row (2 rows), got 1",
     ),
     (
         "probabilities wrong length",
@@ -472,3 +472,32 @@ def test_many_keys_with_an_escape_are_still_refused_quickly(client: TestClient) 
     response = client.post("/gradient", content=raw)
     assert response.status_code == 422
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({**OK, "include": ["x"]}, "include[0]: must be one of 'jacobian', 'chain' or 'check'"),
+        (
+            {"logits": [[2, 1]], "target": [[1, 0], [0, 1]]},
+            "target: must be 1 row of 2 probabilities, got shape [2, 2]",
+        ),
+        (
+            {"logits": [[2, 1]], "target": [0, 1]},
+            "target: must have one class index per row (1 row), got 2",
+        ),
+        (
+            {"logits": [0.0] * 1001, "target": 0, "include": ["jacobian"]},
+            "include: jacobian needs B·n² ≤ 1,000,000 matrix entries",
+        ),
+        (
+            {"logits": [0.0] * 1001, "target": 0, "include": ["jacobian", "chain", "check"]},
+            "include: jacobian, chain and check need B·n² ≤ 1,000,000",
+        ),
+    ],
+    ids=["index-location", "one-row", "one-row-indices", "needs", "need"],
+)
+def test_messages_read_as_english(client: TestClient, body: dict[str, Any], message: str) -> None:
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"][0]["msg"]

@@ -89,7 +89,7 @@ _CROSS_FIELD = re.compile(
             r"must have one weight per class",  # len(weights) == n
             r"weights sum to 0, so 'mean' is undefined",  # Σ w[target] > 0 for 'mean'
             r"logits per request \(B·n\)",  # B·n ≤ max_batch_elements
-            r"need B·n² ≤",  # jacobian/chain/check need B·n² ≤ max_matrix_elements
+            r"needs? B·n² ≤",  # jacobian/chain/check need B·n² ≤ max_matrix_elements
             r"applies only to class-index targets",  # ignore_index ≠ -100 needs class indices
         ]
     )
