@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout,
+        min_rate=settings.body_min_rate,
     )
     app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)

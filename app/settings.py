@@ -36,7 +36,18 @@ class Settings(BaseSettings):
     body_timeout: float = Field(
         10.0,
         gt=0,
-        description="Seconds a client may take to send its request body (slower: 408).",
+        description=(
+            "Seconds a request body may stall (no byte arriving) before it is refused (408). "
+            "A body that keeps arriving is not cut, unless slower than `body_min_rate`."
+        ),
+    )
+    body_min_rate: int = Field(
+        10_000,
+        ge=1,
+        description=(
+            "Bytes per second a request body must average: a body of L bytes may take "
+            "`body_timeout` + L / `body_min_rate` seconds in all (slower: 408)."
+        ),
     )
     head_timeout: float = Field(
         10.0,

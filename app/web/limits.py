@@ -19,14 +19,25 @@ class BodyTooSlowError(Exception):
     """The request body did not arrive within the time allowed."""
 
 
-class BodySizeLimit:
-    """Answer 413 to bodies over `max_bytes` (at once from Content-Length, else while streaming)
-    and 408 to bodies that take longer than `timeout` seconds to arrive."""
+def rate_deadline(start: float, timeout: float, received: int, min_rate: int) -> float:
+    """Return when a body that began at `start` falls below the least average rate: after
+    `timeout` seconds of grace, each second must have brought `min_rate` bytes on average.
+    (As Kestrel's MinRequestBodyDataRate: a steady upload is never cut, a dribble is.)"""
+    return start + timeout + received / min_rate
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
+
+class BodySizeLimit:
+    """Answer 413 to bodies over `max_bytes` (at once from Content-Length, else while streaming),
+    and 408 to bodies that stall for `timeout` seconds or average less than `min_rate` bytes per
+    second (after `timeout` seconds of grace)."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, timeout: float = 10.0, min_rate: int = 10_000
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.min_rate = min_rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,19 +50,24 @@ class BodySizeLimit:
                 return
         received = 0
         started = False
-        deadline: float | None = None
+        began: float | None = None
         complete = False
+        stalled = f"body: no byte received for {self.timeout:g} s"
+        slow = f"body: arriving slower than {self.min_rate:,} bytes/s"
 
         async def counting_receive() -> Message:
-            nonlocal received, deadline, complete
+            nonlocal received, began, complete
             if complete:  # after the body, e.g. waiting for a disconnect: no deadline
                 return await receive()
-            deadline = deadline or asyncio.get_running_loop().time() + self.timeout
+            now = asyncio.get_running_loop().time()
+            began = began if began is not None else now
+            stall = now + self.timeout  # for this part
+            rate = rate_deadline(began, self.timeout, received, self.min_rate)
             try:
-                async with asyncio.timeout_at(deadline):
+                async with asyncio.timeout_at(min(stall, rate)):
                     message = await receive()
             except TimeoutError:
-                raise BodyTooSlowError from None
+                raise BodyTooSlowError(stalled if stall <= rate else slow) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -69,9 +85,9 @@ class BodySizeLimit:
         except BodyTooLargeError:
             if not started:
                 await self._refuse(send)
-        except BodyTooSlowError:
+        except BodyTooSlowError as exc:
             if not started:
-                await self._refuse(send, 408, f"body: not received within {self.timeout:g} s")
+                await self._refuse(send, 408, str(exc))
 
     async def _drain(self, receive: Receive) -> None:
         """Read and discard a bounded part of a refused body, briefly.

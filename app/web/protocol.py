@@ -14,6 +14,7 @@ from collections import Counter
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.settings import get_settings
+from app.web.limits import rate_deadline
 
 
 def _refusal(status: bytes, detail: bytes) -> bytes:
@@ -26,6 +27,7 @@ def _refusal(status: bytes, detail: bytes) -> bytes:
 
 _431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
 _503 = _refusal(b"503 Service Unavailable", b"connections: too many from this address")
+_GRACE = 1.0  # seconds
 # Open connections by client address, in this worker.
 _OPEN: Counter[str] = Counter()
 
@@ -39,6 +41,8 @@ class BoundedHttpTools(HttpToolsProtocol):
     _head_done = False
     _address = ""
     _body_timer: asyncio.TimerHandle | None = None
+    _body_began = 0.0
+    _body_received = 0
     _tail = b""  # the last bytes of the head so far: its end may straddle two reads
     _head_timer: asyncio.TimerHandle | None = None
 
@@ -73,12 +77,34 @@ class BoundedHttpTools(HttpToolsProtocol):
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
-        """Stop the head's clock: the rest of the request has timeouts of its own."""
+        """Stop the head's clock and start the body's: it may stall for the body timeout, and
+        must average the least body rate after that grace (BodySizeLimit's rules)."""
         self._head_done = True
         self._cancel_head_timer()
-        timeout = get_settings().body_timeout
-        self._body_timer = self.loop.call_later(timeout, self._body_too_slow)
         super().on_headers_complete()
+        self._body_began = self.loop.time()
+        self._body_received = 0
+        self._arm_body_timer()
+
+    def on_body(self, body: bytes) -> None:
+        """A part of the body arrived: the stall clock starts again, the rate's moves on."""
+        self._body_received += len(body)
+        if self._body_timer is not None:
+            self._arm_body_timer()
+        super().on_body(body)
+
+    def _arm_body_timer(self) -> None:
+        # A second later than BodySizeLimit's own clocks: where the app is reading the body,
+        # the client gets that middleware's 408 first; this close is for bodies nobody reads.
+        self._cancel_body_timer()
+        settings = get_settings()
+        now = self.loop.time()
+        stall = now + settings.body_timeout
+        rate = rate_deadline(
+            self._body_began, settings.body_timeout, self._body_received, settings.body_min_rate
+        )
+        wait = min(stall, rate) + _GRACE - now
+        self._body_timer = self.loop.call_later(max(wait, 0.0), self._body_too_slow)
 
     def on_message_complete(self) -> None:
         """Get ready to count the next request's head on this connection."""

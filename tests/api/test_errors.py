@@ -375,7 +375,52 @@ def test_body_that_arrives_too_slowly_gets_408() -> None:
 
     run_apart(asyncio.wait_for(app(post_scope(), receive, send), 3))  # type: ignore[arg-type]
     assert sent[0]["status"] == 408
-    assert b"not received within 0.2 s" in sent[1]["body"]
+    assert b"no byte received for 0.2 s" in sent[1]["body"]
+
+
+def test_a_body_that_keeps_arriving_is_not_cut_at_the_stall_timeout() -> None:
+    """Ten parts, 0.1 s apart, with a 0.25 s stall timeout: 1 s in all, and it is answered."""
+    import asyncio
+
+    from app.main import create_app as make
+
+    app = make(Settings(body_timeout=0.25, body_min_rate=1))
+    raw = b'{"logits": [2, 1], "target": 0, "include": []}'
+    parts = [raw[i : i + 5] for i in range(0, len(raw), 5)]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.1)
+        part = parts.pop(0)
+        return {"type": "http.request", "body": part, "more_body": bool(parts)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run_apart(asyncio.wait_for(app(post_scope(), receive, send), 5))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 200
+
+
+def test_a_body_slower_than_the_least_rate_gets_408() -> None:
+    import asyncio
+
+    from app.main import create_app as make
+
+    # 20 bytes at 100 bytes/s at least: 0.2 + 0.2 s allowed; 1 byte per 0.05 s is 20 bytes/s.
+    app = make(Settings(body_timeout=0.2, body_min_rate=100))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.05)
+        return {"type": "http.request", "body": b" ", "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = post_scope([(b"content-length", b"20")])
+    run_apart(asyncio.wait_for(app(scope, receive, send), 5))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 408
+    assert b"arriving slower than 100 bytes/s" in sent[1]["body"]
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])

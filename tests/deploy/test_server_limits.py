@@ -163,3 +163,36 @@ def test_one_address_cannot_take_every_connection(server: Server) -> None:
             sock.close()
     time.sleep(0.3)
     assert ok(server)
+
+
+def test_a_steady_upload_longer_than_the_body_timeout_is_answered(server: Server) -> None:
+    """The body timeout (2 s here) bounds stalls, not the upload: 3.5 s at ~36 kB/s is fine."""
+    rows = 250
+    request = {"logits": [[0.5] * 100] * rows, "target": [0] * rows, "include": []}
+    body = json.dumps(request).encode()
+    head = (
+        b"POST /gradient HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
+    piece = len(body) // 35
+    began = time.monotonic()
+    with connect(server) as sock:
+        sock.sendall(head)
+        for start in range(0, len(body), piece):
+            sock.sendall(body[start : start + piece])
+            time.sleep(0.1)
+        sock.settimeout(10)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert time.monotonic() - began > 3.0  # really longer than the body timeout
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+
+
+def test_a_body_below_the_least_rate_is_cut(server: Server) -> None:
+    """Bytes keep coming, one every 0.1 s (10 bytes/s), far below the least rate: cut."""
+    head = b"POST /gradient HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+    with connect(server) as slow:
+        took = dribble(slow, head, b" ", 0.1, 8)
+    assert took < 6, "a 10 bytes/s body kept its connection for 8 s"
+    assert ok(server)
