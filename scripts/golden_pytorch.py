@@ -54,7 +54,8 @@ def expected(request: Json) -> Json:
     )
     loss.sum().backward()
     assert Z.grad is not None
-    probs = torch.softmax(x, dim=-1).detach()
+    axis = 1 if x.ndim >= 2 else -1  # classes: axis 1 for (N, C, d1, …), as PyTorch takes them
+    probs = torch.softmax(x, dim=axis).detach()
     if Z.shape[-1] > 1 and bool((probs == 1.0).any()):
         raise ValueError("a top probability rounds to 1: PyTorch is imprecise there")
     value = loss.tolist()
@@ -63,7 +64,7 @@ def expected(request: Json) -> Json:
         "loss": None if isinstance(value, float) and value != value else value,
         "grad_logits": Z.grad.tolist(),
         "probs": probs.tolist(),
-        "log_probs": torch.log_softmax(x, dim=-1).detach().tolist(),
+        "log_probs": torch.log_softmax(x, dim=axis).detach().tolist(),
     }
 
 
@@ -106,6 +107,12 @@ def cases() -> list[Json]:
     w3 = [0.5, 2.0, 1.25]
     row = [0.1, -0.4, 1.3, 0.7]
     soft = [0.0, 0.5, 0.5, 0.0]
+    Zk = rng.normal(size=(2, 3, 2, 2)) * 2
+    yk = rng.integers(0, 3, size=(2, 2, 2))
+    yk_ignored = np.where(rng.random(size=(2, 2, 2)) < 0.3, -100, yk)
+    Pk = np.moveaxis(rng.dirichlet(np.ones(3), size=(2, 2, 2)), -1, 1)
+    Zk1 = rng.normal(size=(1, 4, 5)) * 3
+    yk1 = rng.integers(0, 4, size=(1, 5))
     weighted: Json = {"temperature": 2, "weights": w3, "label_smoothing": 0.1}
     mixed: Json = {"temperature": 3, "weights": w3, "label_smoothing": 0.1, "reduction": "none"}
     return [
@@ -168,6 +175,15 @@ def cases() -> list[Json]:
         case(
             "ignore_index, single row ignored, sum", [1, 2, 3], 2, ignore_index=2, reduction="sum"
         ),
+        case("K-dim (2, 3, 2, 2), indices, mean", Zk, yk),
+        case("K-dim (2, 3, 2, 2), indices, none", Zk, yk, reduction="none"),
+        case("K-dim (2, 3, 2, 2), indices, weights + smoothing", Zk, yk, **weighted),
+        case("K-dim (2, 3, 2, 2), ignore_index", Zk, yk_ignored, reduction="sum"),
+        case("K-dim (2, 3, 2, 2), probabilities, mean", Zk, Pk),
+        case(
+            "K-dim (2, 3, 2, 2), probabilities, none, T 3", Zk, Pk, temperature=3, reduction="none"
+        ),
+        case("K-dim (1, 4, 5), indices, smoothing", Zk1, yk1, label_smoothing=0.1),
     ]
 
 

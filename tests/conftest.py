@@ -36,6 +36,7 @@ _TIERS = {
     "deploy": "deploy",
     "test_fuzz.py": "fuzz",
     "test_page_fuzz.py": "fuzz",
+    "test_generated_clients.py": "fuzz",  # generated Python and TypeScript clients
 }
 
 

@@ -64,18 +64,34 @@ _BUSY: Responses = {
 }
 # POST /gradient: its body can be malformed, too large or too slow.
 POST_RESPONSES: Responses = {
-    400: {"model": MessageResponse, "description": "The body is not valid JSON."},
+    400: {
+        "model": MessageResponse,
+        "description": "The body is not valid JSON, or the Host is not one this server serves.",
+    },
     408: {"model": MessageResponse, "description": "The body stalled longer than the timeout."},
     413: {"model": MessageResponse, "description": "The body is larger than the limit."},
     **_INVALID,
     **_BUSY,
 }
+# Every route but /healthz: the Host header must be one this server answers for.
+HOST: Responses = {
+    400: {
+        "model": MessageResponse,
+        "description": "The Host header is not one this server answers for (DEDZ_ALLOWED_HOSTS).",
+    }
+}
+TOO_LONG: Responses = {
+    414: {"model": MessageResponse, "description": "The query string is longer than the limit."}
+}
 # GET /gradient: everything is in the URL.
 GET_RESPONSES: Responses = {
     304: {"description": "Not modified (If-None-Match matched)."},
+    **HOST,
+    **TOO_LONG,
     **_INVALID,
     **_BUSY,
 }
+INVALID = _INVALID
 BUSY = _BUSY  # for the other routes
 
 POST_EXTRA: dict[str, Any] = {
@@ -201,7 +217,7 @@ def request_json_schema(settings: Settings) -> dict[str, Any]:
     }
     properties["include"]["anyOf"][0]["items"] = _ref("Part")
     logits = schema["properties"]["logits"]
-    row, batch = logits["anyOf"]
+    row, batch, *_ = logits["anyOf"]
     row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes
     batch["maxItems"] = settings.max_batch_elements  # n may be 1: B ≤ B·n
     logits["description"] += (

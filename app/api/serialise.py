@@ -26,7 +26,14 @@ CHUNK_BYTES = 1 << 16
 
 
 def _rows(result: GradientResult, array: NDArray[Any]) -> NDArray[Any]:
-    """Drop the batch axis of a single row, so shapes follow the request's logits."""
+    """Give an array the request's layout: a row without its batch axis, and K-dimensional
+    logits' (N, C, d1, …) with the classes back on axis 1 (row losses as (N, d1, …))."""
+    layout = result.request.layout
+    if layout is not None:
+        N, C, *spatial = layout
+        if array.ndim == 1:  # one value per row: the row losses
+            return array.reshape(N, *spatial)
+        return np.moveaxis(array.reshape(N, *spatial, C), -1, 1)
     return array if result.is_batch else array[0]
 
 
@@ -34,8 +41,8 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
     """Return the response as a dict of numpy arrays and floats, named as the REST contract."""
     ce = result.ce
     loss = ce.loss
-    if isinstance(loss, np.ndarray) and not result.is_batch:
-        loss = float(loss[0])
+    if isinstance(loss, np.ndarray):
+        loss = _rows(result, loss) if result.is_batch else float(loss[0])
     payload: dict[str, Any] = {
         "probs": _rows(result, ce.softmax.probs),
         "log_probs": _rows(result, ce.softmax.log_probs),

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from app.api.openapi import BUSY
+from app.api.openapi import BUSY, HOST, INVALID, TOO_LONG, MessageResponse
 from app.embed.heights import fitting_height
 from app.embed.options import read_options, unknown_parameters
 from app.embed.share import DEFAULT_WIDTH, iframe_snippet
@@ -42,10 +42,11 @@ class OEmbed(BaseModel):
     summary="oEmbed 1.0 for dEdZ explorer and embed URLs",
     response_model=OEmbed,
     responses={
-        404: {"description": "Not a dEdZ page URL, or not a valid state."},
-        414: {"description": "The URL's query string is longer than the limit."},
-        422: {"description": "A parameter (url, maxwidth, maxheight) is invalid."},
-        501: {"description": "Not JSON."},
+        **HOST,
+        404: {"model": MessageResponse, "description": "Not a dEdZ page URL, or not valid."},
+        **TOO_LONG,
+        **INVALID,
+        501: {"model": MessageResponse, "description": "A format other than json."},
         **BUSY,
     },
     operation_id="oembed_get",

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     model_validator,
 )
@@ -90,15 +91,26 @@ class GradientRequest(BaseModel):
         ),
     )
 
+    # For K-dimensional logits (N, C, d1, …, dK): their shape. The request then holds them as
+    # N·d1⋯dK rows of C (classes last), and the response is put back in this layout.
+    _layout: tuple[int, ...] | None = PrivateAttr(None)
+
+    @property
+    def layout(self) -> tuple[int, ...] | None:
+        """Return the shape of K-dimensional logits as sent, or None for a row or a batch."""
+        return self._layout
+
     @property
     def is_batch(self) -> bool:
-        """Tell whether the logits are a batch (B×n) rather than one row."""
+        """Tell whether the logits are a batch (B×n, or K-dimensional) rather than one row."""
         return bool(self.logits.ndim == 2)
 
     @model_validator(mode="after")
     def _check_shapes_and_limits(self, info: ValidationInfo) -> Self:
         """Check what depends on several fields or on the limits in the validation context."""
         limits = info.context if isinstance(info.context, Settings) else Settings()
+        if self.logits.ndim >= 3:
+            self._to_rows(limits)
         B, n = self.logits.shape if self.is_batch else (1, self.logits.shape[0])
         if n > limits.max_classes:
             raise invalid("logits", f"at most {limits.max_classes:,} classes per row, got {n:,}")
@@ -134,7 +146,61 @@ class GradientRequest(BaseModel):
                 "(PyTorch returns NaN): use reduction 'sum' or give them weight",
             )
         self.include = _checked_include(self.include, self.is_batch, B * n * n, limits)
+        if self._layout is not None and {"jacobian", "chain"} & set(self.include):
+            raise invalid(
+                "include",
+                "jacobian and chain are for one row or a batch (B, C) of logits; "
+                "K-dimensional logits take 'check' only",
+            )
         return self
+
+    def _to_rows(self, limits: Settings) -> None:
+        """Check K-dimensional logits (N, C, d1, …) and their target; hold both as rows of C."""
+        Z = self.logits
+        N, C, *spatial = Z.shape
+        if Z.size > limits.max_batch_elements:  # counted on the whole array
+            raise invalid(
+                "logits",
+                f"at most {limits.max_batch_elements:,} logits per request, got {Z.size:,}",
+            )
+        Y = np.asarray(self.target, dtype=np.float64)  # parsed as float64 numbers
+        indices_shape = (N, *spatial)
+        if Y.shape == indices_shape:  # class indices (N, d1, …)
+            _check_spatial_indices(Y, C, self.ignore_index)
+            self.target = Y.reshape(-1)
+        elif Y.shape == Z.shape:  # probabilities (N, C, d1, …): classes on axis 1
+            within(Y, "target", 0.0, 1.0)
+            sums = Y.sum(axis=1)
+            tolerance = probability_sum_tolerance(C)
+            off = np.argwhere(np.abs(sums - 1.0) > tolerance)
+            if off.size:
+                at = tuple(int(i) for i in off[0])
+                where = f"target[{at[0]}][:]" + "".join(f"[{i}]" for i in at[1:])
+                raise invalid(
+                    where,
+                    f"probabilities must sum to 1 (within {tolerance:.2g} for {C:,} classes), "
+                    f"got {float(sums[at]):.9g}",
+                )
+            self.target = np.moveaxis(Y, 1, -1).reshape(-1, C)
+        else:
+            raise invalid(
+                "target",
+                f"must be class indices shaped {list(indices_shape)} or probabilities shaped "
+                f"{list(Z.shape)} (classes on axis 1, as the logits), got shape {list(Y.shape)}",
+            )
+        self._layout = tuple(Z.shape)
+        self.logits = np.ascontiguousarray(np.moveaxis(Z, 1, -1).reshape(-1, C))
+
+
+def _check_spatial_indices(target: NDArray[np.float64], n: int, ignore_index: int) -> None:
+    """Refuse a K-dimensional class index outside 0..n−1 (and not ignore_index), by location."""
+    bad = ((target != np.floor(target)) | (target < 0) | (target >= n)) & (target != ignore_index)
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        v = float(target[at])
+        value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
+        where = "target" + "".join(f"[{i}]" for i in at)
+        raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
 
 
 def _checked_target(

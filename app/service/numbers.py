@@ -61,10 +61,44 @@ def number_row(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
     return row
 
 
-def number_rows(value: Any, field: str) -> NDArray[np.float64]:
+# (N, C, d1, d2, d3): images and volumes. PyTorch takes any K; the schema spells out each depth.
+MAX_DIMENSIONS = 5
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    while isinstance(value, list) and value and depth <= MAX_DIMENSIONS:
+        value, depth = value[0], depth + 1
+    return depth
+
+
+def number_tensor(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
+    """Return nested lists of numbers, rectangular, 3 to MAX_DIMENSIONS deep, as float64."""
+    depth = _depth(value)
+    if depth > MAX_DIMENSIONS:
+        raise invalid(f"{field}{prefix}", f"has more than {MAX_DIMENSIONS} dimensions")
+    if depth <= 2:
+        return number_rows(value, field, prefix)
+    parts: list[NDArray[np.float64]] = []
+    for i, item in enumerate(value):
+        where = f"{prefix}[{i}]"
+        if not isinstance(item, list):
+            raise invalid(f"{field}{where}", f"must be a list, got {_describe(item)}")
+        part = number_tensor(item, field, where)
+        if parts and part.shape != parts[0].shape:
+            raise invalid(
+                f"{field}{where}",
+                f"has shape {list(part.shape)} but {field}{prefix}[0] has "
+                f"{list(parts[0].shape)}: the array must not be ragged",
+            )
+        parts.append(part)
+    return np.stack(parts)
+
+
+def number_rows(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
     """Return a list of numbers (one row) or a list of equal-length rows as a float64 array."""
     if not (isinstance(value, list) and value and isinstance(value[0], list)):
-        return number_row(value, field)
+        return number_row(value, field, prefix)
     n = len(value[0])
     # Fast path, one check for the whole batch; the slow path below finds what is wrong.
     if (
@@ -81,14 +115,15 @@ def number_rows(value: Any, field: str) -> NDArray[np.float64]:
     # The slow path finds the first thing wrong, cheap checks first: a ragged row is found
     # before any row's numbers are read.
     for b, row in enumerate(value):
+        where = f"{field}{prefix}[{b}]"
         if not isinstance(row, list):
-            raise invalid(f"{field}[{b}]", f"must be a list of numbers, got {_describe(row)}")
+            raise invalid(where, f"must be a list of numbers, got {_describe(row)}")
         if len(row) != n:
             raise invalid(
-                f"{field}[{b}]",
-                f"has {len(row)} values but {field}[0] has {n}: a batch must not be ragged",
+                where,
+                f"has {len(row)} values but {field}{prefix}[0] has {n}: a batch must not be ragged",
             )
-    return np.stack([number_row(row, field, f"[{b}]") for b, row in enumerate(value)])
+    return np.stack([number_row(row, field, f"{prefix}[{b}]") for b, row in enumerate(value)])
 
 
 def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:

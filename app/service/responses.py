@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
 
-Vector = list[float]
-Matrix = list[list[float]]
-Tensor3 = list[list[list[float]]]
+from pydantic import BaseModel, Field, WithJsonSchema
+
+from app.service.numbers import MAX_DIMENSIONS
+
+# Each array field has one array type whose items are a leaf or a deeper array: a generated
+# client tells `anyOf` members apart by isinstance(x, list), so two array alternatives side by
+# side would leave the second unreachable (openapi-python-client: mypy --strict fails).
+
+
+def _array(leaf: dict[str, Any], depth: int) -> dict[str, Any]:
+    """An array 1 to `depth` deep, of `leaf`s."""
+    if depth == 1:
+        return {"type": "array", "items": leaf}
+    leaves = leaf.get("anyOf", [leaf])
+    return {"type": "array", "items": {"anyOf": [*leaves, _array(leaf, depth - 1)]}}
+
+
+_NUMBER = {"type": "number"}
+_NULLABLE = {"anyOf": [{"type": "number"}, {"type": "null"}]}
+
+
+def _field(schema: dict[str, Any]) -> Any:
+    return WithJsonSchema(schema)
+
+
+# Shaped as the logits: (n), (B, n) or (N, C, d1, …, dK).
+Values = Annotated[list[Any], _field(_array(_NUMBER, MAX_DIMENSIONS))]
+NullableValues = Annotated[list[Any], _field(_array(_NULLABLE, MAX_DIMENSIONS))]
+Flags = Annotated[list[Any], _field(_array({"type": "boolean"}, MAX_DIMENSIONS))]
+# (n, n) or (B, n, n).
+Matrices = Annotated[list[Any] | None, _field({"anyOf": [_array(_NUMBER, 3), {"type": "null"}]})]
+# A number, or row losses shaped (B) or (N, d1, …, dK); null only for an undefined mean.
+Loss = Annotated[
+    float | list[Any] | None,
+    _field({"anyOf": [_NUMBER, _array(_NUMBER, MAX_DIMENSIONS - 1), {"type": "null"}]}),
+]
 
 
 class FiniteDifferenceCheck(BaseModel):
     """A central finite-difference gradient, its own error bound, and whether dE/dZ agrees."""
 
-    grad_logits: Vector | Matrix = Field(
+    grad_logits: Values = Field(
         description="fd: (E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = ε^(1/3)·max(1, |Z_j|)."
     )
-    error_bound: Vector | Matrix = Field(
+    error_bound: Values = Field(
         description=(
             "A bound on |fd − the true dE/dZ_j| for each component: truncation (h²/6 times a "
             "bound on the third derivative over the step) plus rounding (from the losses' "
             "magnitude and the step). Where |dE/dZ_j| is below it, fd cannot resolve dE/dZ_j."
         )
     )
-    agrees: list[bool] | list[list[bool]] = Field(
+    agrees: Flags = Field(
         description=(
             "Whether grad_logits lies within error_bound of fd (plus its own rounding), "
             "component by component. This, not a relative error, is what to gate on."
@@ -42,14 +75,14 @@ class FiniteDifferenceCheck(BaseModel):
 class GradientResponse(BaseModel):
     """O, log O, Y', E and its derivatives; shapes follow `logits` (a batch: lists of rows)."""
 
-    probs: Vector | Matrix = Field(description="O = softmax(Z/T). Underflowing entries are 0.")
-    log_probs: Vector | Matrix = Field(
+    probs: Values = Field(description="O = softmax(Z/T). Underflowing entries are 0.")
+    log_probs: Values = Field(
         description="log O = Z/T − m − log Σ exp(Z/T − m), exact even where O underflows."
     )
-    target: Vector | Matrix = Field(
+    target: Values = Field(
         description="Y', the effective target distribution after one-hot and label smoothing."
     )
-    loss: float | Vector | None = Field(
+    loss: Loss = Field(
         description=(
             "E = −Σ_c w_c·Y'_c·log O_c per row, reduced. 'none' gives a list of row losses "
             "for a batch, one float for a single row (as PyTorch). null only where 'mean' is "
@@ -59,19 +92,21 @@ class GradientResponse(BaseModel):
     loss_undefined: str | None = Field(
         None, description="Present only when `loss` is null: why it is undefined."
     )
-    grad_logits: Vector | Matrix = Field(
+    grad_logits: Values = Field(
         description="dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc; for 'none', of Σ rows."
     )
-    grad_probs: list[float | None] | list[list[float | None]] = Field(
+    grad_probs: NullableValues = Field(
         description="dE/dO = −c/O/norm; null where O underflows to 0 but c > 0 (−∞)."
     )
-    jacobian: Matrix | Tensor3 | None = Field(
+    jacobian: Matrices = Field(
         None, description="dO/dZ = (diag(O) − O·Oᵀ)/T; jacobian[i][j] = dO_i/dZ_j."
     )
-    chain: Matrix | Tensor3 | None = Field(
+    chain: Matrices = Field(
         None,
         description=(
             "chain[i][j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm; column j sums to dE/dZ_j."
         ),
     )
-    check: FiniteDifferenceCheck | None = None
+    check: FiniteDifferenceCheck | None = Field(
+        None, description="Only with include 'check': finite differences of E, to check dE/dZ."
+    )

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import PlainValidator, WithJsonSchema
 
-from app.service.numbers import invalid, number_row, number_rows, within
+from app.service.numbers import MAX_DIMENSIONS, invalid, number_row, number_tensor, within
 
 Part = Literal["jacobian", "chain", "check"]
 MAX_PARTS = 16  # items of `include`, repeats allowed (and counted once)
@@ -48,8 +48,19 @@ _LOGIT = {"type": "number", "minimum": -MAX_ABS_LOGIT, "maximum": MAX_ABS_LOGIT}
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 
 
+def _nested(item: dict[str, Any], depth: int) -> dict[str, Any]:
+    for _ in range(depth):
+        item = _row_schema(item)
+    return item
+
+
+def _tensors(item: dict[str, Any], depths: range, what: str) -> list[dict[str, Any]]:
+    """K-dimensional arrays, one schema per depth, rectangular (classes on axis 1)."""
+    return [{**_nested(item, d), "description": f"{what}, {d} deep"} for d in depths]
+
+
 def _parse_logits(value: Any) -> NDArray[np.float64]:
-    Z = number_rows(value, "logits")
+    Z = number_tensor(value, "logits")
     within(Z, "logits", -MAX_ABS_LOGIT, MAX_ABS_LOGIT)
     return Z
 
@@ -64,7 +75,7 @@ def _parse_target(value: Any) -> NDArray[np.float64]:
         if not math.isfinite(index):
             raise invalid("target", f"must be finite, got {index}")
         return np.array(index)
-    return number_rows(value, "target")
+    return number_tensor(value, "target")
 
 
 def _parse_weights(value: Any) -> NDArray[np.float64] | None:
@@ -123,11 +134,16 @@ Logits = Annotated[
     PlainValidator(_parse_logits),
     WithJsonSchema(
         {
-            "anyOf": [_row_schema(_LOGIT), _row_schema(_row_schema(_LOGIT))],
+            "anyOf": [
+                _row_schema(_LOGIT),
+                _row_schema(_row_schema(_LOGIT)),
+                *_tensors(_LOGIT, range(3, MAX_DIMENSIONS + 1), "logits (N, C, d1, …, dK)"),
+            ],
             "title": "Logits",
             "description": (
-                "Z: one row of n logits, or a batch of B rows of n logits. Each logit is finite "
-                f"with |Z| ≤ {MAX_ABS_LOGIT:g}."
+                "Z: one row of n logits, a batch of B rows of n logits, or K-dimensional logits "
+                "(N, C, d1, …, dK) as PyTorch takes them (classes on axis 1; the response keeps "
+                f"that layout). Each logit is finite with |Z| ≤ {MAX_ABS_LOGIT:g}."
             ),
         }
     ),
@@ -142,6 +158,12 @@ Target = Annotated[
                 _row_schema(_PROBABILITY),
                 _row_schema({"type": "integer"}),
                 _row_schema(_row_schema(_PROBABILITY)),
+                *_tensors(
+                    {"type": "integer"}, range(3, MAX_DIMENSIONS), "class indices (N, d1, …, dK)"
+                ),
+                *_tensors(
+                    _PROBABILITY, range(3, MAX_DIMENSIONS + 1), "probabilities (N, C, d1, …, dK)"
+                ),
             ],
             "title": "Target",
             "description": (

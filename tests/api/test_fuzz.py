@@ -91,6 +91,9 @@ _CROSS_FIELD = re.compile(
             r"logits per request \(B·n\)",  # B·n ≤ max_batch_elements
             r"needs? B·n² ≤",  # jacobian/chain/check need B·n² ≤ max_matrix_elements
             r"applies only to class-index targets",  # ignore_index ≠ -100 needs class indices
+            r"must be class indices shaped",  # a K-dimensional target follows the logits' shape
+            r"the array must not be ragged",  # K-dimensional arrays are rectangular
+            r"K-dimensional logits take 'check' only",  # no jacobian/chain for (N, C, d1, …)
         ]
     )
 )

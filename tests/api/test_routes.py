@@ -369,3 +369,52 @@ def test_ignore_index_in_a_query_and_its_refusals(client: TestClient) -> None:
         response = client.get(f"/gradient?{query}")
         assert response.status_code == 422
         assert message in response.json()["detail"][0]["msg"]
+
+
+def test_k_dimensional_logits_keep_their_layout(client: TestClient) -> None:
+    Z = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4) / 5  # (N, C, d1)
+    y = [[0, 1, 2, 1], [2, 2, 0, -100]]
+    body = client.post(
+        "/gradient", json={"logits": Z.tolist(), "target": y, "reduction": "none"}
+    ).json()
+    assert np.shape(body["probs"]) == np.shape(body["grad_logits"]) == (2, 3, 4)
+    assert np.shape(body["loss"]) == (2, 4)
+    assert body["loss"][1][3] == 0.0  # ignored
+    np.testing.assert_allclose(np.sum(body["probs"], axis=1), 1.0, rtol=1e-15)
+    # Each position is the row (Z[n, :, d], y[n][d]) on its own.
+    row = client.post("/gradient", json={"logits": Z[1, :, 2].tolist(), "target": 0}).json()
+    np.testing.assert_allclose(np.array(body["grad_logits"])[1, :, 2], row["grad_logits"])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"logits": [[[1.0, 2.0]] * 3] * 2, "target": [0, 1]},
+            "target: must be class indices shaped [2, 2] or probabilities shaped [2, 3, 2]",
+        ),
+        (
+            {"logits": [[[1.0, 2.0]] * 3] * 2, "target": [[0, 3], [1, 1]]},
+            "target[0][1]: class index must be a whole number in 0..2, got 3",
+        ),
+        (
+            {"logits": [[[1.0, 2.0]] * 3] * 2, "target": [[0, 1]] * 2, "include": ["jacobian"]},
+            "K-dimensional logits take 'check' only",
+        ),
+        (
+            {"logits": [[[1.0, 2.0], [1.0]]], "target": [[0, 0]]},
+            "logits[0][1]: has 1 values but logits[0][0] has 2",
+        ),
+        (
+            {"logits": [[[1.0, 2.0]] * 2], "target": [[[0.5, 0.5], [0.2, 0.2]]]},
+            "target[0][:][0]: probabilities must sum to 1 (within 1e-06 for 2 classes), got 0.7",
+        ),
+    ],
+    ids=["shape", "index", "jacobian", "ragged", "sum"],
+)
+def test_k_dimensional_mistakes_are_named(
+    client: TestClient, body: dict[str, Any], message: str
+) -> None:
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"][0]["msg"]
