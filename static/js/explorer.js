@@ -11,8 +11,9 @@
     if (!(slider instanceof HTMLInputElement) || !slider.dataset.sync) {
       var number = slider instanceof HTMLInputElement ? slider : null;
       var partner = number && number.id ? document.querySelector('[data-sync="' + number.id + '"]') : null;
-      if (partner && number.value !== "" && isFinite(Number(number.value))) {
-        partner.value = number.value;
+      var value = number ? number.value.trim() : "";
+      if (partner && value !== "" && isFinite(Number(value))) {
+        partner.value = String(Number(value)); // " 4 ", "3." and "+2" are not range values
       }
       return;
     }
@@ -199,17 +200,29 @@
   });
 })();
 
-// The share form redraws its output; the preview stays open if it was.
+// A redraw keeps open what the student opened: the Values tables while a logit is dragged, the
+// share preview while the choices change, the advanced settings after a button.
 (function () {
   "use strict";
-  var open = false;
+  var open = null;
+  function key(details) {
+    var owner = details.parentElement ? details.parentElement.closest("[id]") : null;
+    return (owner ? owner.id : "") + ":" + details.className;
+  }
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var details = document.querySelector("#share-output details.preview");
-    if (event.detail.target && event.detail.target.id === "share-output") open = !!(details && details.open);
+    var target = event.detail.target;
+    open = target ? { id: target.id, keys: {} } : null;
+    if (!open) return;
+    target.querySelectorAll("details[open]").forEach(function (details) {
+      open.keys[key(details)] = true;
+    });
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (!event.detail.target || event.detail.target.id !== "share-output" || !open) return;
-    var details = document.querySelector("#share-output details.preview");
-    if (details) details.open = true;
+  document.addEventListener("htmx:afterSwap", function () {
+    var target = open && open.id ? document.getElementById(open.id) : null;
+    if (!target) return;
+    target.querySelectorAll("details").forEach(function (details) {
+      if (open.keys[key(details)]) details.open = true;
+    });
+    open = null;
   });
 })();

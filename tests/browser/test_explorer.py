@@ -471,6 +471,21 @@ def test_axe_finds_no_violations_on_the_default_page(page: Page, base_url: str) 
     assert violations == [], format_violations(violations)
 
 
+def test_axe_finds_no_violations_in_the_dark_theme(browser: Browser, base_url: str) -> None:
+    """The page follows the reader's system theme: dark must be as readable as light."""
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/?{TEN_SOFT_QUERY}&temperature=2")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(15, 18, 23)", background  # really dark
+        open_all_details(page)
+        violations = axe_violations(page)
+        assert violations == [], format_violations(violations)
+    finally:
+        context.close()
+
+
 def test_axe_finds_no_violations_on_a_ten_class_soft_page(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/?{TEN_SOFT_QUERY}")
     expect(logit_inputs(page)).to_have_count(10)
@@ -537,3 +552,57 @@ def test_keyboard_step_updates_panels_and_keeps_focus(page: Page, base_url: str)
     expect(page).to_have_url(url_re(base_url, "logits=4,1&target=0"), timeout=FAST)
     expect(page.locator("#z-0")).to_be_focused()
     assert math.isclose(float(page.locator("#z-0").input_value()), 4.0)
+
+
+def test_an_edit_after_a_button_never_repeats_the_buttons_action(page: Page, base_url: str) -> None:
+    """Focus returns to the button; a slider moved without taking focus (a touch) must then send
+    its own edit, not the button's op again (which added a class on every drag step)."""
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"))
+    page.get_by_role("button", name="Add class 3").click()
+    expect(page.locator("#z-2")).to_be_visible(timeout=FAST)
+    expect(page.get_by_role("button", name="Add class 4")).to_be_focused()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "hx" in str(r.headers) else None)
+    for value in ("3", "4", "5"):
+        with page.expect_response(lambda r: "logits=" in r.url, timeout=FAST):
+            page.evaluate(
+                """(value) => {
+                    const slider = document.querySelector('input[data-sync="z-0"]');
+                    slider.value = value;
+                    slider.dispatchEvent(new Event("input", { bubbles: true }));
+                }""",
+                value,
+            )
+    assert sent
+    assert not [url for url in sent if "op=" in url], sent
+    expect(page.locator("#controls input.num[name=logits]")).to_have_count(3)
+    expect(page.locator("#last")).to_have_attribute("data-url", re.compile(r"logits=5,1,0&"))
+
+
+def test_a_message_never_moves_the_charts_into_the_controls_column(
+    page: Page, base_url: str
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    before = page.locator("#panels").bounding_box()
+    page.locator("#z-0").fill("abc")
+    expect(page.locator("#stale-note")).not_to_be_empty(timeout=FAST)
+    after = page.locator("#panels").bounding_box()
+    controls = page.locator("#controls").bounding_box()
+    assert before
+    assert after
+    assert controls
+    assert after["x"] == before["x"]
+    assert after["width"] == before["width"]
+    assert after["x"] >= controls["x"] + controls["width"]
+    assert abs(after["y"] - before["y"]) < 60  # the note above them, not a reflow
+
+
+def test_an_open_values_table_stays_open_while_a_logit_changes(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    page.locator("#panel-probs details.values > summary").click()
+    page.locator("#z-0").fill("3")
+    expect(page.locator("#last")).to_have_attribute("data-url", re.compile("logits=3,1"))
+    expect(page.locator("#panel-probs details.values")).to_have_attribute("open", "")
+    expect(page.locator("#panel-grad details.values")).not_to_have_attribute("open", "")

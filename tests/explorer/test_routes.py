@@ -17,6 +17,13 @@ PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 SOFT10 = "logits=" + ",".join(str(i - 4) for i in range(10)) + "&target=" + ",".join(["0.1"] * 10)
 
 
+def test_the_sentence_says_how_small_an_underflowing_gradient_is(client: TestClient) -> None:
+    html = client.get("/?logits=1000,1&target=0").text
+    # O2 = e^−999 is below float64's range: not "O2 = 0, not O1 − 1 = 0".
+    assert "dE/dZ2 = O2 ≈ 1.4e−434, too small for float64 (it computes as 0)" in html
+    assert "not O1 − 1 ≈ −1.4e−434" in html
+
+
 def test_default_page_shows_the_seed_question(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.explorer.charts import BarChart, waterfall_chart
-from app.explorer.display import number
+from app.explorer.display import MINUS, number
 from app.explorer.panels.facts import Facts, first_row
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
@@ -39,13 +39,33 @@ class ChainPanel:
     sentence: str
 
 
-def sentence(f: Facts, grad: Sequence[float], terms: Sequence[ChainTerm]) -> str:
+def from_log(log_value: float) -> str:
+    """Write e^log_value in decimal, even below float64's range: 5.1e−435 for e^−999."""
+    exponent10 = log_value / math.log(10)
+    exponent = math.floor(exponent10)
+    mantissa = 10 ** (exponent10 - exponent)
+    if f"{mantissa:.2g}" == "10":
+        mantissa, exponent = 1.0, exponent + 1
+    return f"{mantissa:.2g}e{exponent}".replace("-", MINUS)
+
+
+def sentence(
+    f: Facts, grad: Sequence[float], terms: Sequence[ChainTerm], log_probs: Sequence[float]
+) -> str:
     """Say in words which terms make dE/dZ_j, as the seed question needs it said."""
     j, J = f.j, f.j + 1
     y = f.plain_one_hot
     if y is not None and y != j:
         # dE/dZ_y is O_y − 1 computed precisely (as −Σ_{k≠y} O_k): quote it, not O_y − 1 in
         # floating point, which rounds to 0 or to the wrong digits when O_y is near 1.
+        if grad[j] == 0.0 and math.isfinite(log_probs[j]):
+            # O_j is below float64's range: say how small, from log O_j, rather than "0 ≠ 0".
+            tiny = from_log(log_probs[j])
+            return (
+                f"dE/dZ{J} = O{J} ≈ {tiny}, too small for float64 (it computes as 0), and "
+                f"not O{y + 1} − 1 ≈ {MINUS}{tiny}: the i = {y + 1} term carries it, because "
+                f"O{y + 1} depends on Z{J} through the softmax's shared denominator."
+            )
         return (
             f"dE/dZ{J} = O{J} = {number(grad[j], 2)}, not O{y + 1} − 1 = "
             f"{number(grad[y], 2)}: the i = {y + 1} term carries it, because "
@@ -86,4 +106,5 @@ def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
         [str(t.i) for t in terms] + ["sum"],
         ["direct" if t.direct else "cross" for t in terms] + ["total"],
     )
-    return ChainPanel(f.n, j + 1, terms, grad[j], chart, sentence(f, grad, terms))
+    log_probs = first_row(ce.softmax.log_probs)
+    return ChainPanel(f.n, j + 1, terms, grad[j], chart, sentence(f, grad, terms, log_probs))
