@@ -102,6 +102,12 @@ def summary(result: GradientResult, j: int) -> str:
     )
 
 
+def _url_name(key: str) -> str:
+    """Return a form error's key as the URL names the value: 'logits-2' → 'logits[2]'."""
+    name, _, index = key.partition("-")
+    return f"{name}[{index}]" if index else name
+
+
 def context(
     *,
     form: Draft,
@@ -116,6 +122,8 @@ def context(
     return {
         "draft": form,
         "errors": placed_errors(form, errors),
+        # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
+        "url_errors": [(_url_name(key), message) for key, message in errors.items()],
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

@@ -71,7 +71,7 @@
   }
   function offline() {
     if (document.getElementById("controls")) {
-      say("Live updates are off: this network blocked the page's script (htmx). Use Update to redraw.");
+      say("Live updates are off: the page's script (htmx) did not load. Use Update to redraw.");
     }
   }
   window.addEventListener("load", function () {
@@ -81,6 +81,9 @@
     var script = document.createElement("script");
     script.src = fallback;
     script.integrity = root.getAttribute("data-htmx-sri") || "";
+    // A CORS request: a frame sandboxed without allow-same-origin is another origin, and the
+    // browser checks integrity only of what CORS lets it read.
+    script.crossOrigin = "anonymous";
     script.onload = function () {
       if (!window.htmx) return offline();
       window.htmx.process(document.body);

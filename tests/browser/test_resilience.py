@@ -30,6 +30,22 @@ def test_a_blocked_cdn_falls_back_to_the_local_copy(
     expect(page.locator("#live-status")).to_have_text("")
 
 
+def test_a_sandboxed_embed_falls_back_to_the_local_copy_too(
+    page: Page, live_server: Callable[[Mapping[str, str]], str], host: HostSite
+) -> None:
+    """A frame sandboxed without allow-same-origin is another origin: the local copy must be
+    fetched with CORS, or the browser refuses its integrity check and the figure stays dead."""
+    base = live_server({"DEDZ_HTMX_SOURCE": "cdn"})
+    page.route(HTMX_CDN_URL, lambda route: route.abort("blockedbyclient"))
+    src = f"{base}/embed?{SEED}&panels=grad"
+    page.goto(host.add("/course", host_page(iframe(src, attributes='sandbox="allow-scripts"'))))
+    frame = page.frame_locator("#embed")
+    expect(frame.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+    frame.locator("#z-0").fill("3")
+    expect(frame.locator("#live-summary")).to_contain_text("dE/dZ = (−0.119", timeout=FAST)
+    expect(frame.locator("#live-status")).to_have_text("")
+
+
 def test_without_any_htmx_the_update_button_stays_and_says_why(
     page: Page, live_server: Callable[[Mapping[str, str]], str]
 ) -> None:

@@ -323,3 +323,29 @@ def test_oembed_takes_an_explorer_url_with_the_share_panels_choices(client: Test
     response = client.get("/oembed", params={"url": url})
     assert response.status_code == 200
     assert "panels=chain" in response.json()["html"]
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("logits=3,1,x&target=0&controls=none&panels=grad", "logits[2]"),
+        ("logits=3,1,0&target=5&controls=logits&panels=grad", "target"),
+    ],
+)
+def test_an_invalid_state_behind_hidden_controls_is_named_in_the_frame(
+    client: TestClient, query: str, named: str
+) -> None:
+    response = client.get(f"/embed?{query}")
+    assert response.status_code == 422
+    html = response.text
+    assert "state is not valid</strong>, so it shows the question" in html
+    assert f"<code>{named}</code>:" in html
+    assert "fix the field marked in red" not in html
+
+
+def test_the_unknown_parameter_message_names_only_what_an_instructor_writes(
+    client: TestClient,
+) -> None:
+    html = client.get("/embed?logits=2,1&target=0&panel=chain").text
+    assert "it takes logits, target, temperature, label_smoothing, weights, reduction, j, " in html
+    assert "include" not in html.split("it takes", 1)[1].split("</li>", 1)[0]
