@@ -62,8 +62,21 @@ _BUSY: Responses = {
         )
     }
 }
+# The binary encoding of the same answer, chosen by `Accept: application/x-npz`.
+BINARY: Responses = {
+    200: {
+        "description": (
+            "The answer: JSON by default; with `Accept: application/x-npz`, a NumPy .npz archive "
+            "of the same fields as little-endian arrays (nested fields named `check.grad_logits`; "
+            "dE/dO's −∞ and an undefined loss stay −∞ and NaN). Read it with "
+            "`numpy.load(io.BytesIO(body))`."
+        ),
+        "content": {"application/x-npz": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 # POST /gradient: its body can be malformed, too large or too slow.
 POST_RESPONSES: Responses = {
+    **BINARY,
     400: {
         "model": MessageResponse,
         "description": "The body is not valid JSON, or the Host is not one this server serves.",
@@ -85,6 +98,7 @@ TOO_LONG: Responses = {
 }
 # GET /gradient: everything is in the URL.
 GET_RESPONSES: Responses = {
+    **BINARY,
     304: {"description": "Not modified (If-None-Match matched)."},
     **HOST,
     **TOO_LONG,

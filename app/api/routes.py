@@ -11,7 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
-from app.api.serialise import STREAM_ENTRIES, entries, gradient_chunks, gradient_json
+from app.api.serialise import (
+    NPZ_MEDIA_TYPE,
+    STREAM_ENTRIES,
+    entries,
+    gradient_chunks,
+    gradient_json,
+    gradient_npz,
+)
 from app.service.compute import GradientResult, compute
 from app.service.models import GradientRequest
 from app.service.responses import GradientResponse
@@ -32,8 +39,44 @@ def _work(request: GradientRequest) -> int:
     return size * request.logits.shape[-1] if request.include else size
 
 
-async def _answer(request: GradientRequest, headers: dict[str, str] | None = None) -> Response:
+def _quality(accept: str, media_type: str) -> float:
+    """Return the q an Accept header gives a media type (its most specific matching range)."""
+    kind = media_type.split("/")[0]
+    best, specificity = 0.0, -1
+    for part in accept.split(",")[:32]:
+        range_, *params = (p.strip() for p in part.split(";"))
+        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_.lower(), -1)
+        if rank > specificity:
+            q = 1.0
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip().lower() == "q":
+                    try:
+                        q = min(max(float(value), 0.0), 1.0)
+                    except ValueError:
+                        q = 0.0
+            best, specificity = q, rank
+    return best
+
+
+def wants_npz(accept: str | None) -> bool:
+    """Tell whether the client prefers the .npz encoding to JSON (JSON unless it asks)."""
+    if not accept or NPZ_MEDIA_TYPE not in accept.lower():
+        return False
+    npz = _quality(accept, NPZ_MEDIA_TYPE)
+    return npz > 0 and npz >= _quality(accept, "application/json")
+
+
+async def _answer(
+    request: GradientRequest, headers: dict[str, str] | None = None, npz: bool = False
+) -> Response:
     """Compute and write the answer: inline when small, streamed from a thread when large."""
+    if npz:
+        if _work(request) <= _INLINE_WORK:
+            body = gradient_npz(compute(request))
+        else:
+            body = await run_in_threadpool(lambda: gradient_npz(compute(request)))
+        return Response(body, media_type=NPZ_MEDIA_TYPE, headers=headers)
     if _work(request) <= _INLINE_WORK:
         body = gradient_json(compute(request))
         return Response(body, media_type="application/json", headers=headers)
@@ -74,7 +117,8 @@ async def post_gradient(request: Request) -> Response:
         gradient_request = parse_body(body, settings)
     else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
         gradient_request = await run_in_threadpool(parse_body, body, settings)
-    return await _answer(gradient_request)
+    npz = wants_npz(request.headers.get("accept"))
+    return await _answer(gradient_request, {"Vary": "Accept"}, npz)
 
 
 # What a response depends on besides its request: the code that computes and writes it.
@@ -84,9 +128,10 @@ _CODE = hashlib.blake2b(
 ).digest()
 
 
-def _etag(request: GradientRequest) -> str:
+def _etag(request: GradientRequest, media_type: str) -> str:
     """Return the strong ETag of a request's response, without computing the response."""
     h = hashlib.blake2b(_CODE, digest_size=16)
+    h.update(media_type.encode() + repr(request.layout).encode())
     for name in ("logits", "target", "weights"):
         value = getattr(request, name)
         h.update(
@@ -126,8 +171,13 @@ async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
-    etag = _etag(gradient_request)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    npz = wants_npz(request.headers.get("accept"))
+    etag = _etag(gradient_request, NPZ_MEDIA_TYPE if npz else "application/json")
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={settings.cache_max_age}",
+        "Vary": "Accept",
+    }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)  # nothing computed
-    return await _answer(gradient_request, headers)
+    return await _answer(gradient_request, headers, npz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from typing import Any
@@ -418,3 +419,65 @@ def test_k_dimensional_mistakes_are_named(
     response = client.post("/gradient", json=body)
     assert response.status_code == 422
     assert message in response.json()["detail"][0]["msg"]
+
+
+NPZ = "application/x-npz"
+
+
+def test_npz_holds_the_same_numbers_as_json(client: TestClient) -> None:
+    body = {
+        "logits": [[2.0, 1.0, -900.0], [0.1, 0.2, 0.3]],
+        "target": [2, 2],
+        "include": ["jacobian", "chain", "check"],
+    }
+    as_json = client.post("/gradient", json=body).json()
+    response = client.post("/gradient", json=body, headers={"Accept": NPZ})
+    assert response.headers["content-type"] == NPZ
+    assert "accept" in response.headers["vary"].lower()
+    arrays = np.load(io.BytesIO(response.content), allow_pickle=False)
+    for name in ("probs", "log_probs", "target", "grad_logits", "jacobian", "chain"):
+        np.testing.assert_array_equal(arrays[name], np.array(as_json[name]), err_msg=name)
+    assert float(arrays["loss"]) == as_json["loss"]
+    # JSON's null for dE/dO where O underflows is −∞ itself in binary.
+    assert as_json["grad_probs"][0][2] is None
+    assert np.isneginf(arrays["grad_probs"][0, 2])
+    np.testing.assert_array_equal(arrays["check.agrees"], np.array(as_json["check"]["agrees"]))
+    assert bool(arrays["check.all_agree"]) is as_json["check"]["all_agree"]
+
+
+def test_npz_keeps_an_undefined_loss_and_k_dimensional_layout(client: TestClient) -> None:
+    body = {"logits": [[[1.0, 2.0]] * 3], "target": [[-100, -100]]}
+    arrays = np.load(
+        io.BytesIO(client.post("/gradient", json=body, headers={"Accept": NPZ}).content)
+    )
+    assert np.isnan(arrays["loss"])
+    assert "ignore_index" in str(arrays["loss_undefined"])
+    assert arrays["grad_logits"].shape == (1, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("accept", "npz"),
+    [
+        (None, False),
+        ("application/json", False),
+        ("*/*", False),
+        (NPZ, True),
+        (f"application/json;q=0.5, {NPZ}", True),
+        (f"{NPZ};q=0.2, application/json", False),
+        (f"{NPZ};q=0", False),
+        (f"{NPZ};q=oops, application/json", False),
+    ],
+)
+def test_the_encoding_follows_accept(client: TestClient, accept: str | None, npz: bool) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/gradient?logits=2,1&target=0", headers=headers)
+    assert response.status_code == 200
+    assert (response.headers["content-type"] == NPZ) is npz
+
+
+def test_get_etags_differ_by_encoding(client: TestClient) -> None:
+    url = "/gradient?logits=2,1&target=0"
+    as_json = client.get(url)
+    as_npz = client.get(url, headers={"Accept": NPZ})
+    assert as_json.headers["etag"] != as_npz.headers["etag"]
+    assert client.get(url, headers={"If-None-Match": as_npz.headers["etag"]}).status_code == 200
