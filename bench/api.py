@@ -38,11 +38,14 @@ class Scenario(NamedTuple):
     target: str
     body: bytes | None
     goal: float
+    accept: str = ""
 
     @property
     def request(self) -> dict[str, Any]:
         """The request's method, headers and body."""
         headers = {"Content-Type": "application/json"} if self.body else {}
+        if self.accept:
+            headers["Accept"] = self.accept
         return {"method": self.method, "headers": headers, "body": self.body}
 
 
@@ -69,6 +72,15 @@ def build_scenarios() -> list[Scenario]:
         Scenario("post10", "n=10 POST", "POST", "/gradient", post10, 0.8),
         Scenario("get10", "n=10 GET", "GET", f"/gradient?{query}", None, 0.8),
         Scenario("post1000", "n=1000 POST jac+chain", "POST", "/gradient", post1000, 0.4),
+        Scenario(
+            "post1000npz",
+            "n=1000 jac+chain .npz",
+            "POST",
+            "/gradient",
+            post1000,
+            0.6,
+            "application/x-npz",
+        ),
         Scenario("batch", "256×10 batch POST", "POST", "/gradient", post_batch, 0.7),
     ]
 

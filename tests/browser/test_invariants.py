@@ -474,8 +474,8 @@ def significant_digits(text: str) -> int:
 
 
 # The digits each display is written with (templates and README). The page drops trailing zeros
-# (0.5 for 0.5000), so the digits a cell shows are only a lower bound: a table is compared at
-# the larger of these and the most digits any of its cells shows.
+# (0.5 for 0.5000), so the digits a cell shows are only a lower bound: each cell is compared at
+# the larger of these and the digits it shows (a whole number such as 12346 shows all of its).
 PRECISION = {
     "logits table": 4,
     "probs table": 4,
@@ -493,17 +493,17 @@ PRECISION = {
 def compare_table(
     name: str, shown: list[list[str]], expected: list[list[float | None]]
 ) -> list[str]:
-    """Compare a table of displayed numbers with API values at the table's displayed digits.
+    """Compare a table of displayed numbers with API values at the digits each cell displays.
 
-    Each API value is rounded to the table's precision (see PRECISION) and must read back as
-    the number displayed. `None` (an API null: dE/dO where O underflows) must show as −∞.
+    Each API value is rounded to the table's precision (see PRECISION), or to the cell's own
+    digits where it shows more, and must read back as the number displayed.
+    `None` (an API null: dE/dO where O underflows) must show as −∞.
     """
     shape = [len(row) for row in shown]
     if shape != [len(row) for row in expected]:  # a state with another n, or a lost row
         api_shape = [len(row) for row in expected]
         return [f"{name}: the page shows rows of {shape} cells, the API of {api_shape}"]
-    cells = [t for row in shown for t in row if "∞" not in t]
-    digits = max([PRECISION.get(name, 1)] + [significant_digits(t) for t in cells])
+    least = PRECISION.get(name, 1)
     problems = []
     for r, (shown_row, expected_row) in enumerate(zip(shown, expected, strict=True)):
         for c, (text, value) in enumerate(zip(shown_row, expected_row, strict=True)):
@@ -512,6 +512,9 @@ def compare_table(
             except ValueError:
                 problems.append(f"{name}[{r}][{c}]: cannot read {text!r}")
                 continue
+            # At least the display's digits; more where a cell shows more (a whole number such
+            # as 12346 is written out in full, not as 1.235e4).
+            digits = max(least, significant_digits(text))
             if value is None:
                 ok = got == -math.inf
             elif value == 0 or got == 0:
