@@ -44,6 +44,7 @@ class Share:
     # The state as hidden fields of the share form, so that without JavaScript its
     # Update preview keeps the explorer's state (with htmx they follow each edit).
     state_fields: tuple[tuple[str, str], ...] = ()
+    height_note: str = ""  # why a typed height was not used as typed
 
 
 def chosen_height(params: QueryParams) -> int | None:
@@ -60,6 +61,12 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     fitting = fitting_height(options, state.n)
     chosen = chosen_height(params)
     height = chosen or fitting
+    typed = params.get("height", "").strip()
+    note = ""
+    if typed and chosen is None:
+        note = f"Height {typed[:20]!r} is not a whole number of pixels: the snippet uses {fitting}."
+    elif chosen is not None and typed.isdigit() and int(typed) != chosen:
+        note = f"Heights run from {MIN_HEIGHT} to {MAX_HEIGHT} px: the snippet uses {chosen}."
     extra = options.query()
     state_query = state.to_query()
     embed_src = urls.absolute("/embed", join_queries(state_query, extra))
@@ -68,6 +75,7 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
         height=height,
         fitting=fitting,
         chosen=chosen is not None,
+        height_note=note,
         link=urls.absolute("/", state_query),
         embed_src=embed_src,
         snippet=iframe_snippet(embed_src, height, figure_title(state, options)),

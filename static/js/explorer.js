@@ -221,6 +221,10 @@
     });
   });
   document.addEventListener("htmx:afterSwap", function () {
+    // The height field's hint follows the panels chosen: what the figure then needs.
+    var output = document.getElementById("share-output");
+    var height = document.getElementById("share-height");
+    if (output && height && output.dataset.fitting) height.placeholder = output.dataset.fitting;
     var target = open && open.id ? document.getElementById(open.id) : null;
     if (!target) return;
     target.querySelectorAll("details").forEach(function (details) {

@@ -108,3 +108,18 @@ def test_a_button_edit_keeps_the_share_choices(page: Page, base_url: str) -> Non
     page.get_by_role("button", name="Add class 3").click()
     expect(page.locator("#share-link")).to_have_value(re.compile(r"logits=2,1,0&target=0$"))
     expect(snippet).to_have_value(re.compile(r"logits=2,1,0&amp;target=0&amp;theme=dark"))
+
+
+def test_the_height_hint_follows_the_panels_and_a_bad_height_is_said(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?logits=2,1&target=0")
+    height = page.locator("#share-height")
+    full = int(height.get_attribute("placeholder") or 0)
+    page.locator('#share input[name="panels"][value="jacobian"]').uncheck()
+    expect(page.locator("#share-snippet")).to_have_value(re.compile("panels="))
+    fewer = int(height.get_attribute("placeholder") or 0)
+    assert 0 < fewer < full
+    height.fill("abc")
+    expect(page.locator("#share-output .field-error")).to_contain_text("not a whole number")
+    expect(page.locator("#share-snippet")).to_have_value(re.compile(f'height="{fewer}"'))
