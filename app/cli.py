@@ -21,8 +21,10 @@ def main() -> None:
         timeout_keep_alive=5,
         timeout_graceful_shutdown=settings.shutdown_timeout,
         # httptools with a bounded request head (size and time); a string, so that worker
-        # processes import it themselves.
+        # processes import it themselves. uvloop by name: "auto" would fall back to asyncio's
+        # loop without a word if uvloop were missing; this fails at start instead.
         http="app.web.protocol:BoundedHttpTools",
+        loop="uvloop",
         access_log=False,
         server_header=False,
     )
