@@ -18,7 +18,7 @@ from app.embed.titles import figure_title
 from app.explorer.form import state_of
 from app.web.caching import page_headers
 from app.web.deps import settings_of
-from app.web.urls import Urls
+from app.web.urls import Urls, join_queries
 
 router = APIRouter(tags=["embed"])
 
@@ -64,7 +64,10 @@ async def oembed(
     if format not in ("json", ""):  # oEmbed 1.0: 501 for a format the provider does not offer
         raise HTTPException(501, f"format: only json is offered, not {format!r}")
     urls = Urls.of(request)
-    page = urlsplit(url)
+    try:
+        page = urlsplit(url)
+    except ValueError:  # "http://[": urlsplit refuses what cannot be a URL at all
+        raise HTTPException(404, f"url: not a URL of {urls.base}") from None
     pages = (urls.path(""), urls.path("/"), urls.path("/embed"))
     if f"{page.scheme}://{page.netloc}" != urls.origin or page.path not in pages:
         raise HTTPException(404, f"url: not a dEdZ page on {urls.base} (/ or /embed)")
@@ -78,7 +81,9 @@ async def oembed(
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
     fitting = fitting_height(options, state.n)
     height = min(fitting, maxheight or fitting)
-    src = urls.absolute("/embed", page.query)
+    # The canonical state and options, never the URL as given: its op, last or height would
+    # make the frame show something else than the title says.
+    src = urls.absolute("/embed", join_queries(state.to_query(), options.query()))
     title = figure_title(state, options)
     body = OEmbed(
         provider_url=urls.absolute("/"),

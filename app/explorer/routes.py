@@ -74,7 +74,10 @@ def _embed_origin(htmx: HtmxDetails, urls: Urls, settings: Settings) -> str | No
     """Return the embed URL htmx says the frame shows, if it is a valid embed of this site."""
     if not htmx.request:
         return None
-    page = urlsplit(htmx.current_url)
+    try:
+        page = urlsplit(htmx.current_url)
+    except ValueError:  # a header that is no URL at all ("http://[")
+        return None
     if f"{page.scheme}://{page.netloc}" != urls.origin or page.path != urls.path("/embed"):
         return None
     params = QueryParams(page.query)

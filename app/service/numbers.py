@@ -72,19 +72,61 @@ def _depth(value: Any) -> int:
     return depth
 
 
-def number_tensor(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
-    """Return nested lists of numbers, rectangular, 3 to MAX_DIMENSIONS deep, as float64."""
+def _shape(value: Any, depth: int) -> list[int]:
+    shape = []
+    for _ in range(depth):
+        shape.append(len(value))
+        value = value[0]
+    return shape
+
+
+def _too_many(field: str, size: int, limit: int | None, count: str = "") -> None:
+    """Refuse an array of more numbers than a request may hold, before reading any of them."""
+    if limit is not None and size > limit:
+        what = "logits" if field == "logits" else "numbers"
+        raise invalid(field, f"at most {limit:,} {what} per request{count}, got {size:,}")
+
+
+def number_tensor(
+    value: Any, field: str, prefix: str = "", limit: int | None = None
+) -> NDArray[np.float64]:
+    """Return nested lists of numbers, rectangular, 1 to MAX_DIMENSIONS deep, as float64.
+
+    The shape is read from the first element at each depth and its size checked against
+    `limit` before anything else; the nested lists are then flattened into rows level by level
+    (each level's lengths checked) and read in one go. Only a request already known to be wrong
+    takes the slow path that names the first bad element.
+    """
     depth = _depth(value)
     if depth > MAX_DIMENSIONS:
         raise invalid(f"{field}{prefix}", f"has more than {MAX_DIMENSIONS} dimensions")
     if depth <= 2:
+        return number_rows(value, field, prefix, limit)
+    shape = _shape(value, depth)
+    _too_many(field, math.prod(shape), limit)
+    rows: list[Any] = value
+    for level in range(1, depth - 1):
+        width = shape[level]
+        if not all(type(item) is list and len(item) == width for item in rows):
+            return _tensor_slow(value, field, prefix)
+        rows = list(chain.from_iterable(rows))
+    try:
+        flat = number_rows(rows, field, prefix)
+    except PydanticCustomError:
+        return _tensor_slow(value, field, prefix)  # to name the element by its own location
+    return flat.reshape(shape)
+
+
+def _tensor_slow(value: Any, field: str, prefix: str) -> NDArray[np.float64]:
+    """Read nested lists element by element, naming the first thing wrong by its location."""
+    if _depth(value) <= 2:
         return number_rows(value, field, prefix)
     parts: list[NDArray[np.float64]] = []
     for i, item in enumerate(value):
         where = f"{prefix}[{i}]"
         if not isinstance(item, list):
             raise invalid(f"{field}{where}", f"must be a list, got {_describe(item)}")
-        part = number_tensor(item, field, where)
+        part = _tensor_slow(item, field, where)
         if parts and part.shape != parts[0].shape:
             raise invalid(
                 f"{field}{where}",
@@ -95,11 +137,14 @@ def number_tensor(value: Any, field: str, prefix: str = "") -> NDArray[np.float6
     return np.stack(parts)
 
 
-def number_rows(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
+def number_rows(
+    value: Any, field: str, prefix: str = "", limit: int | None = None
+) -> NDArray[np.float64]:
     """Return a list of numbers (one row) or a list of equal-length rows as a float64 array."""
     if not (isinstance(value, list) and value and isinstance(value[0], list)):
         return number_row(value, field, prefix)
     n = len(value[0])
+    _too_many(field, len(value) * n, limit, " (B·n)")
     # Fast path, one check for the whole batch; the slow path below finds what is wrong.
     if (
         n
@@ -113,7 +158,7 @@ def number_rows(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]
         if rows is not None and np.isfinite(rows).all():
             return rows
     # The slow path finds the first thing wrong, cheap checks first: a ragged row is found
-    # before any row's numbers are read.
+    # before any row's numbers are read, and a row is read only if its types are right.
     for b, row in enumerate(value):
         where = f"{field}{prefix}[{b}]"
         if not isinstance(row, list):
@@ -123,7 +168,17 @@ def number_rows(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]
                 where,
                 f"has {len(row)} values but {field}{prefix}[0] has {n}: a batch must not be ragged",
             )
-    return np.stack([number_row(row, field, f"{prefix}[{b}]") for b, row in enumerate(value)])
+    for b, row in enumerate(value):
+        if not row or not set(map(type, row)) <= _NUMBER_TYPES:
+            number_row(row, field, f"{prefix}[{b}]")  # raises, naming the element
+    try:
+        rows = np.array(value, dtype=np.float64)
+    except OverflowError:  # an integer too large for float64: find its row
+        for b, row in enumerate(value):
+            number_row(row, field, f"{prefix}[{b}]")
+        raise
+    b, i = (int(k) for k in np.argwhere(~np.isfinite(rows))[0])
+    raise invalid(f"{field}{prefix}[{b}][{i}]", f"must be finite, got {_describe(value[b][i])}")
 
 
 def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:
@@ -153,7 +208,8 @@ def parse_token(token: str, field: str) -> int | float:
         raise invalid(field, _why_not(token))
     number = float(token)
     if not math.isfinite(number):
-        raise invalid(field, f"{token!r} is out of float64's range")
+        shown = repr(token) if len(token) <= 40 else f"{token[:20]!r}… ({len(token):,} characters)"
+        raise invalid(field, f"{shown} is out of float64's range")
     return number
 
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from app.service.errors import invalid_request
 from app.service.fields import QUERY_FIELDS, read_value
 from app.service.models import GradientRequest
-from app.service.numbers import invalid
+from app.service.numbers import MAX_DIMENSIONS, invalid
 from app.service.values import MAX_PARTS
 from app.settings import Settings
 
@@ -79,8 +79,29 @@ def _repeated_field(body: bytes, data: dict[str, Any]) -> str | None:
     return repeated[-1] if repeated else None
 
 
+def _too_many_arrays(body: bytes, settings: Settings) -> None:
+    """Refuse, before parsing, a body with more arrays than any valid request has.
+
+    Logits and target each hold at most `max_batch_elements` numbers, nested at most
+    MAX_DIMENSIONS deep, so a valid body has at most 2·MAX_DIMENSIONS arrays per number (and
+    `include` one more). Parsing 8 MiB of `[[0]],[[0]],…` into Python lists took a second and
+    hundreds of megabytes before the size limit could even be checked.
+    """
+    most = 2 * MAX_DIMENSIONS * settings.max_batch_elements + 2
+    if len(body) > most and body.count(b"[") > most:
+        raise invalid_request(
+            "body",
+            invalid(
+                "body",
+                f"holds more than {most:,} arrays; a request has at most "
+                f"{settings.max_batch_elements:,} logits and as many target values",
+            ),
+        )
+
+
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:
     """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field."""
+    _too_many_arrays(body, settings)
     try:
         data = pydantic_core.from_json(body, allow_inf_nan=True)
     except ValueError as exc:

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 
 from app.service.numbers import MAX_DIMENSIONS, invalid, number_row, number_tensor, within
+from app.settings import Settings
 
 Part = Literal["jacobian", "chain", "check"]
 MAX_PARTS = 16  # items of `include`, repeats allowed (and counted once)
@@ -59,13 +60,19 @@ def _tensors(item: dict[str, Any], depths: range, what: str) -> list[dict[str, A
     return [{**_nested(item, d), "description": f"{what}, {d} deep"} for d in depths]
 
 
-def _parse_logits(value: Any) -> NDArray[np.float64]:
-    Z = number_tensor(value, "logits")
+def _limit(info: ValidationInfo) -> int | None:
+    """Return how many numbers a request may hold, from the settings in the context."""
+    settings = info.context
+    return settings.max_batch_elements if isinstance(settings, Settings) else None
+
+
+def _parse_logits(value: Any, info: ValidationInfo) -> NDArray[np.float64]:
+    Z = number_tensor(value, "logits", limit=_limit(info))
     within(Z, "logits", -MAX_ABS_LOGIT, MAX_ABS_LOGIT)
     return Z
 
 
-def _parse_target(value: Any) -> NDArray[np.float64]:
+def _parse_target(value: Any, info: ValidationInfo) -> NDArray[np.float64]:
     """Read one number (a class index) or number rows; what a list means depends on logits."""
     if type(value) in (int, float):
         try:
@@ -75,7 +82,7 @@ def _parse_target(value: Any) -> NDArray[np.float64]:
         if not math.isfinite(index):
             raise invalid("target", f"must be finite, got {index}")
         return np.array(index)
-    return number_tensor(value, "target")
+    return number_tensor(value, "target", limit=_limit(info))
 
 
 def _parse_weights(value: Any) -> NDArray[np.float64] | None:

@@ -444,8 +444,13 @@ def test_control_characters_in_query_values_are_refused(client: TestClient, quer
     [
         ({**OK, "include": ["x"] * 300_000}, "include: at most 16 items, got 300,000"),
         ({**OK, **{f"k{i}": 1 for i in range(100_000)}}, "k0: unknown field, and 99,994 fields"),
-        ({"logits": [[1, 2]] + [[1]] * 200_000, "target": [0] * 200_001}, "must not be ragged"),
-        ({"logits": [[1, "a"]] * 200_000, "target": [0] * 200_000}, "must be a number"),
+        ({"logits": [[1, 2]] + [[1]] * 40_000, "target": [0] * 40_001}, "must not be ragged"),
+        ({"logits": [[1, "a"]] * 40_000, "target": [0] * 40_000}, "must be a number"),
+        ({"logits": [[1, 2]] * 40_000 + [[1, True]], "target": [0] * 40_001}, "must be a number"),
+        ({"logits": [[[0]]] * 1_000_000, "target": 0}, "body: holds more than 1,000,002 arrays"),
+        ({"logits": [[0]] * 2_000_000, "target": 0}, "body: holds more than 1,000,002 arrays"),
+        ({"logits": [[[0] * 4] * 3] * 10_000, "target": 0}, "at most 100,000 logits per request,"),
+        ({"logits": [[0, 0]] * 60_000, "target": 0}, "at most 100,000 logits per request (B·n)"),
     ],
 )
 def test_huge_bad_bodies_are_refused_quickly_with_few_errors(

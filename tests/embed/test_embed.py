@@ -349,3 +349,18 @@ def test_the_unknown_parameter_message_names_only_what_an_instructor_writes(
     html = client.get("/embed?logits=2,1&target=0&panel=chain").text
     assert "it takes logits, target, temperature, label_smoothing, weights, reduction, j, " in html
     assert "include" not in html.split("it takes", 1)[1].split("</li>", 1)[0]
+
+
+def test_urls_that_are_not_urls_get_a_4xx_not_a_500(client: TestClient) -> None:
+    assert client.get("/oembed?url=http://%5B").status_code == 404
+    response = client.get(
+        "/embed?logits=2,1&target=0",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://["},
+    )
+    assert response.status_code == 200
+
+
+def test_oembed_frames_the_canonical_state_not_the_url_as_given(client: TestClient) -> None:
+    url = "http://testserver/?logits=5,1&target=0&op=reset&height=300"
+    html = client.get("/oembed", params={"url": url}).json()["html"]
+    assert 'src="http://testserver/embed?logits=5,1&amp;target=0"' in html
