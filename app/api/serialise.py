@@ -68,6 +68,7 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
             "grad_logits": _rows(result, check.grad_logits),
             "error_bound": _rows(result, check.error_bound),
             "agrees": _rows(result, check.agrees),
+            "resolved": _rows(result, check.resolved),
             "all_agree": bool(check.agrees.all()),
             "max_abs_error": check.max_abs_error,
             "max_rel_error": check.max_rel_error,

@@ -40,6 +40,7 @@ class FiniteDifference(NamedTuple):
     error_bound: Array  # |fd − true dE/dZ| ≤ error_bound, component by component
     tolerance: Array  # error_bound plus the analytic value's own rounding
     agrees: NDArray[np.bool_]  # |analytic − fd| ≤ tolerance
+    resolved: NDArray[np.bool_]  # the bound is below |fd|: the difference measures this component
     max_abs_error: float
     max_rel_error: float | None  # over the components the difference resolves; None if none
 
@@ -62,11 +63,15 @@ def _loss_rounding(log_probs: Array, x: Array, c: Array) -> Array:
 def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> FiniteDifference:
     """Return (E(Z + h·e_j) − E(Z − h·e_j)) / 2h for every logit, its error bound, and agreement.
 
-    h_j = ε^(1/3)·max(1, |Z_j|), rounded so that Z_j ± h_j is exact.
+    The loss depends on x = Z/T, its curvature scale in x is 1 (softmax is shift-invariant)
+    and its rounding error grows as ε·|x|: the step that balances the two is
+    h_x = (ε·max(1, |x_j|))^(1/3), so h_j = T·(ε·max(1, |Z_j|/T))^(1/3), rounded so that
+    Z_j ± h_j is exact. (A step of ε^(1/3)·|Z_j| in Z, blind to T, could not resolve anything
+    where |Z| ≫ T.)
     """
     B, n = Z.shape
     T = temperature
-    h = RELATIVE_STEP * np.maximum(1.0, np.abs(Z))
+    h = RELATIVE_STEP * T * np.cbrt(np.maximum(1.0, np.abs(Z) / T))
     h = (Z + h) - Z
     eye = np.eye(n)
     # Row b, perturbation j: Z_b ± h_bj·e_j, evaluated all at once as a (B·n)×n batch.
@@ -99,9 +104,11 @@ def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> F
     tolerance = bound + own_error
     error = np.abs(fd - g)
 
-    resolved = np.abs(g) > bound
+    resolved = np.abs(fd) > bound
     max_rel: float | None = None
     if resolved.any():
-        scale = float(np.max(np.abs(g[resolved])))
+        scale = float(max(np.max(np.abs(g[resolved])), np.max(np.abs(fd[resolved]))))
         max_rel = float(np.max(error[resolved])) / scale
-    return FiniteDifference(fd, bound, tolerance, error <= tolerance, float(np.max(error)), max_rel)
+    return FiniteDifference(
+        fd, bound, tolerance, error <= tolerance, resolved, float(np.max(error)), max_rel
+    )

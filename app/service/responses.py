@@ -46,7 +46,10 @@ class FiniteDifferenceCheck(BaseModel):
     """A central finite-difference gradient, its own error bound, and whether dE/dZ agrees."""
 
     grad_logits: Values = Field(
-        description="fd: (E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = ε^(1/3)·max(1, |Z_j|)."
+        description=(
+            "fd: (E(Z + h·e_j) − E(Z − h·e_j)) / 2h with h = T·(ε·max(1, |Z_j|/T))^(1/3), the "
+            "step that balances truncation and rounding in x = Z/T."
+        )
     )
     error_bound: Values = Field(
         description=(
@@ -59,6 +62,13 @@ class FiniteDifferenceCheck(BaseModel):
         description=(
             "Whether grad_logits lies within error_bound of fd (plus its own rounding), "
             "component by component. This, not a relative error, is what to gate on."
+        )
+    )
+    resolved: Flags = Field(
+        description=(
+            "Whether fd resolves the component (|fd| > error_bound): where it does not, "
+            "`agrees` only says the gradient is as small as fd can tell, which it may be "
+            "rightly (a saturated softmax) or wrongly."
         )
     )
     all_agree: bool = Field(description="Whether every component agrees.")

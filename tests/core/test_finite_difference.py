@@ -63,3 +63,42 @@ def test_no_false_alarm_where_the_gradient_is_below_resolution(Z: list[float], T
     else:
         assert check.max_rel_error is not None
         assert check.max_rel_error < 1e-3
+
+
+@given(
+    st.integers(2, 6),
+    temperatures,
+    st.floats(-1e6, 1e6),
+    st.floats(0.1, 5.0),
+    st.integers(0, 2**32 - 1),
+)
+def test_wherever_dedz_is_large_the_check_resolves_it_and_catches_a_sign_flip(
+    n: int, T: float, base: float, spread: float, seed: int
+) -> None:
+    """Logits far from 0 but close to each other on the scale of T (|Z| ≫ T): a step blind to T
+    resolved nothing there and let any gradient pass."""
+    rng = np.random.default_rng(seed)
+    Z = base + rng.normal(size=(1, n)) * T * spread
+    target = np.array([int(rng.integers(0, n))])
+    ce = cross_entropy(Z, target, temperature=T)
+    check = finite_difference(Z, ce, T)
+    g = ce.grad_logits
+    large = np.abs(g) > 1e-3 / T
+    assert check.agrees.all()
+    assert check.resolved[large].all()
+    assert not check.agrees_with(-g)[large].any()
+
+
+@pytest.mark.parametrize(
+    ("Z", "T"),
+    [([1e6, 999_999.9999], 1e-4), ([1000.0, 1000.01], 1e-2)],
+    ids=["huge-logits-tiny-T", "large-logits-small-T"],
+)
+def test_a_two_percent_error_is_caught_where_logits_dwarf_the_temperature(
+    Z: list[float], T: float
+) -> None:
+    logits = np.array([Z])
+    ce = cross_entropy(logits, np.array([0]), temperature=T)
+    check = finite_difference(logits, ce, T)
+    assert check.resolved.all()
+    assert not check.agrees_with(ce.grad_logits * 1.02).any()
