@@ -67,7 +67,8 @@ class GradientRequest(BaseModel):
         IGNORE_INDEX,
         description=(
             "For class-index targets, as in PyTorch: rows whose class index equals it contribute "
-            "nothing, and 'mean' divides by the (weighted) count of the other rows. If every row "
+            "nothing (their Y' in `target` is all 0), and 'mean' divides by the (weighted) count "
+            "of the other rows. If every row "
             "is ignored, 'mean' is 0/0: `loss` is null (PyTorch: NaN), `loss_undefined` says "
             "why, and the gradients are 0, as PyTorch's. With probability targets only the "
             "default is allowed (PyTorch ignores it there)."

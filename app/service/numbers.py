@@ -28,6 +28,9 @@ def invalid(field: str, message: str) -> PydanticCustomError:
 
 
 def _describe(value: Any) -> str:
+    """Write a value as JSON would (true, null, NaN), shortened."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value).replace("inf", "Infinity").replace("nan", "NaN")
     text = repr(value)

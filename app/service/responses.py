@@ -106,7 +106,10 @@ class GradientResponse(BaseModel):
         description="dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc; for 'none', of Σ rows."
     )
     grad_probs: NullableValues = Field(
-        description="dE/dO = −c/O/norm; null where O underflows to 0 but c > 0 (−∞)."
+        description=(
+            "dE/dO = −c/O/norm; null where it is −∞: c > 0 and O underflows to 0, or O is so "
+            "small (subnormal) that −c/O overflows."
+        )
     )
     jacobian: Matrices = Field(
         None, description="dO/dZ = (diag(O) − O·Oᵀ)/T; jacobian[i][j] = dO_i/dZ_j."

@@ -165,6 +165,7 @@ Target = Annotated[
                 _row_schema(_PROBABILITY),
                 _row_schema({"type": "integer"}),
                 _row_schema(_row_schema(_PROBABILITY)),
+                {**_nested({"type": "integer"}, 2), "description": "class indices (N, d1)"},
                 *_tensors(
                     {"type": "integer"}, range(3, MAX_DIMENSIONS), "class indices (N, d1, …, dK)"
                 ),
