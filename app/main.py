@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from app import __version__
 from app.api import docs
 from app.api import routes as api
+from app.api.large import Turns
 from app.api.openapi import DESCRIPTION, openapi_document
 from app.embed import oembed
 from app.embed import routes as embed
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.large_answers = Turns(settings.max_large_answers)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

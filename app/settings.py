@@ -86,6 +86,22 @@ class Settings(BaseSettings):
     max_batch_elements: int = Field(
         100_000, ge=2, description="Most logits in one request (B·n, batch size times classes)."
     )
+    max_large_answers: int = Field(
+        4,
+        ge=1,
+        description=(
+            "Answers of more than 50,000 entries computed or sent at once per worker; more "
+            "wait up to `body_timeout` for a turn, then get 503. Bounds their memory."
+        ),
+    )
+    send_timeout: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a client may leave a streamed answer unread before the connection is "
+            "closed (each part must drain within it)."
+        ),
+    )
     max_matrix_elements: int = Field(
         1_000_000,
         ge=4,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
+from app.api.large import StallingStream, Turns, busy
 from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
 from app.api.serialise import (
     NPZ_MEDIA_TYPE,
@@ -68,23 +69,38 @@ def wants_npz(accept: str | None) -> bool:
 
 
 async def _answer(
-    request: GradientRequest, headers: dict[str, str] | None = None, npz: bool = False
+    http: Request,
+    request: GradientRequest,
+    headers: dict[str, str] | None = None,
+    npz: bool = False,
 ) -> Response:
-    """Compute and write the answer: inline when small, streamed from a thread when large."""
-    if npz:
-        if _work(request) <= _INLINE_WORK:
-            body = gradient_npz(compute(request))
-        else:
-            body = await run_in_threadpool(lambda: gradient_npz(compute(request)))
-        return Response(body, media_type=NPZ_MEDIA_TYPE, headers=headers)
+    """Compute and write the answer: inline when small; else in a thread, in turn with the
+    other large answers, and streamed when it is very large."""
     if _work(request) <= _INLINE_WORK:
-        body = gradient_json(compute(request))
-        return Response(body, media_type="application/json", headers=headers)
-    result = await run_in_threadpool(compute, request)
-    if entries(result) <= STREAM_ENTRIES:
-        body = await run_in_threadpool(gradient_json, result)
-        return Response(body, media_type="application/json", headers=headers)
-    return StreamingResponse(_stream(result), media_type="application/json", headers=headers)
+        result = compute(request)
+        if npz:
+            return Response(gradient_npz(result), media_type=NPZ_MEDIA_TYPE, headers=headers)
+        return Response(gradient_json(result), media_type="application/json", headers=headers)
+    settings = settings_of(http)
+    turns: Turns = http.app.state.large_answers
+    if not await turns.take(settings.body_timeout):
+        return busy(turns.limit)
+    streaming = False
+    try:
+        result = await run_in_threadpool(compute, request)
+        if npz:
+            body = await run_in_threadpool(gradient_npz, result)
+            return Response(body, media_type=NPZ_MEDIA_TYPE, headers=headers)
+        if entries(result) <= STREAM_ENTRIES:
+            body = await run_in_threadpool(gradient_json, result)
+            return Response(body, media_type="application/json", headers=headers)
+        streaming = True  # the stream gives the turn back when it is done
+        return StallingStream(
+            _stream(result), timeout=settings.send_timeout, done=turns.give_back, headers=headers
+        )
+    finally:
+        if not streaming:
+            turns.give_back()
 
 
 async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
@@ -118,7 +134,7 @@ async def post_gradient(request: Request) -> Response:
     else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
         gradient_request = await run_in_threadpool(parse_body, body, settings)
     npz = wants_npz(request.headers.get("accept"))
-    return await _answer(gradient_request, {"Vary": "Accept"}, npz)
+    return await _answer(request, gradient_request, {"Vary": "Accept"}, npz)
 
 
 # What a response depends on besides its request: the code that computes and writes it.
@@ -180,4 +196,4 @@ async def get_gradient(request: Request) -> Response:
     }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)  # nothing computed
-    return await _answer(gradient_request, headers, npz)
+    return await _answer(request, gradient_request, headers, npz)

@@ -551,3 +551,21 @@ def test_messages_read_as_english(client: TestClient, body: dict[str, Any], mess
     response = client.post("/gradient", json=body)
     assert response.status_code == 422
     assert message in response.json()["detail"][0]["msg"]
+
+
+def test_large_answers_take_turns_and_a_full_house_gets_503() -> None:
+    from app.api.large import Turns, busy
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        turns = Turns(1)
+        first = await turns.take(0.1)
+        second = await turns.take(0.1)  # waits 0.1 s, then gives up
+        turns.give_back()
+        third = await turns.take(0.1)
+        return first, second, third
+
+    assert asyncio.run(scenario()) == (True, False, True)
+    response = busy(4)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert b"busy with 4 large answers" in response.body

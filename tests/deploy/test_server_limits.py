@@ -27,6 +27,8 @@ LIMITS = {
     "DEDZ_MAX_HEAD_BYTES": "65536",
     "DEDZ_MAX_BODY_BYTES": "1048576",
     "DEDZ_SHUTDOWN_TIMEOUT": "2",
+    "DEDZ_SEND_TIMEOUT": "2",
+    "DEDZ_MAX_LARGE_ANSWERS": "2",
 }
 
 
@@ -196,3 +198,54 @@ def test_a_body_below_the_least_rate_is_cut(server: Server) -> None:
         took = dribble(slow, head, b" ", 0.1, 8)
     assert took < 6, "a 10 bytes/s body kept its connection for 8 s"
     assert ok(server)
+
+
+def _large_request(sock: socket.socket, *, reads: bool = False) -> None:
+    """Ask for an n = 1,000 answer with both matrices (about 40 MB); a client that will not
+    read it gets a small receive buffer, so that the server's writes fill up at once."""
+    logits = [round(0.001234567 * i * (-1) ** i, 9) for i in range(1000)]
+    body = json.dumps({"logits": logits, "target": 3, "include": ["jacobian", "chain"]}).encode()
+    if not reads:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(
+        b"POST /gradient HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1])
+
+
+def test_a_large_answer_nobody_reads_is_dropped_and_its_memory_freed() -> None:
+    """Three clients ask for a large answer and never read it. Two turns (DEDZ_MAX_LARGE_ANSWERS)
+    are taken, each given back, with the answer's memory, once a part has stayed unread for
+    DEDZ_SEND_TIMEOUT (2 s); a large answer asked for afterwards gets a turn and arrives."""
+    with serve(env=LIMITS, command=[DEDZ]) as server:
+        assert ok(server)
+        before = rss_kib(server.process.pid)
+        hogs = [connect(server) for _ in range(3)]
+        for hog in hogs:
+            _large_request(hog)
+        time.sleep(0.5)
+        assert ok(server)  # small requests are served meanwhile
+        time.sleep(5)  # past the send timeout of the two being sent, and the third's wait
+        held = rss_kib(server.process.pid) - before
+        with connect(server) as reader:
+            _large_request(reader, reads=True)
+            reader.settimeout(30)
+            head = reader.recv(65536)
+            assert head.startswith(b"HTTP/1.1 200"), head[:200]
+            received, complete = len(head), False
+            while chunk := reader.recv(1 << 20):
+                received += len(chunk)
+                if chunk.endswith(b"0\r\n\r\n"):
+                    complete = True
+                    break
+        for hog in hogs:
+            hog.close()
+    # Measured: 4.7 MiB with the send timeout, 52.7 MiB without (three answers held forever).
+    assert held < 25_000, f"the unread answers still held {held:,} KiB"
+    assert complete, f"the answer stopped after {received:,} bytes"

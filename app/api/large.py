@@ -1,0 +1,89 @@
+"""Large answers: a few at a time per worker, and never held for a client that stopped reading.
+
+An n = 1,000 answer with its matrices holds about 70 MB while it is computed and sent. Sixty
+clients that asked for one and never read it held 4.4 GB. So a worker computes and sends at most
+`max_large_answers` of them at once (the others wait their turn, then get 503), and a streamed
+answer whose next part stays unread for `send_timeout` seconds is dropped with its connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+_POLL = 0.02  # seconds between looks for a free turn
+
+
+class Turns:
+    """A count of large answers under way, with a limit (not bound to one event loop)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.taken = 0
+
+    async def take(self, wait: float) -> bool:
+        """Take a turn, waiting up to `wait` seconds for one; tell whether one was taken."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while self.taken >= self.limit:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(_POLL)
+        self.taken += 1
+        return True
+
+    def give_back(self) -> None:
+        """Give a turn back."""
+        self.taken -= 1
+
+
+def busy(limit: int) -> Response:
+    """Answer 503: every turn for a large answer is taken."""
+    detail = f"server: busy with {limit} large answers already; retry in a few seconds"
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+
+
+class StallingStream(StreamingResponse):
+    """A streamed answer that gives its turn back when done, and stops where a part stays unread
+    for `timeout` seconds (the server then closes the connection)."""
+
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        *,
+        timeout: float,
+        done: Callable[[], None],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(content, media_type="application/json", headers=headers)
+        self.timeout = timeout
+        self.done = done
+
+    async def stream_response(self, send: Send) -> None:
+        """Send each part within the timeout; a client that stops reading is let go."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": self.status_code,
+                        "headers": self.raw_headers,
+                    }
+                )
+            async for chunk in self.body_iterator:
+                async with asyncio.timeout(self.timeout):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except TimeoutError:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()  # frees the arrays now, not when the connection is collected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.done()
