@@ -57,11 +57,12 @@ _INVALID: Responses = {
 _BUSY: Responses = {
     503: {
         "description": (
-            "Too many connections from this address, or the server is at its concurrency "
-            "limit: retry later (plain text)."
+            "Busy: too many connections from this address, or too many large answers under way "
+            "(JSON, with Retry-After); or the server at its concurrency limit (plain text)."
         )
     }
 }
+
 # The binary encoding of the same answer, chosen by `Accept: application/x-npz`.
 BINARY: Responses = {
     200: {
