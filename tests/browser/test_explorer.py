@@ -606,3 +606,26 @@ def test_an_open_values_table_stays_open_while_a_logit_changes(page: Page, base_
     expect(page.locator("#last")).to_have_attribute("data-url", re.compile("logits=3,1"))
     expect(page.locator("#panel-probs details.values")).to_have_attribute("open", "")
     expect(page.locator("#panel-grad details.values")).not_to_have_attribute("open", "")
+
+
+def test_every_formula_line_fits_a_phone(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    states = [
+        SEED_QUERY,
+        "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1"
+        "&temperature=0.0001",
+        "logits=1000,-1000,3&target=2&label_smoothing=0.1",
+        "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
+    ]
+    try:
+        page = context.new_page()
+        cut = []
+        for query in states:
+            page.goto(f"{base_url}/?{query}")
+            widths = page.eval_on_selector_all(
+                "#panel-loss math.formula", "els => els.map(e => [e.scrollWidth, e.clientWidth])"
+            )
+            cut += [f"{query}: {w} > {c}" for w, c in widths if w > c + 1]
+        assert cut == []
+    finally:
+        context.close()

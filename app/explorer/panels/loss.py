@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.explorer.display import number
 from app.explorer.panels.facts import Facts, first_row
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
@@ -37,6 +38,7 @@ class LossPanel:
     prob_j: float
     target_j: float  # Y'_j
     weighted_target_j: float  # c_j
+    per_line: int  # terms per line of the formula: two fit a phone's width only if short
 
 
 def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
@@ -60,4 +62,15 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
         prob_j=float(ce.softmax.probs[0, f.j]),
         target_j=float(ce.target[0, f.j]),
         weighted_target_j=c[f.j],
+        per_line=_per_line(terms, f.weighted or f.smoothed),
     )
+
+
+# Two terms such as "1·(−0.313)" fit on one line of a phone's width; "0.1·(−50000)" do not.
+_SHORT_TERM = 7  # characters of the two numbers of a term: 1·(−0.313) fits twice, not more
+
+
+def _per_line(terms: list[Term], long_weights: bool) -> int:
+    """Return how many terms of the loss formula go on one line."""
+    longest = max(len(number(t.weighted_target)) + len(number(t.log_prob)) for t in terms)
+    return 1 if long_weights or longest > _SHORT_TERM else 2
