@@ -2,7 +2,8 @@
 
 Measured in Debian's chromium (DejaVu Sans) on the seed state, at a 690 px course column and a
 375 px phone, for 2 and 10 classes; each figure is the taller of the two widths, and between 2
-and 10 classes the height is taken as linear in n. tests/browser/test_embed_heights.py checks
+and 10 classes the height is taken as linear in n. A state that opens the advanced settings or
+writes the loss one term a line adds what those measured. tests/browser/test_embed_heights.py checks
 that a snippet's height is never short of the content, nor more than a third too tall.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 
 from app.embed.options import EmbedOptions
+from app.explorer.state import ExplorerState
 
 FRAME = 65  # the page's own padding and footer around the panels
 # Each panel alone with the frame, and each controls choice above it: (2 classes, 10 classes).
@@ -18,15 +20,21 @@ PANEL_HEIGHTS = {
     "logits": (456, 456),
     "probs": (483, 483),
     "grad": (508, 508),
-    "loss": (383, 517),
+    "loss": (405, 539),
     "chain": (763, 988),
     "jacobian": (696, 945),
 }
 CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
+# What a state adds: the advanced settings, open when T, ε, weights or reduction are not the
+# defaults (all controls only); the loss formula one term a line (label smoothing or weights)
+# and the gradient's general form (S·O_j − c_j)/(T·N) (T or weights).
+ADVANCED = (372, 502)
+LOSS_ONE_TERM_A_LINE = (28, 140)
+LOSS_GENERAL_FORM = (91, 91)
 MARGIN = 1.08  # fonts, rounding and the interpolation in n differ a little
 
 
-def fitting_height(options: EmbedOptions, n: int) -> int:
+def fitting_height(options: EmbedOptions, n: int, state: ExplorerState | None = None) -> int:
     """Return an iframe height (px, a multiple of 10) that shows these panels and controls."""
     t = (min(max(n, 2), 10) - 2) / 8
 
@@ -35,4 +43,16 @@ def fitting_height(options: EmbedOptions, n: int) -> int:
 
     height = FRAME + at(CONTROLS_HEIGHTS[options.controls])
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in options.panels)
+    if state is not None:
+        weighted = state.weights is not None
+        if (
+            options.controls == "all"
+            and (state.temperature != 1.0 or state.label_smoothing != 0.0 or weighted)
+        ) or (options.controls == "all" and state.reduction != "mean"):
+            height += at(ADVANCED)
+        if "loss" in options.panels:
+            if weighted or state.label_smoothing != 0.0:
+                height += at(LOSS_ONE_TERM_A_LINE)
+            if weighted or state.temperature != 1.0:
+                height += at(LOSS_GENERAL_FORM)
     return math.ceil(height * MARGIN / 10) * 10

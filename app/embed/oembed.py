@@ -79,7 +79,7 @@ async def oembed(
     if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
-    fitting = fitting_height(options, state.n)
+    fitting = fitting_height(options, state.n, state)
     height = min(fitting, maxheight or fitting)
     # The canonical state and options, never the URL as given: its op, last or height would
     # make the frame show something else than the title says.

@@ -40,7 +40,7 @@ async def guide(request: Request) -> Response:
     state = ExplorerState(logits=(2.0, 1.0), target=0)  # the question's example
     example = iframe_snippet(
         urls.absolute("/embed", join_queries(state.to_query(), options.query())),
-        fitting_height(options, state.n),
+        fitting_height(options, state.n, state),
         figure_title(state, options),
     )
     context = {"htmx": htmx_source(settings), "urls": urls, "example_snippet": example}

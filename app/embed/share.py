@@ -58,7 +58,7 @@ def chosen_height(params: QueryParams) -> int | None:
 def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     """Return the link, embed URL and snippets for a state and the share form's choices."""
     options, _ = read_options(params)
-    fitting = fitting_height(options, state.n)
+    fitting = fitting_height(options, state.n, state)
     chosen = chosen_height(params)
     height = chosen or fitting
     typed = params.get("height", "").strip()

@@ -17,6 +17,12 @@ CASES = [
     "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
     "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=chain,grad&controls=none",
     "logits=1,2,3,4,5,6&target=2&panels=jacobian,probs&controls=logits",
+    # What an instructor tried (a loss-only figure was 10 px short on a phone):
+    "logits=2,1&target=0&panels=loss",
+    "logits=2,1&target=0&panels=grad&controls=none",
+    "logits=2,1&target=0&panels=probs,grad&controls=logits",
+    "logits=2,1&target=0&panels=jacobian",
+    "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1&panels=loss",
 ]
 
 
