@@ -194,8 +194,10 @@
     var field = event.target;
     if (!(field instanceof HTMLInputElement) || !field.classList.contains("num")) return;
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
-    var value = Number(field.value.trim());
-    if (field.value.trim() === "" || !isFinite(value)) return;
+    // "−3" with a typographic minus steps like "-3" (the server reads both).
+    var text = field.value.trim().replace(/^[\u2212\u2013\u2012\u2010]/, "-");
+    var value = Number(text);
+    if (text === "" || !isFinite(value)) return;
     event.preventDefault();
     var step = (event.shiftKey ? 0.1 : 1) * (event.key === "ArrowUp" ? 1 : -1);
     field.value = String(Math.round((value + step) * 1e10) / 1e10);

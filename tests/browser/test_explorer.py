@@ -629,3 +629,21 @@ def test_every_formula_line_fits_a_phone(browser: Browser, base_url: str) -> Non
         assert cut == []
     finally:
         context.close()
+
+
+def test_arrow_keys_step_a_value_typed_with_a_typographic_minus(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"))
+    field = page.locator("#z-0")
+    field.fill("\u22123")
+    field.press("ArrowUp")
+    expect(field).to_have_value("-2")
+    expect(page.locator("#last")).to_have_attribute("data-url", re.compile(r"logits=-2,1"))
+
+
+def test_the_skip_link_moves_keyboard_focus_to_the_charts(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED_QUERY}")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#panels")).to_be_focused()
