@@ -102,6 +102,24 @@ def summary(result: GradientResult, j: int) -> str:
     )
 
 
+def settings_line(state: ExplorerState) -> str:
+    """Return the state in words, for a printout (the controls that show it are not printed)."""
+    parts = ["Z = (" + ", ".join(number(z, 4) for z in state.logits) + ")"]
+    if isinstance(state.target, int):
+        parts.append(f"Y{state.target + 1} = 1")
+    else:
+        parts.append("Y = (" + ", ".join(number(y, 4) for y in state.target) + ")")
+    if state.temperature != 1.0:
+        parts.append(f"T = {number(state.temperature, 4)}")
+    if state.label_smoothing != 0.0:
+        parts.append(f"label smoothing ε = {number(state.label_smoothing, 4)}")
+    if state.weights is not None:
+        parts.append("weights w = (" + ", ".join(number(w, 4) for w in state.weights) + ")")
+    if state.reduction != "mean":
+        parts.append(f"reduction {state.reduction}")
+    return "; ".join(parts) + "."
+
+
 def _url_name(key: str) -> str:
     """Return a form error's key as the URL names the value: 'logits-2' → 'logits[2]'."""
     name, _, index = key.partition("-")
@@ -134,6 +152,7 @@ def context(
         "last": state.to_query(),
         "share": share,
         "summary": summary(result, state.j),
+        "settings_line": settings_line(state),
         "advanced_open": bool(
             state.temperature != 1.0
             or state.label_smoothing != 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 PAGES = [  # (page, most A4 sheets it may print on; it printed on 5 to 10 before)
     ("/?logits=2,1&target=0", 2),
@@ -40,5 +40,26 @@ def test_print_shows_the_panels_only_in_ink_on_paper(
         pdf = page.pdf(format="A4", print_background=True)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert 1 <= pages <= most, f"{pages} pages"
+    finally:
+        context.close()
+
+
+def test_a_printout_says_the_settings_its_numbers_come_from(
+    browser: Browser, base_url: str
+) -> None:
+    """The controls are not printed: the settings behind the numbers are, after edits too."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1,0.5&target=0&temperature=2&weights=2,1,1")
+        page.locator("#z-0").fill("3")
+        line = page.locator(".settings-line")
+        expect(line).to_have_text(
+            "Z = (3, 1, 0.5); Y1 = 1; T = 2; weights w = (2, 1, 1).", timeout=5_000
+        )
+        expect(line).to_be_hidden()  # on screen the controls say it
+        page.emulate_media(media="print")
+        expect(line).to_be_visible()
+        expect(page.locator(".lede .screen-only")).to_be_hidden()
     finally:
         context.close()
