@@ -613,3 +613,10 @@ def test_open_in_dedz_opens_a_window_where_popups_are_allowed(
     assert opened.url == f"{base_url}/?{SEED}"
     expect(frame.locator("#open-fallback")).to_have_count(0)
     opened.close()
+
+
+def test_an_embeds_document_title_follows_its_edits(page: Page, base_url: str) -> None:
+    page.goto(embed_url(base_url, f"{SEED}&panels=grad"))
+    expect(page).to_have_title(re.compile(r"Z = \(2, 1\)"))
+    page.locator("#z-0").fill("5")
+    expect(page).to_have_title(re.compile(r"Z = \(5, 1\)"), timeout=FAST)
