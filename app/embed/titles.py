@@ -18,10 +18,10 @@ _WHAT = {
 
 def figure_title(state: ExplorerState, options: EmbedOptions) -> str:
     """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"."""
-    if "chain" in options.panels:
+    if options.panels == PANELS:  # the whole explorer: not the same title as the chain alone
+        what = f"explorer, with the chain rule for dE/dZ{state.j + 1}"
+    elif "chain" in options.panels:
         what = f"chain rule for dE/dZ{state.j + 1}"
-    elif options.panels == PANELS:
-        what = "softmax + cross-entropy"
     else:
         what = " and ".join(_WHAT[p] for p in options.panels)
     logits = ", ".join(number(z, 3) for z in state.logits)

@@ -75,7 +75,10 @@ def _repeated_field(body: bytes, data: dict[str, Any]) -> str | None:
         repeated.append(first)  # objects close inner first: the top level's comes last
         return dict(items)
 
-    json.loads(body, object_pairs_hook=pairs, parse_constant=float)
+    try:
+        json.loads(body, object_pairs_hook=pairs, parse_constant=float)
+    except (ValueError, RecursionError):  # what pydantic-core took and the json module does not
+        return None
     return repeated[-1] if repeated else None
 
 

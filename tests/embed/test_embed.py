@@ -124,7 +124,11 @@ def test_share_builds_link_embed_and_script() -> None:
 @pytest.mark.parametrize(
     ("query", "title"),
     [
-        ("logits=2,1&target=0", "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"),
+        (
+            "logits=2,1&target=0",
+            "dEdZ: explorer, with the chain rule for dE/dZ2, Z = (2, 1), Y1 = 1",
+        ),
+        ("logits=2,1&target=0&panels=chain", "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"),
         (
             "logits=2,1,0&target=0.7,0.2,0.1&panels=probs",
             "dEdZ: softmax outputs, Z = (2, 1, 0), Y = (0.7, 0.2, 0.1)",
