@@ -76,7 +76,8 @@ def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> F
     eye = np.eye(n)
     # Row b, perturbation j: Z_b ± h_bj·e_j, evaluated all at once as a (B·n)×n batch.
     shift = h[:, :, None] * eye[None, :, :]
-    c = np.repeat(ce.weighted_target / ce.norm, n, axis=0)
+    c_hat = ce.weighted_target / ce.norm  # divided first, as in cross_entropy
+    c = np.repeat(c_hat, n, axis=0)
     idx = np.arange(n)
 
     def evaluate(perturbed: Array) -> tuple[Array, Array, Array]:
@@ -91,7 +92,7 @@ def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> F
     minus, round_minus, o_minus = evaluate(Z[:, None, :] - shift)
     fd = (plus - minus) / (2.0 * h)
 
-    S = (ce.weighted_target / ce.norm).sum(axis=-1, keepdims=True)
+    S = c_hat.sum(axis=-1, keepdims=True)
     crosses = (o_plus - 0.5) * (o_minus - 0.5) <= 0.0
     peak = np.where(crosses, 0.25, np.maximum(o_plus * (1 - o_plus), o_minus * (1 - o_minus)))
     truncation = h**2 / 6.0 * np.abs(S) * peak / T**3
@@ -99,7 +100,6 @@ def finite_difference(Z: Array, ce: CrossEntropy, temperature: float = 1.0) -> F
     bound = truncation + rounding
 
     g = ce.grad_logits
-    c_hat = ce.weighted_target / ce.norm
     own_error = 8.0 * EPS * (np.abs(S) * ce.softmax.probs + np.abs(c_hat)) / T + TINY
     tolerance = bound + own_error
     error = np.abs(fd - g)

@@ -45,10 +45,7 @@ def fitting_height(options: EmbedOptions, n: int, state: ExplorerState | None = 
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in options.panels)
     if state is not None:
         weighted = state.weights is not None
-        if (
-            options.controls == "all"
-            and (state.temperature != 1.0 or state.label_smoothing != 0.0 or weighted)
-        ) or (options.controls == "all" and state.reduction != "mean"):
+        if options.controls == "all" and state.advanced:
             height += at(ADVANCED)
         if "loss" in options.panels:
             if weighted or state.label_smoothing != 0.0:

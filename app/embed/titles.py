@@ -4,7 +4,6 @@ Open edX and WCAG want one that says what the frame shows, not "dEdZ explorer" f
 from __future__ import annotations
 
 from app.embed.options import PANELS, EmbedOptions
-from app.explorer.display import number
 from app.explorer.state import ExplorerState
 
 _WHAT = {
@@ -24,9 +23,5 @@ def figure_title(state: ExplorerState, options: EmbedOptions) -> str:
         what = f"chain rule for dE/dZ{state.j + 1}"
     else:
         what = " and ".join(_WHAT[p] for p in options.panels)
-    logits = ", ".join(number(z, 3) for z in state.logits)
-    if isinstance(state.target, int):
-        target = f"Y{state.target + 1} = 1"
-    else:
-        target = "Y = (" + ", ".join(number(y, 3) for y in state.target) + ")"
-    return f"dEdZ: {what}, Z = ({logits}), {target}"
+    logits, target = state.in_words(3)
+    return f"dEdZ: {what}, {logits}, {target}"

@@ -104,11 +104,7 @@ def summary(result: GradientResult, j: int) -> str:
 
 def settings_line(state: ExplorerState) -> str:
     """Return the state in words, for a printout (the controls that show it are not printed)."""
-    parts = ["Z = (" + ", ".join(number(z, 4) for z in state.logits) + ")"]
-    if isinstance(state.target, int):
-        parts.append(f"Y{state.target + 1} = 1")
-    else:
-        parts.append("Y = (" + ", ".join(number(y, 4) for y in state.target) + ")")
+    parts = list(state.in_words(4))
     if state.temperature != 1.0:
         parts.append(f"T = {number(state.temperature, 4)}")
     if state.label_smoothing != 0.0:
@@ -154,10 +150,7 @@ def context(
         "summary": summary(result, state.j),
         "settings_line": settings_line(state),
         "advanced_open": bool(
-            state.temperature != 1.0
-            or state.label_smoothing != 0.0
-            or state.weights is not None
-            or state.reduction != "mean"
+            state.advanced
             or errors.keys() & {"temperature", "label_smoothing", "weights", "reduction"}
             or any(key.startswith("weights-") for key in errors)
         ),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from app.explorer.display import exact
+from app.explorer.display import exact, number
 from app.service.models import GradientRequest
 from app.service.validation import validate
 from app.settings import Settings
@@ -52,6 +52,24 @@ class ExplorerState:
     def soft(self) -> bool:
         """Tell whether the target is a probability row rather than a class index."""
         return not isinstance(self.target, int)
+
+    def in_words(self, digits: int) -> tuple[str, str]:
+        """Return the logits and the target as a title or a printout says them:
+        ("Z = (2, 1)", "Y1 = 1") or ("Z = (2, 1, 0)", "Y = (0.7, 0.2, 0.1)")."""
+        logits = "Z = (" + ", ".join(number(z, digits) for z in self.logits) + ")"
+        if isinstance(self.target, int):
+            return logits, f"Y{self.target + 1} = 1"
+        return logits, "Y = (" + ", ".join(number(y, digits) for y in self.target) + ")"
+
+    @property
+    def advanced(self) -> bool:
+        """Tell whether T, ε, weights or the reduction differ from their defaults."""
+        return (
+            self.temperature != 1.0
+            or self.label_smoothing != 0.0
+            or self.weights is not None
+            or self.reduction != "mean"
+        )
 
     @classmethod
     def from_request(cls, request: GradientRequest, j: int = DEFAULT_J) -> ExplorerState:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -17,7 +16,7 @@ from pydantic import (
 )
 
 from app.core import IGNORE_INDEX
-from app.service.numbers import invalid, within
+from app.service.numbers import as_written, invalid, within
 from app.service.values import (
     DEFAULT_MATRIX_CLASSES,
     MAX_PARTS,
@@ -111,7 +110,7 @@ class GradientRequest(BaseModel):
         """Check what depends on several fields or on the limits in the validation context."""
         limits = info.context if isinstance(info.context, Settings) else Settings()
         if self.logits.ndim >= 3:
-            self._to_rows(limits)
+            self._to_rows()
         B, n = self.logits.shape if self.is_batch else (1, self.logits.shape[0])
         if n > limits.max_classes:
             raise invalid("logits", f"at most {limits.max_classes:,} classes per row, got {n:,}")
@@ -155,19 +154,16 @@ class GradientRequest(BaseModel):
             )
         return self
 
-    def _to_rows(self, limits: Settings) -> None:
-        """Check K-dimensional logits (N, C, d1, …) and their target; hold both as rows of C."""
+    def _to_rows(self) -> None:
+        """Check K-dimensional logits (N, C, d1, …) and their target; hold both as rows of C.
+
+        Their size was counted on the whole array while they were read (`number_tensor`)."""
         Z = self.logits
         N, C, *spatial = Z.shape
-        if Z.size > limits.max_batch_elements:  # counted on the whole array
-            raise invalid(
-                "logits",
-                f"at most {limits.max_batch_elements:,} logits per request, got {Z.size:,}",
-            )
         Y = np.asarray(self.target, dtype=np.float64)  # parsed as float64 numbers
         indices_shape = (N, *spatial)
         if Y.shape == indices_shape:  # class indices (N, d1, …)
-            _check_spatial_indices(Y, C, self.ignore_index)
+            _check_indices(Y, C, self.ignore_index, batch=True)
             self.target = Y.reshape(-1)
         elif Y.shape == Z.shape:  # probabilities (N, C, d1, …): classes on axis 1
             within(Y, "target", 0.0, 1.0)
@@ -193,15 +189,15 @@ class GradientRequest(BaseModel):
         self.logits = np.ascontiguousarray(np.moveaxis(Z, 1, -1).reshape(-1, C))
 
 
-def _check_spatial_indices(target: NDArray[np.float64], n: int, ignore_index: int) -> None:
-    """Refuse a K-dimensional class index outside 0..n−1 (and not ignore_index), by location."""
+def _check_indices(target: NDArray[np.float64], n: int, ignore_index: int, batch: bool) -> None:
+    """Refuse a class index outside 0..n−1 (and not ignore_index), naming where it is: `target`
+    for one row, `target[k]` for a batch, `target[i][j]` for K-dimensional targets."""
     bad = ((target != np.floor(target)) | (target < 0) | (target >= n)) & (target != ignore_index)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
-        v = float(target[at])
-        value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
-        where = "target" + "".join(f"[{i}]" for i in at)
-        raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
+        where = "target" + "".join(f"[{i}]" for i in at) if batch else "target"
+        got = as_written(float(target[at]))
+        raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {got}")
 
 
 def _checked_target(
@@ -219,16 +215,7 @@ def _checked_target(
             raise invalid(
                 "target", f"must have one class index per row ({rows}), got {len(target)}"
             )
-        flat = np.asarray(target, dtype=np.float64).reshape(-1)
-        bad = np.flatnonzero(
-            ((flat != np.floor(flat)) | (flat < 0) | (flat >= n)) & (flat != ignore_index)
-        )
-        if bad.size:
-            k = int(bad[0])
-            where = f"target[{k}]" if is_batch else "target"
-            v = float(flat[k])
-            value = str(int(v)) if v == math.floor(v) else f"{v:.17g}"
-            raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {value}")
+        _check_indices(np.asarray(target, dtype=np.float64), n, ignore_index, is_batch)
         return target.astype(np.int64)
     if target.shape != shape:
         rows = f"{B:,} row" + ("s" if B != 1 else "")

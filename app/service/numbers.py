@@ -191,13 +191,14 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
         index = "".join(f"[{i}]" for i in np.argwhere(outside)[0]) if array.ndim else ""
         value = float(array[tuple(np.argwhere(outside)[0])])
         raise invalid(
-            f"{field}{index}", f"must be between {low:g} and {high:g}, got {_exact(value)}"
+            f"{field}{index}", f"must be between {low:g} and {high:g}, got {as_written(value)}"
         )
 
 
-def _exact(value: float) -> str:
-    """Return a value as it was given where possible: 1000001, not 1e+06."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+def as_written(value: float) -> str:
+    """Return a value as it was given where possible: 1000001 or 677389880058028695700 (an
+    index), not 1e+06 or 6.77e+20; other values in full (repr): 0.1, -2.5e-300."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
 
 
 def parse_token(token: str, field: str) -> int | float:

@@ -10,7 +10,14 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 
-from app.service.numbers import MAX_DIMENSIONS, invalid, number_row, number_tensor, within
+from app.service.numbers import (
+    MAX_DIMENSIONS,
+    as_written,
+    invalid,
+    number_row,
+    number_tensor,
+    within,
+)
 from app.settings import Settings
 
 Part = Literal["jacobian", "chain", "check"]
@@ -60,10 +67,11 @@ def _tensors(item: dict[str, Any], depths: range, what: str) -> list[dict[str, A
     return [{**_nested(item, d), "description": f"{what}, {d} deep"} for d in depths]
 
 
-def _limit(info: ValidationInfo) -> int | None:
-    """Return how many numbers a request may hold, from the settings in the context."""
-    settings = info.context
-    return settings.max_batch_elements if isinstance(settings, Settings) else None
+def _limit(info: ValidationInfo) -> int:
+    """Return how many numbers a request may hold, from the settings in the context (as the
+    request's own checks take them: the defaults without one)."""
+    settings = info.context if isinstance(info.context, Settings) else Settings()
+    return settings.max_batch_elements
 
 
 def _parse_logits(value: Any, info: ValidationInfo) -> NDArray[np.float64]:
@@ -95,12 +103,11 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
         # class's loss into a reward to maximise, and 'mean' divides by Σ w_y, which can then be
         # 0 or negative and flip the sign of every gradient: almost always a bug upstream.
         k = int(negative[0])
-        v = float(w[k])
-        shown = str(int(v)) if v.is_integer() and v > -1e16 else repr(v)
+        got = as_written(float(w[k]))
         raise invalid(
             f"weights[{k}]",
-            f"must not be negative, got {shown}: a negative weight makes that class's "
-            "loss a reward, and 'mean' can then divide by 0 (PyTorch accepts it; dEdZ does not)",
+            f"must not be negative, got {got}: a negative weight makes that class's loss a "
+            "reward, and 'mean' can then divide by 0 (PyTorch accepts it; dEdZ does not)",
         )
     within(w, "weights", 0.0, MAX_WEIGHT)
     tiny = np.flatnonzero((w > 0) & (w < MIN_POSITIVE_WEIGHT))
