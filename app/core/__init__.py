@@ -13,7 +13,7 @@ from app.core.cross_entropy import (
     smoothed_target,
 )
 from app.core.finite_difference import RELATIVE_STEP, FiniteDifference, finite_difference
-from app.core.softmax import Array, Softmax, jacobian, softmax
+from app.core.softmax import Array, Softmax, jacobian, softmax, top_indices
 
 __all__ = [
     "IGNORE_INDEX",
@@ -33,4 +33,5 @@ __all__ = [
     "row_losses",
     "smoothed_target",
     "softmax",
+    "top_indices",
 ]

@@ -55,16 +55,18 @@ def smoothed_target(
     ignored: NDArray[np.bool_] | None = None,
 ) -> Array:
     """Return Y' = (1−ε)·Y + ε/n, reading class indices as one-hot rows; ignored rows are 0."""
+    if ignored is not None and not ignored.any():
+        ignored = None
     if is_class_index(target):
         Y = np.zeros((target.shape[0], n))
-        kept = np.flatnonzero(~ignored) if ignored is not None else np.arange(target.shape[0])
-        Y[kept, target[kept]] = 1.0
+        ones = np.arange(0, target.shape[0] * n, n) + target
+        Y.reshape(-1)[ones if ignored is None else ones[~ignored]] = 1.0
     else:
         Y = np.asarray(target, dtype=np.float64)
     if label_smoothing == 0.0:
         return Y
     Y = (1.0 - label_smoothing) * Y + label_smoothing / n
-    if ignored is not None and ignored.any():
+    if ignored is not None:
         Y[ignored] = 0.0
     return Y
 
@@ -78,10 +80,10 @@ def normaliser(
     """Return what 'mean' divides by: the rows not ignored, or Σ w_y over them if weighted."""
     if reduction != "mean":
         return 1.0
-    kept = ~ignored if ignored is not None else np.ones(target.shape[0], dtype=bool)
     if weights is not None and is_class_index(target):
-        return float(weights[target[kept]].sum())
-    return float(kept.sum())
+        kept = target if ignored is None else target[~ignored]
+        return float(weights[kept].sum())
+    return float(target.shape[0] - (0 if ignored is None else np.count_nonzero(ignored)))
 
 
 def loss_terms(log_probs: Array, weighted_target: Array) -> Array:
@@ -123,23 +125,27 @@ def cross_entropy(
         norm = 1.0  # every c is 0: the gradients are 0 whatever the divisor
     # Divide by the reduction's norm first: the weighted mean Σ w_y·l / Σ w_y then keeps its
     # precision when the weights are tiny (their products with a small loss would underflow).
-    c_hat = c / norm
+    c_hat = c / norm if norm != 1.0 else c  # c/1 is c: the same bits, one pass less
 
     terms = loss_terms(sm.log_probs, c_hat)  # −c_i·log O_i / norm
-    row_loss = terms.sum(axis=-1) * norm
+    row_loss = np.add.reduce(terms, axis=-1)
+    if norm != 1.0:
+        row_loss *= norm
     loss: float | Array = row_loss if reduction == "none" else float(terms.sum())
     if undefined:
         loss = float("nan")
 
-    S = c_hat.sum(axis=-1)
-    grad = S[:, None] * sm.probs - c_hat
+    S = np.add.reduce(c_hat, axis=-1)
+    grad = S[:, None] * sm.probs
+    grad -= c_hat
     # S·O_top − c_top = (S − c_top) − S·(1 − O_top): both differences computed as sums of the
     # other classes, so the top component keeps its relative precision where O_top rounds to 1.
-    rows = np.arange(Z.shape[0])
+    at_top = sm.at_top
     others = c_hat.copy()
-    others[rows, sm.top] = 0.0
-    grad[rows, sm.top] = others.sum(axis=-1) - S * sm.complement
-    grad /= temperature
+    others.reshape(-1)[at_top] = 0.0
+    grad.reshape(-1)[at_top] = np.add.reduce(others, axis=-1) - S * sm.complement
+    if temperature != 1.0:
+        grad /= temperature
 
     # −c/O overflows to −∞ where O is subnormal, as it is −∞ where O underflows to 0: JSON null.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -153,14 +159,18 @@ def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
     The cancelled form stays finite where O_i underflows to 0 (there dE/dO_i is infinite).
     Summing over i gives dE/dZ_j.
     """
-    c = ce.weighted_target / ce.norm  # divided first, as in cross_entropy
+    c = ce.weighted_target / ce.norm if ce.norm != 1.0 else ce.weighted_target  # as in E
+    c = c + 0.0  # a target or weight written −0 counts as 0.0: no −0.0 in the matrix
     O = ce.softmax.probs
-    chain = c[:, :, None] * O[:, None, :]
+    B, n = O.shape
+    chain = c[:, :, None] * O[:, None, :]  # c_i·O_j ≥ 0 off the diagonal
     one_minus = 1.0 - O
-    rows = np.arange(O.shape[0])
-    one_minus[rows, ce.softmax.top] = ce.softmax.complement
-    idx = np.arange(O.shape[1])
-    chain[:, idx, idx] = -c * one_minus
-    chain /= temperature
-    chain += 0.0  # turns −0.0 (from c_i = 0) into 0.0
+    at_top = ce.softmax.at_top
+    one_minus.reshape(-1)[at_top] = ce.softmax.complement
+    diagonal = c * one_minus
+    if temperature != 1.0:
+        chain /= temperature
+        diagonal /= temperature
+    # −c_i(1 − O_i)/T, and 0.0 rather than −0.0 where c_i is 0
+    chain.reshape(B, n * n)[:, :: n + 1] = np.subtract(0.0, diagonal, out=diagonal)
     return chain

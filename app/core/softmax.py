@@ -13,44 +13,60 @@ Array = NDArray[np.float64]
 class Softmax(NamedTuple):
     """O = softmax(Z/T) for each row of Z, with the parts that keep it precise.
 
-    `top` is the index of the largest logit of each row and `complement` is 1 − O_top,
-    computed as the sum of the other probabilities: it stays exact where O_top rounds to 1.
+    `top` is the index of the largest logit of each row (`at_top` its flat index in a B×n
+    array) and `complement` is 1 − O_top, computed as the sum of the other probabilities: it
+    stays exact where O_top rounds to 1.
     """
 
     log_probs: Array
     probs: Array
     top: NDArray[np.intp]
+    at_top: NDArray[np.intp]
     complement: Array
+
+
+def top_indices(top: NDArray[np.intp], n: int) -> NDArray[np.intp]:
+    """Return the flat indices of each row's entry `top` in a C-contiguous B×n array.
+
+    Indexing a flat view is about three times quicker than `a[rows, top]` on small arrays.
+    """
+    flat: NDArray[np.intp] = np.arange(0, top.shape[0] * n, n) + top
+    return flat
 
 
 def softmax(Z: Array, temperature: float = 1.0) -> Softmax:
     """Return O = softmax(Z/T) over the last axis of a B×n array, with log O and 1 − O_top."""
-    x = Z / temperature
-    rows = np.arange(x.shape[0])
+    x = Z / temperature if temperature != 1.0 else Z  # x/1 is x: the same bits, one pass less
     top = x.argmax(axis=-1)
-    m = x[rows, top]
-    e = np.exp(x - m[:, None])
-    e[rows, top] = 0.0
+    at_top = top_indices(top, x.shape[-1])
+    m = x.reshape(-1)[at_top][:, None]
+    shifted = x - m
+    e = np.exp(shifted)
+    flat = e.reshape(-1)
+    flat[at_top] = 0.0
     # r = Σ_{j≠top} exp(x_j − m); then Σ exp(x − m) = 1 + r, and log1p keeps log(1 + r) exact
     # for tiny r, where log(sum) would round to 0 and lose the whole loss.
-    r = e.sum(axis=-1)
+    r = np.add.reduce(e, axis=-1)
     s = 1.0 + r
-    log_probs = x - m[:, None] - np.log1p(r)[:, None]
-    e[rows, top] = 1.0
-    probs = e / s[:, None]
-    return Softmax(log_probs, probs, top, r / s)
+    log_probs = shifted - np.log1p(r)[:, None]
+    flat[at_top] = 1.0
+    probs = np.divide(e, s[:, None], out=e)
+    return Softmax(log_probs, probs, top, at_top, r / s)
 
 
 def jacobian(sm: Softmax, temperature: float = 1.0) -> Array:
     """Return dO/dZ = (diag(O) − O Oᵀ)/T for each row: J[b, i, j] = dO_i/dZ_j."""
     O = sm.probs
-    J = -O[:, :, None] * O[:, None, :]
+    B, n = O.shape
+    J = O[:, :, None] * O[:, None, :]
+    if temperature != 1.0:
+        J /= temperature
+    np.subtract(0.0, J, out=J)  # −O_i·O_j/T, and 0.0 rather than −0.0 where O_i·O_j is 0
     diagonal = O * (1.0 - O)
-    rows = np.arange(O.shape[0])
     # O_i(1 − O_i) for the top class uses the exact complement instead of 1 − O_top.
-    diagonal[rows, sm.top] = O[rows, sm.top] * sm.complement
-    idx = np.arange(O.shape[1])
-    J[:, idx, idx] = diagonal
-    J /= temperature
-    J += 0.0  # turns −0.0 (from O_i = 0) into 0.0
+    at_top = sm.at_top
+    diagonal.reshape(-1)[at_top] = O.reshape(-1)[at_top] * sm.complement
+    if temperature != 1.0:
+        diagonal /= temperature
+    J.reshape(B, n * n)[:, :: n + 1] = diagonal
     return J
