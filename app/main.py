@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from app import __version__
 from app.api import docs
 from app.api import routes as api
+from app.api.lane import FastLane
 from app.api.large import Turns
 from app.api.openapi import DESCRIPTION, openapi_document
 from app.embed import oembed
@@ -20,7 +21,7 @@ from app.explorer import routes as explorer
 from app.service.errors import InvalidRequestError
 from app.settings import Settings, get_settings
 from app.web import health
-from app.web.cors import OpenCors
+from app.web.cors import OpenCors, cors_headers
 from app.web.errors import (
     client_gone_handler,
     http_error_handler,
@@ -29,11 +30,12 @@ from app.web.errors import (
 )
 from app.web.htmx import HTMX_RESPONSE_HEADERS
 from app.web.limits import BodySizeLimit, RequestLimits
-from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders
+from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders, security_headers
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
 
 log = logging.getLogger("dedz")
+EXPOSED_HEADERS = [*HTMX_RESPONSE_HEADERS, "ETag"]  # readable by pages on other origins
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,9 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)
-    app.add_middleware(OpenCors, expose=[*HTMX_RESPONSE_HEADERS, "ETag"])
+    app.add_middleware(OpenCors, expose=EXPOSED_HEADERS)
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
+    if settings.fast_lane:
+        # In front of them all, adding what they add: see app.api.lane.
+        headers = [*cors_headers(EXPOSED_HEADERS), *security_headers(settings)]
+        app.add_middleware(FastLane, settings=settings, headers=headers)
     app.add_exception_handler(InvalidRequestError, invalid_request_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)

@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(
         86_400, ge=0, description="Seconds that caches may keep a `GET /gradient` response."
     )
+    fast_lane: bool = Field(
+        True,
+        description=(
+            "Answer plain small `/gradient` requests (logits, class indices, perhaps `include`, "
+            "`temperature`, `reduction`) in a lean lane in front of the framework, with the very "
+            "bytes the framework would send, about three times faster; `false`: every request "
+            "takes the framework's way."
+        ),
+    )
     public_url: str = Field(
         "",
         pattern=r"^(https?://[^/?#\s]+(/[^?#\s]*)?)?$",

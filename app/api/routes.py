@@ -32,12 +32,14 @@ router = APIRouter(tags=["gradient"])
 # Below this many array entries the computation takes microseconds: run it on the event loop
 # rather than paying for a hop to the thread pool.
 _INLINE_WORK = 50_000
-_INLINE_BODY = 64 * 1024
+INLINE_BODY = 64 * 1024
 
 
-def _work(request: GradientRequest) -> int:
+def is_small(request: GradientRequest) -> bool:
+    """Tell whether a request's answer takes microseconds: computed on the event loop rather
+    than in a thread, in turn with the other large answers."""
     size = int(request.logits.size)
-    return size * request.logits.shape[-1] if request.include else size
+    return (size * request.logits.shape[-1] if request.include else size) <= _INLINE_WORK
 
 
 def _quality(accept: str, media_type: str) -> float:
@@ -76,7 +78,7 @@ async def _answer(
 ) -> Response:
     """Compute and write the answer: inline when small; else in a thread, in turn with the
     other large answers, and streamed when it is very large."""
-    if _work(request) <= _INLINE_WORK:
+    if is_small(request):
         result = compute(request)
         if npz:
             return Response(gradient_npz(result), media_type=NPZ_MEDIA_TYPE, headers=headers)
@@ -129,7 +131,7 @@ async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     body = await request.body()
     settings = settings_of(request)
-    if len(body) <= _INLINE_BODY:
+    if len(body) <= INLINE_BODY:
         gradient_request = parse_body(body, settings)
     else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
         gradient_request = await run_in_threadpool(parse_body, body, settings)
@@ -144,7 +146,7 @@ _CODE = hashlib.blake2b(
 ).digest()
 
 
-def _etag(request: GradientRequest, media_type: str) -> str:
+def etag_of(request: GradientRequest, media_type: str) -> str:
     """Return the strong ETag of a request's response, without computing the response."""
     h = hashlib.blake2b(_CODE, digest_size=16)
     h.update(media_type.encode() + repr(request.layout).encode())
@@ -167,7 +169,7 @@ def _etag(request: GradientRequest, media_type: str) -> str:
     return f'"{h.hexdigest()}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
     tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
@@ -188,12 +190,12 @@ async def get_gradient(request: Request) -> Response:
     settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
     npz = wants_npz(request.headers.get("accept"))
-    etag = _etag(gradient_request, NPZ_MEDIA_TYPE if npz else "application/json")
+    etag = etag_of(gradient_request, NPZ_MEDIA_TYPE if npz else "application/json")
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={settings.cache_max_age}",
         "Vary": "Accept",
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)  # nothing computed
     return await _answer(request, gradient_request, headers, npz)

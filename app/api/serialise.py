@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -26,31 +26,46 @@ STREAM_ENTRIES = 200_000
 CHUNK_BYTES = 1 << 16
 
 
-def _rows(result: GradientResult, array: NDArray[Any]) -> NDArray[Any]:
-    """Give an array the request's layout: a row without its batch axis, and K-dimensional
-    logits' (N, C, d1, …) with the classes back on axis 1 (row losses as (N, d1, …))."""
+def _layout(result: GradientResult) -> Callable[[NDArray[Any]], NDArray[Any]]:
+    """Return what gives an array the request's layout: a row without its batch axis, and
+    K-dimensional logits' (N, C, d1, …) with the classes back on axis 1 (row losses as
+    (N, d1, …)); a batch's arrays as they are."""
     layout = result.request.layout
     if layout is not None:
         N, C, *spatial = layout
-        if array.ndim == 1:  # one value per row: the row losses
-            return array.reshape(N, *spatial)
-        return np.moveaxis(array.reshape(N, *spatial, C), -1, 1)
-    return array if result.is_batch else array[0]
+
+        def spatial_layout(array: NDArray[Any]) -> NDArray[Any]:
+            if array.ndim == 1:  # one value per row: the row losses
+                return array.reshape(N, *spatial)
+            return np.moveaxis(array.reshape(N, *spatial, C), -1, 1)
+
+        return spatial_layout
+    return _as_is if result.is_batch else _first
+
+
+def _as_is(array: NDArray[Any]) -> NDArray[Any]:
+    return array
+
+
+def _first(array: NDArray[Any]) -> NDArray[Any]:
+    row: NDArray[Any] = array[0]
+    return row
 
 
 def _arrays(result: GradientResult) -> dict[str, Any]:
     """Return the response as a dict of numpy arrays and floats, named as the REST contract."""
     ce = result.ce
+    rows = _layout(result)
     loss = ce.loss
     if isinstance(loss, np.ndarray):
-        loss = _rows(result, loss) if result.is_batch else float(loss[0])
+        loss = rows(loss) if result.is_batch else float(loss[0])
     payload: dict[str, Any] = {
-        "probs": _rows(result, ce.softmax.probs),
-        "log_probs": _rows(result, ce.softmax.log_probs),
-        "target": _rows(result, ce.target),
+        "probs": rows(ce.softmax.probs),
+        "log_probs": rows(ce.softmax.log_probs),
+        "target": rows(ce.target),
         "loss": loss,
-        "grad_logits": _rows(result, ce.grad_logits),
-        "grad_probs": _rows(result, ce.grad_probs),
+        "grad_logits": rows(ce.grad_logits),
+        "grad_probs": rows(ce.grad_probs),
     }
     if isinstance(ce.loss, float) and ce.loss != ce.loss:  # NaN: 'mean' over no rows
         payload["loss"] = None
@@ -59,16 +74,16 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
             "NaN); the gradients are 0, as PyTorch's"
         )
     if result.jacobian is not None:
-        payload["jacobian"] = _rows(result, result.jacobian)
+        payload["jacobian"] = rows(result.jacobian)
     if result.chain is not None:
-        payload["chain"] = _rows(result, result.chain)
+        payload["chain"] = rows(result.chain)
     if result.check is not None:
         check = result.check
         payload["check"] = {
-            "grad_logits": _rows(result, check.grad_logits),
-            "error_bound": _rows(result, check.error_bound),
-            "agrees": _rows(result, check.agrees),
-            "resolved": _rows(result, check.resolved),
+            "grad_logits": rows(check.grad_logits),
+            "error_bound": rows(check.error_bound),
+            "agrees": rows(check.agrees),
+            "resolved": rows(check.resolved),
             "all_agree": bool(check.agrees.all()),
             "max_abs_error": check.max_abs_error,
             "max_rel_error": check.max_rel_error,

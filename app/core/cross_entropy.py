@@ -58,9 +58,14 @@ def smoothed_target(
     if ignored is not None and not ignored.any():
         ignored = None
     if is_class_index(target):
-        Y = np.zeros((target.shape[0], n))
-        ones = np.arange(0, target.shape[0] * n, n) + target
-        Y.reshape(-1)[ones if ignored is None else ones[~ignored]] = 1.0
+        B = target.shape[0]
+        Y = np.zeros((B, n))
+        if B == 1:
+            if ignored is None:
+                Y[0, int(target[0])] = 1.0
+        else:
+            ones = np.arange(0, B * n, n) + target
+            Y.reshape(-1)[ones if ignored is None else ones[~ignored]] = 1.0
     else:
         Y = np.asarray(target, dtype=np.float64)
     if label_smoothing == 0.0:
@@ -129,9 +134,11 @@ def cross_entropy(
 
     terms = loss_terms(sm.log_probs, c_hat)  # −c_i·log O_i / norm
     row_loss = np.add.reduce(terms, axis=-1)
+    # One row's terms summed are its loss (a batch's: the sum over all terms, as PyTorch's)
+    total = float(row_loss[0]) if Z.shape[0] == 1 else float(terms.sum())
     if norm != 1.0:
         row_loss *= norm
-    loss: float | Array = row_loss if reduction == "none" else float(terms.sum())
+    loss: float | Array = row_loss if reduction == "none" else total
     if undefined:
         loss = float("nan")
 
@@ -140,10 +147,16 @@ def cross_entropy(
     grad -= c_hat
     # S·O_top − c_top = (S − c_top) − S·(1 − O_top): both differences computed as sums of the
     # other classes, so the top component keeps its relative precision where O_top rounds to 1.
-    at_top = sm.at_top
-    others = c_hat.copy()
-    others.reshape(-1)[at_top] = 0.0
-    grad.reshape(-1)[at_top] = np.add.reduce(others, axis=-1) - S * sm.complement
+    if Z.shape[0] == 1:  # the same by scalar indices
+        t = int(sm.top[0])
+        others_row = c_hat[0].copy()
+        others_row[t] = 0.0
+        grad[0, t] = np.add.reduce(others_row) - S[0] * sm.complement[0]
+    else:
+        at_top = sm.at_top
+        others = c_hat.copy()
+        others.reshape(-1)[at_top] = 0.0
+        grad.reshape(-1)[at_top] = np.add.reduce(others, axis=-1) - S * sm.complement
     if temperature != 1.0:
         grad /= temperature
 

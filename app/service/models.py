@@ -95,6 +95,41 @@ class GradientRequest(BaseModel):
     # N·d1⋯dK rows of C (classes last), and the response is put back in this layout.
     _layout: tuple[int, ...] | None = PrivateAttr(None)
 
+    @classmethod
+    def checked(
+        cls,
+        *,
+        logits: NDArray[np.float64],
+        target: NDArray[np.generic],
+        temperature: float,
+        label_smoothing: float,
+        weights: NDArray[np.float64] | None,
+        ignore_index: int,
+        reduction: Literal["mean", "sum", "none"],
+        include: list[Part],
+    ) -> Self:
+        """Return a request of a single row or a batch from values already checked as the
+        validators check them (`app.service.quick`): nothing is validated again.
+
+        What `model_construct` does, for these fields only, in a quarter of its time.
+        """
+        request = cls.__new__(cls)
+        fields = {
+            "logits": logits,
+            "target": target,
+            "temperature": temperature,
+            "label_smoothing": label_smoothing,
+            "weights": weights,
+            "ignore_index": ignore_index,
+            "reduction": reduction,
+            "include": include,
+        }
+        object.__setattr__(request, "__dict__", fields)
+        object.__setattr__(request, "__pydantic_fields_set__", _FIELDS)
+        object.__setattr__(request, "__pydantic_extra__", None)
+        object.__setattr__(request, "__pydantic_private__", {"_layout": None})
+        return request
+
     @property
     def layout(self) -> tuple[int, ...] | None:
         """Return the shape of K-dimensional logits as sent, or None for a row or a batch."""
@@ -145,7 +180,7 @@ class GradientRequest(BaseModel):
                 "the target classes' weights sum to 0, so 'mean' is undefined "
                 "(PyTorch returns NaN): use reduction 'sum' or give them weight",
             )
-        self.include = _checked_include(self.include, self.is_batch, B * n * n, limits)
+        self.include = checked_include(self.include, self.is_batch, B * n * n, limits)
         if self._layout is not None and {"jacobian", "chain"} & set(self.include):
             raise invalid(
                 "include",
@@ -187,6 +222,9 @@ class GradientRequest(BaseModel):
             )
         self._layout = tuple(Z.shape)
         self.logits = np.ascontiguousarray(np.moveaxis(Z, 1, -1).reshape(-1, C))
+
+
+_FIELDS = frozenset(GradientRequest.model_fields)
 
 
 def _check_indices(target: NDArray[np.float64], n: int, ignore_index: int, batch: bool) -> None:
@@ -243,7 +281,7 @@ def _listed(names: list[Part]) -> str:
     return unique[0] if len(unique) == 1 else f"{', '.join(unique[:-1])} and {unique[-1]}"
 
 
-def _checked_include(
+def checked_include(
     include: list[Part] | None, is_batch: bool, matrix_elements: int, limits: Settings
 ) -> list[Part]:
     """Resolve the default optional outputs and refuse matrices over the limit."""

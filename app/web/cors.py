@@ -20,15 +20,20 @@ ALLOWED_METHODS = ("GET", "HEAD", "POST")
 MAX_AGE = 86400
 
 
+def cors_headers(expose: Sequence[str]) -> list[tuple[bytes, bytes]]:
+    """Return the CORS headers of every response that is not a preflight's."""
+    return [
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-expose-headers", ", ".join(expose).encode()),
+    ]
+
+
 class OpenCors:
     """Add the same CORS headers to every HTTP response and answer preflights."""
 
     def __init__(self, app: ASGIApp, expose: Sequence[str]) -> None:
         self.app = app
-        self.simple = [
-            (b"access-control-allow-origin", b"*"),
-            (b"access-control-expose-headers", ", ".join(expose).encode()),
-        ]
+        self.simple = cors_headers(expose)
         self.preflight = [
             (b"access-control-allow-origin", b"*"),
             (b"access-control-allow-methods", ", ".join(ALLOWED_METHODS).encode()),

@@ -136,6 +136,15 @@ def _refusal(status: int, detail: str) -> tuple[Message, Message]:
     return start, {"type": "http.response.body", "body": body}
 
 
+def host_of(scope: Scope) -> str:
+    """Return the request's Host header without its port, lower-cased ('' if it has none)."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host: str = value.decode("latin-1").lower()
+            return host if host.endswith("]") else host.rsplit(":", 1)[0]
+    return ""
+
+
 class RequestLimits:
     """Refuse hosts this server does not answer for (400) and over-long query strings (414).
 
@@ -149,20 +158,13 @@ class RequestLimits:
         self.page_query = settings.max_page_query_bytes
         self.api_query = settings.max_body_bytes
 
-    def _host(self, scope: Scope) -> str:
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host: str = value.decode("latin-1").lower()
-                return host if host.endswith("]") else host.rsplit(":", 1)[0]
-        return ""
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
         refusal = None
-        if self.hosts is not None and path != "/healthz" and self._host(scope) not in self.hosts:
+        if self.hosts is not None and path != "/healthz" and host_of(scope) not in self.hosts:
             refusal = _refusal(400, "host: this server does not answer for that Host header")
         else:
             limit = self.api_query if path.startswith("/gradient") else self.page_query

@@ -106,27 +106,28 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
+def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """Return the security headers of every HTTP response, as prepared bytes."""
+    fixed = [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ]
+    # No Cross-Origin-Opener-Policy: browsers refuse to load a COOP page into a popup opened
+    # from a sandboxed frame, which is how "Open in dEdZ" leaves most course pages' embeds; and
+    # dEdZ has no session or secret for a cross-window attack to reach.
+    return [
+        (name.encode(), value.encode())
+        for name, value in [*fixed, ("content-security-policy", content_security_policy(settings))]
+    ]
+
+
 class SecurityHeaders:
     """Add the security headers to every HTTP response, errors and static files included."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        fixed = [
-            ("x-content-type-options", "nosniff"),
-            ("referrer-policy", "strict-origin-when-cross-origin"),
-            ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-        ]
-        # No Cross-Origin-Opener-Policy: browsers refuse to load a COOP page into a popup
-        # opened from a sandboxed frame, which is how "Open in dEdZ" leaves most course pages'
-        # embeds; and dEdZ has no session or secret for a cross-window attack to reach.
-        # Built once: appending prepared bytes costs nothing per request.
-        self.headers = [
-            (name.encode(), value.encode())
-            for name, value in [
-                *fixed,
-                ("content-security-policy", content_security_policy(settings)),
-            ]
-        ]
+        self.headers = security_headers(settings)  # built once: appending them costs nothing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

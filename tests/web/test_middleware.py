@@ -101,6 +101,7 @@ def test_an_unexpected_error_is_a_short_500_with_the_security_headers(
 
     monkeypatch.setattr("app.explorer.routes.compute", broken)
     monkeypatch.setattr("app.api.routes.compute", broken)
+    monkeypatch.setattr("app.api.lane.compute", broken)  # the lane hands the failure over
     with TestClient(create_app(Settings()), raise_server_exceptions=False) as client:
         response = client.get(path)
         assert response.status_code == 500

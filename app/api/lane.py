@@ -1,0 +1,153 @@
+"""The lean lane: the commonest `/gradient` requests answered without the framework's layers.
+
+A small POST of plain logits and class indices (or a GET `?logits=…&target=k`) is most of what
+tool builders send, and at n = 10 the framework around the answer (routing, request objects,
+four middlewares, pydantic) cost three times the answer itself. This ASGI layer sits in front of
+all of them and answers such a request itself, with exactly the status, headers and bytes the
+app would send (tests/api/test_lane.py compares them on a corpus): the same quick reading
+(`app.service.quick`), computation, serialiser, ETag and headers. Anything else — another
+method, path, header, encoding or field, a body in parts or late, a bad value, an error to word —
+goes on to the app untouched (the body handed over as received), so every message and limit
+stays the app's own. The docs and the OpenAPI document know nothing of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.routes import INLINE_BODY, etag_of, is_small
+from app.api.serialise import gradient_json
+from app.service.compute import compute
+from app.service.models import GradientRequest
+from app.service.quick import quick_body, quick_query
+from app.settings import Settings
+from app.web.limits import host_of
+
+# How long the lane waits for a small body that did not come with its headers before it hands
+# the request over to the app (whose own limits then apply): bodies of a few kB arrive at once.
+BODY_GRACE = 0.05
+_JSON = (b"content-type", b"application/json")
+_VARY = (b"vary", b"Accept")
+# Request headers after which the app must answer: another encoding, a conditional request,
+# a body sent in chunks or after an interim 100 response.
+_HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect"}
+
+
+class FastLane:
+    """Answer plain small `/gradient` requests as the app would; pass the rest to the app."""
+
+    def __init__(
+        self, app: ASGIApp, settings: Settings, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.headers = headers  # what the middlewares add to every answer (CORS, security)
+        self.hosts = settings.trusted_hosts()
+        self.max_body = min(INLINE_BODY, settings.max_body_bytes)
+        self.cache_control = (
+            b"cache-control",
+            f"public, max-age={settings.cache_max_age}".encode(),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/gradient":
+            method = scope["method"]
+            if method == "POST" and not scope["query_string"]:
+                await self._post(scope, receive, send)
+                return
+            if method == "GET":
+                await self._get(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _plain(self, scope: Scope) -> int | None:
+        """Return the body's declared length (0 if none) if the lane may answer, else None."""
+        length = 0
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or len(value) > 7:
+                    return None
+                length = int(value)
+            elif name in _HAND_OVER or (name == b"accept" and b"npz" in value.lower()):
+                return None
+        if self.hosts is not None and host_of(scope) not in self.hosts:
+            return None
+        return length
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = self._plain(scope)
+        if length is None or not 0 < length <= self.max_body:
+            await self.app(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(BODY_GRACE):
+                message = await receive()
+        except TimeoutError:  # nothing taken from the stream: the app reads the body itself
+            await self.app(scope, receive, send)
+            return
+        body = message.get("body", b"")
+        answer = None
+        if (
+            message["type"] == "http.request"
+            and not message.get("more_body")
+            and len(body) == length
+        ):
+            answer = _answer(quick_body, body, self.settings)
+        if answer is None:
+            await self.app(scope, _replay(message, receive), send)
+            return
+        await self._send(answer[1], [_VARY], send)
+
+    async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope["query_string"]
+        answer = None
+        if self._plain(scope) == 0 and len(query) <= 4096:  # no body, a short query
+            answer = _answer(quick_query, query, self.settings)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        request, body = answer
+        tag = etag_of(request, "application/json").encode()
+        await self._send(body, [(b"etag", tag), self.cache_control, _VARY], send)
+
+    async def _send(self, body: bytes, headers: list[tuple[bytes, bytes]], send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    *headers,
+                    (b"content-length", b"%d" % len(body)),
+                    _JSON,
+                    *self.headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _answer(
+    read: Callable[[bytes, Settings], GradientRequest | None], data: bytes, settings: Settings
+) -> tuple[GradientRequest, bytes] | None:
+    """Read a request quickly and return it with its JSON answer; None if there is none to give
+    here (an unexpected failure included: the app then answers, and reports it, as it would)."""
+    try:
+        request = read(data, settings)
+        if request is None or not is_small(request):  # large answers take their turn
+            return None
+        return request, gradient_json(compute(request))
+    except Exception:
+        return None
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """Return a receive that gives `first` again, then reads on from `receive`."""
+    pending: list[Message] = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay

@@ -1,0 +1,146 @@
+"""A quick reading of the commonest requests, for the API's lean lane.
+
+A body such as `{"logits": [2, 1, 0.1], "target": 0}` (or a batch of such rows with one class
+index each) and a query such as `logits=2,1,0.1&target=0` are read here with a few checks
+instead of the whole validation. Each reader returns the `GradientRequest` the full validation
+(`app.service.validation`) would return, or None for anything else: another field or form, a
+value out of range, anything the full validation must look at or word an error for. Whatever it
+accepts, the full validation accepts with the same numbers (tests/api/test_lane.py compares the
+answers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pydantic_core
+
+from app.core import IGNORE_INDEX
+from app.service.models import GradientRequest, checked_include
+from app.service.numbers import NUMBER_PATTERN
+from app.service.values import MAX_ABS_LOGIT, MAX_TEMPERATURE, MIN_TEMPERATURE
+from app.settings import Settings
+
+_BODY_FIELDS = ("logits", "target", "include", "temperature", "reduction")
+_KEYS = {name: b'"%s"' % name.encode() for name in _BODY_FIELDS}
+_REDUCTIONS = ("mean", "sum", "none")
+_PARTS = ("jacobian", "chain", "check")
+# At most 24 characters a number: longer ones (and integers of more digits than a float64 holds
+# exactly) go the long way.
+_NUMBER = rf"(?=[^,]{{1,24}}(?:,|$)){NUMBER_PATTERN}"
+_NUMBERS = re.compile(rf"{_NUMBER}(?:,{_NUMBER})*")
+_INDEX = re.compile(r"[0-9]{1,6}")
+_TEMPERATURE = re.compile(_NUMBER)
+
+
+def _numbers(row: Any) -> bool:
+    return type(row) is list and bool(row) and all(type(v) in (float, int) for v in row)
+
+
+def _request(
+    logits: Any,
+    target: Any,
+    settings: Settings,
+    temperature: Any = 1.0,
+    reduction: Any = "mean",
+    include: Any = None,
+) -> GradientRequest | None:
+    """Return the request for plain logits and class indices, or None if it is anything else."""
+    if type(temperature) is not float or not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+        return None
+    if reduction not in _REDUCTIONS:
+        return None
+    if include is not None and (
+        type(include) is not list or len(include) > 3 or any(p not in _PARTS for p in include)
+    ):
+        return None
+    if type(logits) is not list or not logits:
+        return None
+    is_batch = type(logits[0]) is list
+    if is_batch:
+        n = len(logits[0])
+        if type(target) is not list or len(target) != len(logits):
+            return None
+        if not all(_numbers(row) and len(row) == n for row in logits):
+            return None
+        if not all(type(t) is int and 0 <= t < n for t in target):
+            return None
+    else:
+        n = len(logits)
+        if not _numbers(logits) or type(target) is not int or not 0 <= target < n:
+            return None
+    B = len(logits) if is_batch else 1
+    if n > settings.max_classes or B * n > settings.max_batch_elements:
+        return None
+    try:
+        Z = np.array(logits, dtype=np.float64)
+    except (OverflowError, ValueError, TypeError):  # an integer too large: worded the long way
+        return None
+    if not np.abs(Z).max() <= MAX_ABS_LOGIT:  # finite and in range
+        return None
+    try:
+        parts = checked_include(include, is_batch, B * n * n, settings)
+    except ValueError:  # the full validation words it
+        return None
+    return GradientRequest.checked(
+        logits=Z,
+        target=np.array(target, dtype=np.int64),
+        temperature=temperature,
+        label_smoothing=0.0,
+        weights=None,
+        ignore_index=IGNORE_INDEX,
+        reduction=reduction,
+        include=parts,
+    )
+
+
+def quick_body(body: bytes, settings: Settings) -> GradientRequest | None:
+    """Read a small JSON body of plain logits and class indices, or return None."""
+    if b"\\" in body:  # escaped names could spell a field twice
+        return None
+    try:
+        data = pydantic_core.from_json(body)  # the full validation's parser: the same floats
+    except ValueError:
+        return None
+    if type(data) is not dict or "logits" not in data or "target" not in data:
+        return None
+    for key in data:
+        if key not in _KEYS or body.count(_KEYS[key]) != 1:  # unknown, or perhaps repeated
+            return None
+    return _request(
+        data["logits"],
+        data["target"],
+        settings,
+        data.get("temperature", 1.0),
+        data.get("reduction", "mean"),
+        data.get("include"),
+    )
+
+
+def quick_query(query: bytes, settings: Settings) -> GradientRequest | None:
+    """Read a query string `logits=…&target=k` (and perhaps `temperature`), or return None."""
+    if b"%" in query or b"+" in query:  # encoded characters: the long way decodes them
+        return None
+    fields: dict[str, str] = {}
+    for pair in query.decode("ascii", "replace").split("&"):
+        key, equals, value = pair.partition("=")
+        if not equals or key in fields or key not in ("logits", "target", "temperature"):
+            return None
+        fields[key] = value
+    logits, target = fields.get("logits"), fields.get("target")
+    if logits is None or target is None or not _NUMBERS.fullmatch(logits):
+        return None
+    if not _INDEX.fullmatch(target):
+        return None
+    temperature = 1.0
+    if "temperature" in fields:
+        if not _TEMPERATURE.fullmatch(fields["temperature"]):
+            return None
+        temperature = float(fields["temperature"])
+        if not math.isfinite(temperature):
+            return None
+    row = [float(t) for t in logits.split(",")]
+    return _request(row, int(target), settings, temperature)
