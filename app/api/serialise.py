@@ -101,8 +101,10 @@ def _plain(value: Any) -> Any:
 
 def gradient_payload(result: GradientResult) -> dict[str, Any]:
     """Return the response as a dict of plain lists and floats, named as the REST contract."""
-    plain: dict[str, Any] = _plain(_arrays(result))
-    return plain
+    return {
+        key: value.tolist() if isinstance(value, np.ndarray) else _plain(value)
+        for key, value in _arrays(result).items()
+    }
 
 
 def dumps(payload: dict[str, Any]) -> bytes:
@@ -112,7 +114,7 @@ def dumps(payload: dict[str, Any]) -> bytes:
 
 def gradient_json(result: GradientResult) -> bytes:
     """Serialise the result as compact, strict JSON."""
-    return dumps(gradient_payload(result))
+    return orjson.dumps(gradient_payload(result))
 
 
 def entries(result: GradientResult) -> int:

@@ -115,12 +115,10 @@ def apps() -> tuple[Any, Any, Counting]:
     """The app with the lane, the same without it, and the counter behind the lane."""
     with_lane = create_app(Settings())
     without = create_app(Settings(fast_lane=False))
-    stack: Any = with_lane.build_middleware_stack()
-    with_lane.middleware_stack = stack
-    while not isinstance(stack, FastLane):  # Starlette's error middleware wraps the lane
-        stack = stack.app
-    counter = Counting(stack.app)
-    stack.app = counter
+    lane = with_lane.lane
+    assert isinstance(lane, FastLane)
+    counter = Counting(lane.app)
+    lane.app = counter
     return with_lane, without, counter
 
 
@@ -378,3 +376,33 @@ def test_property_every_body_gets_the_framework_s_answer(body: bytes) -> None:
 
 
 _APPS = (create_app(Settings()), create_app(Settings(fast_lane=False)), None)
+
+
+def test_body_waits_time_out_without_absorbing_anyone_else_s_cancellation() -> None:
+    from app.api.lane import BodyWaits
+
+    waits = BodyWaits(0.02)
+
+    async def never() -> dict[str, Any]:
+        await asyncio.sleep(3600)
+        return {}
+
+    async def soon() -> dict[str, Any]:
+        await asyncio.sleep(0.001)
+        return {"type": "http.request", "body": b"x"}
+
+    async def scenario() -> None:
+        assert (await waits.receive(soon))["body"] == b"x"
+        with pytest.raises(TimeoutError):
+            await waits.receive(never)
+        assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+        # A cancellation from elsewhere goes on as a cancellation.
+        task = asyncio.create_task(waits.receive(never))
+        await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not waits.deadlines
+        assert not waits.expired
+
+    asyncio.run(scenario())
