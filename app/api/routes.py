@@ -148,24 +148,21 @@ _CODE = hashlib.blake2b(
 
 def etag_of(request: GradientRequest, media_type: str) -> str:
     """Return the strong ETag of a request's response, without computing the response."""
+    parts: list[object] = [media_type, request.layout]
+    for value in (request.logits, request.target, request.weights):
+        parts += [None, None] if value is None else [value.dtype.str, value.shape]
+    parts += [
+        request.temperature,
+        request.label_smoothing,
+        request.reduction,
+        request.ignore_index,
+        request.include,
+    ]
     h = hashlib.blake2b(_CODE, digest_size=16)
-    h.update(media_type.encode() + repr(request.layout).encode())
-    for name in ("logits", "target", "weights"):
-        value = getattr(request, name)
-        h.update(
-            b"-" if value is None else f"{value.dtype}{value.shape}".encode() + value.tobytes()
-        )
-    h.update(
-        repr(
-            (
-                request.temperature,
-                request.label_smoothing,
-                request.reduction,
-                request.ignore_index,
-                request.include,
-            )
-        ).encode()
-    )
+    h.update(repr(parts).encode())
+    for value in (request.logits, request.target, request.weights):
+        if value is not None:
+            h.update(value.tobytes())
     return f'"{h.hexdigest()}"'
 
 

@@ -225,6 +225,13 @@ QUERIES = [
     (b"target=1&logits=1e-3,.5,-7.", True),
     (b"logits=1000000,-1000000&target=1&temperature=0.0001", True),
     (b"logits=2,1&target=0&temperature=1e4", True),
+    (b"logits=-0,0,-0.0,0.0,-00&target=2", True),  # "-0" is 0, "-0.0" is −0.0, as before
+    (b"logits=2,1&target=0&temperature=2,3", False),
+    (b"logits=1e,1&target=0", False),
+    (b"logits=1-2,1&target=0", False),
+    (b"logits=.,1&target=0", False),
+    (b"logits=-,1&target=0", False),
+    (b"logits=1e5e5,1&target=0", False),
     (b"logits=2,1&target=2", False),
     (b"logits=2,1&target=1.0", False),
     (b"logits=2,1&target=0&target=1", False),
