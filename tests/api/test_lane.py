@@ -413,3 +413,47 @@ def test_body_waits_time_out_without_absorbing_anyone_else_s_cancellation() -> N
         assert not waits.expired
 
     asyncio.run(scenario())
+
+
+def test_the_lane_s_parser_reads_every_finite_number_as_the_framework_s_does() -> None:
+    """orjson (the lane) and pydantic-core (the framework) give the same float64 for random
+    bit patterns, long and halfway decimals, subnormals and integers; where a number overflows,
+    orjson refuses it (the lane hands the body over) and pydantic-core reads ±inf."""
+    import math
+    import random
+    import struct
+
+    import orjson
+    import pydantic_core
+
+    rng = random.Random(20_240_601)
+    texts = ["-0", "-0.0", "0e0", "2.2250738585072011e-308", "4.9406564584124654e-324"]
+    texts += ["2.4703282292062328e-324", "2.4703282292062327e-324", "1e-400", "9007199254740993"]
+    texts += ["18446744073709551616", "1.7976931348623158e308", "1.7976931348623159e308"]
+    for _ in range(20_000):
+        kind = rng.random()
+        if kind < 0.3:
+            x = struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]
+            texts.append(repr(x) if math.isfinite(x) else "1.5")
+        elif kind < 0.6:
+            digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 40)))
+            exponent = f"e{rng.randint(-330, 310)}" if rng.random() < 0.5 else ""
+            texts.append(f"{'-' if rng.random() < 0.5 else ''}{digits[0]}.{digits[1:]}{exponent}")
+        elif kind < 0.8:
+            mantissa, exponent = rng.getrandbits(53) | 1 << 52, rng.randint(-1074, 970)
+            texts.append(format(mantissa * 2.0**exponent, ".25e"))
+        else:
+            texts.append(str(rng.randint(-(10**20), 10**20)))
+    for text in texts:
+        try:
+            ours = pydantic_core.from_json(f"[{text}]")[0]
+        except ValueError:  # not JSON ("5."): neither reads it
+            with pytest.raises(orjson.JSONDecodeError):
+                orjson.loads(f"[{text}]")
+            continue
+        try:
+            lane = orjson.loads(f"[{text}]")[0]
+        except orjson.JSONDecodeError:
+            assert math.isinf(ours), text
+            continue
+        assert struct.pack("d", float(lane)) == struct.pack("d", float(ours)), text
