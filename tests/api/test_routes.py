@@ -481,3 +481,19 @@ def test_get_etags_differ_by_encoding(client: TestClient) -> None:
     as_npz = client.get(url, headers={"Accept": NPZ})
     assert as_json.headers["etag"] != as_npz.headers["etag"]
     assert client.get(url, headers={"If-None-Match": as_npz.headers["etag"]}).status_code == 200
+
+
+def test_the_same_request_gives_the_same_npz_bytes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A strong ETag promises the same bytes: no member of the archive carries the time."""
+    import time
+
+    url = "/gradient?logits=2,1,0.1&target=0"
+    first = client.get(url, headers={"Accept": NPZ})
+    later = time.time() + 3 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda *_: time.gmtime(later))
+    again = client.get(url, headers={"Accept": NPZ})
+    assert first.headers["etag"] == again.headers["etag"]
+    assert first.content == again.content
