@@ -11,10 +11,17 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from app.explorer.instruments import PARAMETERS as INSTRUMENT_PARAMETERS
 from app.service.fields import QUERY_FIELDS
 
 PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
+# Instruments an instructor may add to a figure's panels (shown on their own when a URL asks for
+# them: `probe=` adds the nudge, `focus=` the path, `mode=predict` the prediction).
+INSTRUMENT_PANELS = ("predict", "nudge", "path")
 PANEL_TITLES = {
+    "predict": "Predict first",
+    "nudge": "Nudge a logit",
+    "path": "Follow one path",
     "logits": "Logits Z",
     "probs": "O beside Y",
     "grad": "Gradient dE/dZ",
@@ -57,12 +64,13 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
     panels: tuple[str, ...] = PANELS
     if "panels" in params:  # one comma list in a URL, or repeated by the share form
         names = [p.strip() for v in params.getlist("panels") for p in v.split(",") if p.strip()]
-        unknown = [p for p in names if p not in PANELS]
+        known = (*PANELS, *INSTRUMENT_PANELS)
+        unknown = [p for p in names if p not in known]
         if unknown or not names:
             shown = ", ".join(repr(p) for p in unknown) or "nothing"
-            errors["panels"] = f"{shown} is not a panel; choose from {', '.join(PANELS)}"
+            errors["panels"] = f"{shown} is not a panel; choose from {', '.join(known)}"
         else:
-            panels = tuple(p for p in PANELS if p in names)
+            panels = tuple(p for p in known if p in names)
     choices = {}
     for name, allowed, default in (("controls", CONTROLS, "all"), ("theme", THEMES, "auto")):
         value = params.get(name, default)
@@ -80,6 +88,7 @@ EMBED_PARAMETERS = (
     "op",
     "last",
     *OPTION_FIELDS,
+    *INSTRUMENT_PARAMETERS,
 )
 
 

@@ -192,6 +192,24 @@ def paired_bar_chart(
     return frame.chart(bars, labels)
 
 
+def compare_chart(
+    truth: Sequence[float], guess: Sequence[float], labels: Sequence[str]
+) -> BarChart:
+    """Return the true value and a prediction side by side for each class, on a shared signed
+    axis: the truth as a filled bar, the prediction as an outline (kinds "truth", "guess")."""
+    frame = _frame(nice_bounds([*truth, *guess]), len(truth), [*truth, *guess])
+    width = min(frame.slot * 0.36, 30.0)
+    bars: list[Bar] = []
+    for i, (a, b) in enumerate(zip(truth, guess, strict=True)):
+        centre = frame.centre(i)
+        bars.append(frame.bar(centre - width - 1, width, 0.0, a, "truth"))
+        apart = abs(frame.scale.y(a) - frame.scale.y(b)) >= 15 or (a < 0) != (b < 0)
+        bars.append(
+            frame.bar(centre + 1, width, 0.0, b, "guess", labelled=frame.slot >= 70 and apart)
+        )
+    return frame.chart(bars, labels)
+
+
 def waterfall_chart(
     terms: Sequence[float], labels: Sequence[str], kinds: Sequence[str]
 ) -> BarChart:

@@ -7,9 +7,10 @@ the panels were computed from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from app.embed.share import Share
 from app.explorer import panels
 from app.explorer.display import exact, number
 from app.explorer.form import Draft
+from app.explorer.instruments import Instruments
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 from app.web.urls import Urls, join_queries
@@ -90,11 +92,14 @@ def _target_sum(draft: Draft) -> str:
         return "?"
 
 
-def summary(result: GradientResult, j: int) -> str:
-    """Return the one-line summary a screen reader hears after each edit."""
+def summary(result: GradientResult, j: int, predicting: bool = False) -> str:
+    """Return the one-line summary a screen reader hears after each edit (without the
+    gradient while a prediction of it is asked)."""
     ce = result.ce
     grad = [float(g) for g in ce.grad_logits[0]]
     loss = float(np.atleast_1d(ce.loss)[0])
+    if predicting:
+        return f"E = {number(loss, 4)}; the gradient is hidden until you give your prediction"
     return (
         f"E = {number(loss, 4)}; dE/dZ = ("
         + ", ".join(number(g, 3) for g in grad)
@@ -131,9 +136,25 @@ def context(
     options: EmbedOptions,
     links: Links,
     share: Share | None,
+    instruments: Instruments | None = None,
+    here: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Return what the explorer's templates need."""
+    """Return what the explorer's templates need (`here` writes a URL of this page's path and
+    options for a query)."""
+    instruments = instruments or Instruments()
+    names = panels.shown(options.panels, instruments)
+    built = panels.build(state, result, names, instruments)
+
+    def href(other: ExplorerState, changes: Instruments | None = None) -> str:
+        """The URL of another state (or other instruments) on this page."""
+        query = join_queries(other.to_query(), (changes or instruments).query())
+        return here(query) if here is not None else "?" + query
+
     return {
+        "shown": names,
+        "instruments": instruments,
+        "focus": panels.focus_of(state, instruments) if "path" in names else None,
+        "href": href,
         "draft": form,
         "errors": placed_errors(form, errors),
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
@@ -142,12 +163,18 @@ def context(
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),
         "state": state,
-        "panels": panels.build(state, result, options.panels),
+        "panels": built,
         "options": options,
         "links": links,
         "last": state.to_query(),
+        # The prediction form's hidden fields: the state, the options and the instruments.
+        "predict_pairs": [
+            *parse_qsl(state.to_query()),
+            *options.pairs(),
+            *instruments.carried(),
+        ],
         "share": share,
-        "summary": summary(result, state.j),
+        "summary": summary(result, state.j, instruments.predicting),
         "settings_line": settings_line(state),
         "advanced_open": bool(
             state.advanced

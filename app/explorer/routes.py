@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from app.explorer import page
 from app.explorer.display import exact, number
 from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
+from app.explorer.instruments import read_instruments
 from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
 from app.service.compute import compute
 from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
@@ -102,9 +104,15 @@ def render(
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
     state = outcome.state or _last_valid(params.get("last"), settings)
-    valid = outcome.state is not None and not option_errors
+    instruments, instrument_errors = read_instruments(params, state.n)
+    if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
+        if "j" in params and not draft.j_error and draft.j != focus[1]:
+            focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it
+            instruments = replace(instruments, focus=focus)
+        state = replace(state, j=focus[1])
+    valid = outcome.state is not None and not option_errors and not instrument_errors
     extra = options.query() if embed else choices_query(params)
-    canonical = join_queries(state.to_query(), extra)
+    canonical = join_queries(state.to_query(), extra, instruments.query())
     if not htmx.request and valid and params and request.url.query != canonical:
         return RedirectResponse(urls.path(path, canonical), status_code=303)
     result = compute(state.request(settings))
@@ -114,12 +122,14 @@ def render(
     state_links = page.links(urls, state, path, options if embed else EmbedOptions())
     context = page.context(
         form=form,
-        errors=outcome.errors,
+        errors={**outcome.errors, **instrument_errors},
         state=state,
         result=result,
         options=options,
         links=state_links,
         share=None if embed else share(urls, state, params),
+        instruments=instruments,
+        here=lambda query: urls.path(path, join_queries(query, extra)),
     )
     # An embed never changes its own URL, so htmx's HX-Current-URL is still the one the
     # instructor wrote: "Reset this figure" goes back to it, rebuilt from its query, and only

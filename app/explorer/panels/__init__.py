@@ -1,6 +1,7 @@
 """One view model per panel, built from the canonical state and the one `GradientResult`.
 
-No maths here: every number comes from the result; what the state *is* comes from `facts`.
+No maths here: every number comes from the result (or, for the instruments, from the core's
+functions of the same state); what the state *is* comes from `facts`.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.explorer.panels import bars, chain, jacobian, loss
+from app.explorer.instruments import Instruments
+from app.explorer.panels import bars, chain, jacobian, loss, nudge, path, predict
 from app.explorer.panels.facts import Facts, facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
@@ -21,9 +23,54 @@ BUILDERS: dict[str, Callable[[ExplorerState, GradientResult, Facts], Any]] = {
     "chain": chain.chain,
     "jacobian": jacobian.jacobian,
 }
+ANSWERS = ("grad", "chain", "jacobian", "nudge", "path")  # hidden while a prediction is asked
 
 
-def build(state: ExplorerState, result: GradientResult, names: Sequence[str]) -> dict[str, Any]:
+def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
+    """Return the panels a page shows, in order: the chosen ones, the instruments its URL asks
+    for, and none that gives the answer away while a prediction is asked."""
+    order = list(names)
+    if instruments.mode == "predict" and "predict" not in order:
+        order.insert(0, "predict")
+    if instruments.probe is not None and "nudge" not in order:
+        order.insert(order.index("grad") + 1 if "grad" in order else len(order), "nudge")
+    if instruments.focus is not None and "path" not in order:
+        order.insert(order.index("chain") + 1 if "chain" in order else len(order), "path")
+    if instruments.predicting:
+        order = [name for name in order if name not in ANSWERS]
+    return tuple(order)
+
+
+def focus_of(state: ExplorerState, instruments: Instruments) -> tuple[int, int]:
+    """Return the path a page follows: the URL's, or the target's output into Z_j."""
+    if instruments.focus is not None:
+        return instruments.focus
+    i = (
+        state.target
+        if isinstance(state.target, int)
+        else max(range(state.n), key=state.target.__getitem__)
+    )
+    return (i if i != state.j or state.n == 1 else (i + 1) % state.n), state.j
+
+
+def build(
+    state: ExplorerState,
+    result: GradientResult,
+    names: Sequence[str],
+    instruments: Instruments | None = None,
+) -> dict[str, Any]:
     """Return the view model of each named panel (only those: an embed may show a few)."""
     f = facts(state, result)
-    return {name: BUILDERS[name](state, result, f) for name in names}
+    instruments = instruments or Instruments()
+    built: dict[str, Any] = {}
+    for name in names:
+        if name == "predict":
+            built[name] = predict.predict(state, result, f, instruments)
+        elif name == "nudge":
+            j = instruments.probe if instruments.probe is not None else state.j
+            built[name] = nudge.nudge(state, result, f, j, instruments.h)
+        elif name == "path":
+            built[name] = path.path(state, result, f, *focus_of(state, instruments))
+        else:
+            built[name] = BUILDERS[name](state, result, f)
+    return built

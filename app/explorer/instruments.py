@@ -1,0 +1,197 @@
+"""The learning instruments' part of a URL: predict first, nudge a logit, follow one path.
+
+`mode=predict` hides the answer and asks for it (`ask=value`: a number per class, `ask=sign`:
+raises / lowers / no effect); `guess=…` is the answer given (page order), `why=` the
+student's reason (echoed back, never stored), `seed=` the draw of "Try another". `probe=j` plots
+the loss along Z_j with steps `h=`; `focus=i,j` follows the path Z_j → O_i → E through every
+view. Indices are 0-based, as `j` and `target` are. Like the state, these are read from a URL
+or a form, checked (a message per field), and written back only by `pairs`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from app.explorer.display import exact
+
+MODES = ("explore", "predict")
+ASKS = ("value", "sign")
+SIGNS = {"raises": 1, "lowers": -1, "none": 0}
+SIGN_NAMES = {value: name for name, value in SIGNS.items()}
+DEFAULT_H = 0.1
+MAX_H = 10.0
+MAX_WHY = 300  # characters of the reason a student may give
+MAX_GUESS = 1e6
+PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus")
+
+
+@dataclass(frozen=True, slots=True)
+class Instruments:
+    """Which instruments a page shows, and what the student gave them."""
+
+    mode: str = "explore"
+    ask: str = "value"
+    guess: tuple[float, ...] | None = None  # values, or signs −1/0/+1 when ask=sign
+    why: str = ""
+    seed: int | None = None
+    probe: int | None = None  # 0-based class whose logit is nudged
+    h: float = DEFAULT_H
+    focus: tuple[int, int] | None = None  # (i, j), 0-based: the path Z_j → O_i → E
+
+    @property
+    def predicting(self) -> bool:
+        """Tell whether the answer is hidden: a prediction is asked and not yet given."""
+        return self.mode == "predict" and self.guess is None
+
+    @property
+    def revealed(self) -> bool:
+        """Tell whether a prediction was given and the answer is shown beside it."""
+        return self.mode == "predict" and self.guess is not None
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Return the instruments' query pairs, defaults left out."""
+        pairs: list[tuple[str, str]] = []
+        if self.mode != "explore":
+            pairs.append(("mode", self.mode))
+        if self.ask != "value":
+            pairs.append(("ask", self.ask))
+        if self.guess is not None:
+            if self.ask == "sign":
+                text = ",".join(SIGN_NAMES[int(g)] for g in self.guess)
+            else:
+                text = ",".join(exact(g) for g in self.guess)
+            pairs.append(("guess", text))
+        if self.why:
+            pairs.append(("why", self.why))
+        if self.seed is not None:
+            pairs.append(("seed", str(self.seed)))
+        if self.probe is not None:
+            pairs.append(("probe", str(self.probe)))
+            if self.h != DEFAULT_H:
+                pairs.append(("h", exact(self.h)))
+        if self.focus is not None:
+            pairs.append(("focus", f"{self.focus[0]},{self.focus[1]}"))
+        return pairs
+
+    def with_focus(self, focus: tuple[int, int]) -> Instruments:
+        """Return these instruments following the path (i, j)."""
+        return replace(self, focus=focus)
+
+    def without_guess(self) -> Instruments:
+        """Return the question again, with nothing given yet."""
+        return replace(self, guess=None, why="")
+
+    def another(self, seed: int) -> Instruments:
+        """Return the question for the state drawn from `seed`."""
+        return replace(self, guess=None, why="", seed=seed, focus=None)
+
+    def query(self) -> str:
+        """Return the instruments as query parameters, leaving out defaults."""
+        return urlencode(self.pairs(), safe=",")
+
+    def carried(self) -> list[tuple[str, str]]:
+        """Return what the form carries along an edit: the instruments, not the answer given
+        for the state before it."""
+        return [(k, v) for k, v in self.pairs() if k not in ("guess", "why")]
+
+
+def _index(text: str, n: int, name: str, errors: dict[str, str]) -> int | None:
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < n:
+        return int(text)
+    shown = repr(text) if len(text) <= 20 else f"{len(text):,} characters"
+    errors[name] = f"must be a class index in 0..{n - 1} (0 is Z1), got {shown}"
+    return None
+
+
+def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple[float, ...] | None:
+    items = values[0].split(",") if len(values) == 1 else values
+    items = [item.strip() for item in items]
+    if all(not item for item in items):
+        return None  # an empty form: nothing guessed yet
+    if len(items) != n:
+        errors["guess"] = f"must give one prediction per class ({n}), got {len(items)}"
+        return None
+    guess: list[float] = []
+    for k, item in enumerate(items):
+        if ask == "sign":
+            if item not in SIGNS:
+                errors["guess"] = (
+                    f"guess[{k}]: choose raises, lowers or none, got {item[:20]!r}"
+                    if item
+                    else f"guess[{k}]: choose whether raising Z{k + 1} raises or lowers E"
+                )
+                return None
+            guess.append(float(SIGNS[item]))
+            continue
+        text = item.replace("\u2212", "-")  # the page's own minus, pasted back
+        try:
+            value = float(text) if text.isascii() else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or abs(value) > MAX_GUESS or "_" in text:
+            shown = repr(item) if len(item) <= 20 else f"{len(item):,} characters"
+            errors["guess"] = (
+                f"guess[{k}]: must be a number between −1e6 and 1e6 (such as -0.27), got {shown}"
+            )
+            return None
+        guess.append(value)
+    return tuple(guess)
+
+
+def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str, str]]:
+    """Read the instruments from a query string for a state of n classes, with a message for
+    each value that is not one of the choices."""
+    errors: dict[str, str] = {}
+    for name in PARAMETERS:
+        if name != "guess" and len(params.getlist(name)) > 1:
+            errors[name] = "given more than once"
+    mode = params.get("mode", "explore")
+    if mode not in MODES:
+        errors["mode"] = f"{mode[:20]!r} is not one of {', '.join(MODES)}"
+        mode = "explore"
+    ask = params.get("ask", "value")
+    if ask not in ASKS:
+        errors["ask"] = f"{ask[:20]!r} is not one of {', '.join(ASKS)}"
+        ask = "value"
+    guess = _guess(params.getlist("guess"), n, ask, errors) if "guess" in params else None
+    why = params.get("why", "").strip()
+    if len(why) > MAX_WHY:
+        errors["why"] = f"at most {MAX_WHY} characters, got {len(why):,}"
+        why = why[:MAX_WHY]
+    seed = None
+    if "seed" in params:
+        text = params["seed"].strip()
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            seed = int(text)
+        else:
+            errors["seed"] = f"must be a whole number from 0 to 999999999, got {text[:20]!r}"
+    probe = _index(params["probe"], n, "probe", errors) if "probe" in params else None
+    h = DEFAULT_H
+    if "h" in params:
+        text = params["h"].strip()
+        try:
+            h = float(text) if text.isascii() and "_" not in text else math.nan
+        except ValueError:
+            h = math.nan
+        if not 0.0 < h <= MAX_H:  # NaN fails too
+            errors["h"] = f"must be a step between 0 and {MAX_H:g} (such as 0.1), got {text[:20]!r}"
+            h = DEFAULT_H
+    focus = None
+    if "focus" in params:
+        parts = params["focus"].split(",")
+        if len(parts) != 2:
+            errors["focus"] = (
+                f"must be two class indices i,j (the path Z_j → O_i), got {params['focus'][:20]!r}"
+            )
+        else:
+            i = _index(parts[0], n, "focus", errors)
+            j = _index(parts[1], n, "focus", errors)
+            focus = (i, j) if i is not None and j is not None else None
+    if mode != "predict" and (guess is not None or "ask" in params):
+        errors.setdefault("mode", "guess and ask need mode=predict")
+    return Instruments(mode, ask, guess, why, seed, probe, h, focus), errors

@@ -1,0 +1,168 @@
+"""Line chart geometry (the loss along one logit, the outputs along it): numbers in, SVG out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.explorer.display import number
+from app.explorer.scales import Scale, Tick, nice_bounds, text_width, tick_values
+
+WIDTH = 400
+HEIGHT = 220
+TOP = 12
+BOTTOM = 34  # room for the t axis labels and its title
+RIGHT = 34  # room for the curves' end labels
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One polyline with a CSS kind and an optional label at its right end."""
+
+    kind: str
+    points: str
+    label: str = ""
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Dot:
+    """A marked point."""
+
+    x: float
+    y: float
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineChart:
+    """Lines over a t axis with its zero marked; everything outside the plot area is clipped."""
+
+    width: int
+    height: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    y_ticks: list[Tick]
+    x_ticks: list[tuple[float, str]]
+    zero_x: float
+    lines: list[Line]
+    dots: list[Dot]
+    axis_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Axes:
+    t_low: float
+    t_high: float
+    scale: Scale
+    left: float
+    right: float
+
+    def x(self, t: float) -> float:
+        return self.left + (t - self.t_low) / (self.t_high - self.t_low) * (self.right - self.left)
+
+    def points(self, ts: Sequence[float], ys: Sequence[float]) -> str:
+        return " ".join(
+            f"{self.x(t):.1f},{self.scale.y(y):.1f}" for t, y in zip(ts, ys, strict=True)
+        )
+
+
+def _axes(t: Sequence[float], values: Sequence[float], fixed: tuple[float, float] | None) -> _Axes:
+    low, high = fixed if fixed is not None else nice_bounds(values)
+    if low == high:
+        low, high = low - 1.0, high + 1.0
+    ticks = tick_values(Scale(low, high, 0.0, 1.0))
+    left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)
+    return _Axes(t[0], t[-1], Scale(low, high, TOP, HEIGHT - BOTTOM), left, WIDTH - RIGHT)
+
+
+def _x_ticks(axes: _Axes) -> list[tuple[float, str]]:
+    span = axes.t_high
+    step = next(
+        s for s in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if span / s <= 4
+    )
+    count = int(span // step)
+    return [(axes.x(k * step), number(k * step, 3)) for k in range(-count, count + 1)]
+
+
+def loss_chart(
+    t: Sequence[float],
+    loss: Sequence[float],
+    loss_at_zero: float,
+    slope: float,
+    h: float,
+    chord: tuple[float, float],
+    j_label: str,
+) -> LineChart:
+    """E(Z + t·e_j) over t, its tangent at t = 0 (slope dE/dZ_j) and the chord through ±h."""
+    axes = _axes(t, [*loss, loss_at_zero], None)
+    ends = (t[0], t[-1])
+    tangent = [loss_at_zero + slope * v for v in ends]
+    lines = [
+        Line("curve", axes.points(t, loss)),
+        Line("tangent", axes.points(ends, tangent)),
+        Line("chord", axes.points((-h, h), chord)),
+    ]
+    dots = [
+        Dot(axes.x(0.0), axes.scale.y(loss_at_zero), "here"),
+        Dot(axes.x(-h), axes.scale.y(chord[0]), "step"),
+        Dot(axes.x(h), axes.scale.y(chord[1]), "step"),
+    ]
+    return LineChart(
+        WIDTH,
+        HEIGHT,
+        axes.left,
+        axes.right,
+        TOP,
+        HEIGHT - BOTTOM,
+        [Tick(axes.scale.y(v), label) for v, label in tick_values(axes.scale)],
+        _x_ticks(axes),
+        axes.x(0.0),
+        lines,
+        dots,
+        f"t: Z{j_label} + t",
+    )
+
+
+def probs_chart(
+    t: Sequence[float], probs: Sequence[Sequence[float]], labels: Sequence[str], j_label: str
+) -> LineChart:
+    """Every O_i(Z + t·e_j) on [0, 1], each labelled at its right end (O_j rises, the rest fall)."""
+    axes = _axes(t, [0.0, 1.0], (0.0, 1.0))
+    lines = []
+    ends = []
+    for i, label in enumerate(labels):
+        ys = [row[i] for row in probs]
+        ends.append((axes.scale.y(ys[-1]), i, label, ys))
+    # End labels at least 11 px apart, in the order the curves end
+    placed: list[float] = []
+    for y, i, label, ys in sorted(ends):
+        y_label = max(y + 4, placed[-1] + 11 if placed else TOP + 4)
+        placed.append(y_label)
+        kind = "rising" if label == j_label else f"falling k{i % 4}"
+        lines.append(
+            Line(
+                kind,
+                axes.points(t, ys),
+                f"O{label}",
+                axes.right + 3,
+                min(y_label, HEIGHT - BOTTOM + 8),
+            )
+        )
+    return LineChart(
+        WIDTH,
+        HEIGHT,
+        axes.left,
+        axes.right,
+        TOP,
+        HEIGHT - BOTTOM,
+        [Tick(axes.scale.y(v), label) for v, label in tick_values(axes.scale)],
+        _x_ticks(axes),
+        axes.x(0.0),
+        lines,
+        [],
+        f"t: Z{j_label} + t",
+    )
