@@ -20,6 +20,7 @@ from app.api.openapi import DESCRIPTION, openapi_document
 from app.embed import oembed
 from app.embed import routes as embed
 from app.explorer import routes as explorer
+from app.explorer import twin
 from app.service.errors import InvalidRequestError
 from app.settings import Settings, get_settings
 from app.web import health
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> DedzAPI:
         docs.router,
         health.router,
         explorer.router,
+        twin.router,
         embed.router,
         oembed.router,
     ):

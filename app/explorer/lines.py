@@ -101,10 +101,14 @@ def loss_chart(
     axes = _axes(t, [*loss, loss_at_zero], None)
     ends = (t[0], t[-1])
     tangent = [loss_at_zero + slope * v for v in ends]
+    # The chord through ±h, drawn on across the plot (a secant): for a small h it would be a
+    # dot's width long; here it shows how close to the tangent it lies.
+    rise = (chord[1] - chord[0]) / (2 * h)
+    secant = [(chord[0] + chord[1]) / 2 + rise * v for v in ends]
     lines = [
         Line("curve", axes.points(t, loss)),
         Line("tangent", axes.points(ends, tangent)),
-        Line("chord", axes.points((-h, h), chord)),
+        Line("chord", axes.points(ends, secant)),
     ]
     dots = [
         Dot(axes.x(0.0), axes.scale.y(loss_at_zero), "here"),

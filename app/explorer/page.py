@@ -35,17 +35,26 @@ class Links:
     api: str  # GET /gradient of this state
     api_query: str
     oembed: str
+    twin: str  # GET /explorer.json: every panel's numbers
 
 
-def links(urls: Urls, state: ExplorerState, path: str, options: EmbedOptions) -> Links:
+def links(
+    urls: Urls,
+    state: ExplorerState,
+    path: str,
+    options: EmbedOptions,
+    instruments: Instruments | None = None,
+) -> Links:
     """Return the URLs of a state shown at `path` ('/' or '/embed') with these options."""
     query = join_queries(state.to_query(), options.query())
+    shown = join_queries(query, (instruments or Instruments()).query())
     oembed_query = f"url={quote(urls.absolute(path, query), safe='')}&format=json"
     return Links(
         explorer=urls.path("/", state.to_query()),
         api=urls.path("/gradient", state.api_query()),
         api_query=state.api_query(),
         oembed=urls.absolute("/oembed", oembed_query),
+        twin=urls.path("/explorer.json", shown),
     )
 
 
@@ -121,7 +130,7 @@ def settings_line(state: ExplorerState) -> str:
     return "; ".join(parts) + "."
 
 
-def _url_name(key: str) -> str:
+def url_name(key: str) -> str:
     """Return a form error's key as the URL names the value: 'logits-2' → 'logits[2]'."""
     name, _, index = key.partition("-")
     return f"{name}[{index}]" if index else name
@@ -158,7 +167,7 @@ def context(
         "draft": form,
         "errors": placed_errors(form, errors),
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
-        "url_errors": [(_url_name(key), message) for key, message in errors.items()],
+        "url_errors": [(url_name(key), message) for key, message in errors.items()],
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

@@ -92,6 +92,7 @@ def test_operations_and_enums_have_names_a_generated_client_can_use(spec: dict[s
         ("/gradient", "get"): "gradient_get",
         ("/healthz", "get"): "healthz_get",
         ("/oembed", "get"): "oembed_get",
+        ("/explorer.json", "get"): "explorer_json_get",
     }
     schemas = spec["components"]["schemas"]
     assert schemas["Reduction"]["enum"] == ["mean", "sum", "none"]

@@ -1,0 +1,177 @@
+"""`GET /explorer.json`: the JSON twin of every explorer or embed state.
+
+The same query as the page (`/?…` or `/embed?…`), read and checked the same way, gives the
+numbers every panel of that state draws: the very view models the templates receive, without
+their drawing geometry. An invalid query gets a 422 whose message names each field as the URL
+does (`logits[1]: …`), as the page's messages do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.embed.options import read_options, unknown_parameters
+from app.explorer import panels
+from app.explorer.form import check, read_draft
+from app.explorer.instruments import Instruments, read_instruments
+from app.explorer.page import url_name
+from app.explorer.panels import predict
+from app.explorer.panels.facts import facts
+from app.explorer.state import ExplorerState
+from app.service.compute import GradientResult, compute
+from app.web.caching import page_headers
+from app.web.deps import settings_of
+from app.web.urls import Urls, join_queries
+
+router = APIRouter(tags=["explorer"])
+
+
+def _parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+TWIN_PARAMETERS = [
+    _parameter("logits", "Z, comma-separated, 2 to 10 classes (default 2,1)."),
+    _parameter("target", "A class index (0-based) or n probabilities (default 0)."),
+    _parameter("temperature", "T (default 1)."),
+    _parameter("label_smoothing", "ε (default 0)."),
+    _parameter("weights", "Class weights, comma-separated (default all 1)."),
+    _parameter("reduction", "mean, sum or none (default mean)."),
+    _parameter("j", "The class (0-based) whose chain-rule terms are shown (default 1)."),
+    _parameter("panels", "Which panels, comma-separated, as in an embed (default all)."),
+    _parameter("controls", "An embed's controls: all, logits or none."),
+    _parameter("theme", "auto, light or dark."),
+    _parameter("mode", "explore, or predict: the answer hidden until `guess` is given."),
+    _parameter("ask", "value (a number per class) or sign (raises, lowers, none)."),
+    _parameter("guess", "The prediction, one per class, comma-separated (page order)."),
+    _parameter("why", "The student's reason, echoed back, never stored (≤ 300 characters)."),
+    _parameter("seed", "The draw of 'Try another' (a whole number)."),
+    _parameter("probe", "Nudge this logit (0-based): the loss along it and its slope."),
+    _parameter("h", "The nudge's step (default 0.1)."),
+    _parameter("focus", "i,j (0-based): follow the path Z_j → O_i → E."),
+]
+
+# Drawing geometry (SVG coordinates, chart objects) and form echoes: not numbers of the state.
+_GEOMETRY = {"chart", "map", "curve", "strip", "nodes", "edges", "width", "height", "guess_fields"}
+
+
+def _plain(value: Any) -> Any:
+    """Turn view models into JSON values: dataclasses and named tuples into objects, arrays
+    into lists, states into their queries; geometry left out."""
+    if isinstance(value, ExplorerState):
+        return value.to_query()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in _GEOMETRY
+        }
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def twin(
+    state: ExplorerState,
+    result: GradientResult,
+    names: tuple[str, ...],
+    instruments: Instruments,
+    urls: Urls,
+    extra: str,
+) -> dict[str, Any]:
+    """Return the state, its links and every shown panel's numbers."""
+    shown = panels.shown(names, instruments)
+    built = panels.build(state, result, shown, instruments)
+    body: dict[str, Any] = {
+        "state": {
+            "logits": list(state.logits),
+            "target": state.target if isinstance(state.target, int) else list(state.target),
+            "temperature": state.temperature,
+            "label_smoothing": state.label_smoothing,
+            "weights": None if state.weights is None else list(state.weights),
+            "reduction": state.reduction,
+            "j": state.j,
+        },
+        "instruments": _plain(instruments),
+        "links": {
+            "page": urls.path("/", join_queries(state.to_query(), instruments.query())),
+            "embed": urls.path(
+                "/embed", join_queries(state.to_query(), extra, instruments.query())
+            ),
+            "api": urls.path("/gradient", state.api_query()),
+        },
+        "panels": {name: _plain(built[name]) for name in shown},
+    }
+    if "predict" in built:
+        f = facts(state, result)
+        verdict = built["predict"]
+        body["panels"]["predict"].update(
+            truth=[float(v) for v in result.ce.grad_logits[0]],
+            guess=None if instruments.guess is None else list(instruments.guess),
+            matched=[d.model for d in verdict.diagnoses],
+            models=predict.model_values(state, result, f),
+        )
+    return body
+
+
+def _json(data: Any, status: int, headers: dict[str, str]) -> Response:
+    return Response(orjson.dumps(data), status, headers, media_type="application/json")
+
+
+@router.get(
+    "/explorer.json",
+    summary="The numbers of every panel of an explorer or embed state (the page's JSON twin)",
+    responses={
+        200: {"description": "The state, its links and each shown panel's numbers."},
+        422: {"description": "A field or option the page would refuse, with the page's message."},
+    },
+    operation_id="explorer_json_get",
+    openapi_extra={"parameters": TWIN_PARAMETERS},
+)
+async def explorer_json(request: Request) -> Response:
+    """Read the query as the explorer reads it (`/?…` or `/embed?…`) and return, as strict JSON,
+    the numbers each of its panels draws — the view models the page's templates receive —
+    including the instruments' (`mode=predict`, `probe=`, `focus=`)."""
+    settings = settings_of(request)
+    params = request.query_params
+    headers = page_headers(settings, fragments=False)
+    headers["Link"] = '</docs>; rel="help"'
+    options, errors = read_options(params)
+    unknown = unknown_parameters(params)
+    for name in unknown:
+        errors[name] = "unknown parameter"
+    outcome = check(read_draft(params), settings)
+    errors.update(outcome.errors)
+    state = outcome.state
+    instruments, instrument_errors = read_instruments(params, state.n if state else 2)
+    errors.update(instrument_errors)
+    if state is None or errors:
+        detail = "; ".join(f"{url_name(key)}: {message}" for key, message in errors.items())
+        named = {url_name(key): message for key, message in errors.items()}
+        return _json({"detail": detail, "errors": named}, 422, headers)
+    if instruments.focus is not None:
+        state = replace(state, j=instruments.focus[1])
+    result = compute(state.request(settings))
+    body = twin(state, result, options.panels, instruments, Urls.of(request), options.query())
+    return _json(body, 200, headers)
