@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 
 from app.embed.options import EmbedOptions
+from app.explorer.instruments import Instruments
+from app.explorer.panels import shown
 from app.explorer.state import ExplorerState
 
 FRAME = 65  # the page's own padding and footer around the panels
@@ -23,6 +25,11 @@ PANEL_HEIGHTS = {
     "loss": (405, 539),
     "chain": (763, 988),
     "jacobian": (696, 945),
+    # The instruments (measured as the others; the prediction before its reveal, which grows
+    # the frame through the height messages).
+    "predict": (619, 995),
+    "nudge": (1407, 1407),
+    "path": (588, 844),
 }
 CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the
@@ -34,20 +41,27 @@ LOSS_GENERAL_FORM = (91, 91)
 MARGIN = 1.08  # fonts, rounding and the interpolation in n differ a little
 
 
-def fitting_height(options: EmbedOptions, n: int, state: ExplorerState | None = None) -> int:
-    """Return an iframe height (px, a multiple of 10) that shows these panels and controls."""
+def fitting_height(
+    options: EmbedOptions,
+    n: int,
+    state: ExplorerState | None = None,
+    instruments: Instruments | None = None,
+) -> int:
+    """Return an iframe height (px, a multiple of 10) that shows these panels and controls
+    (and the instruments' panels, as the page shows them: `panels.shown`)."""
     t = (min(max(n, 2), 10) - 2) / 8
 
     def at(pair: tuple[int, int]) -> float:
         return pair[0] + (pair[1] - pair[0]) * t
 
     height = FRAME + at(CONTROLS_HEIGHTS[options.controls])
-    height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in options.panels)
+    names = shown(options.panels, instruments or Instruments())
+    height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
     if state is not None:
         weighted = state.weights is not None
         if options.controls == "all" and state.advanced:
             height += at(ADVANCED)
-        if "loss" in options.panels:
+        if "loss" in names:
             if weighted or state.label_smoothing != 0.0:
                 height += at(LOSS_ONE_TERM_A_LINE)
             if weighted or state.temperature != 1.0:

@@ -16,6 +16,7 @@ from app.embed.options import read_options, unknown_parameters
 from app.embed.share import DEFAULT_WIDTH, iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.form import state_of
+from app.explorer.instruments import read_instruments
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.urls import Urls, join_queries
@@ -78,12 +79,17 @@ async def oembed(
     unknown = set(unknown_parameters(params)) - ({"height"} if page.path != "/embed" else set())
     if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
+    instruments, instrument_errors = read_instruments(params, state.n)
+    if instrument_errors:
+        raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
-    fitting = fitting_height(options, state.n, state)
+    fitting = fitting_height(options, state.n, state, instruments)
     height = min(fitting, maxheight or fitting)
     # The canonical state and options, never the URL as given: its op, last or height would
     # make the frame show something else than the title says.
-    src = urls.absolute("/embed", join_queries(state.to_query(), options.query()))
+    src = urls.absolute(
+        "/embed", join_queries(state.to_query(), options.query(), instruments.query())
+    )
     title = figure_title(state, options)
     body = OEmbed(
         provider_url=urls.absolute("/"),

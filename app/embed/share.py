@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from app.embed.heights import fitting_height
 from app.embed.options import EmbedOptions, read_options
 from app.embed.titles import figure_title
+from app.explorer.instruments import Instruments
 from app.explorer.state import ExplorerState
 from app.web.urls import Urls, join_queries
 
@@ -45,6 +46,7 @@ class Share:
     # Update preview keeps the explorer's state (with htmx they follow each edit).
     state_fields: tuple[tuple[str, str], ...] = ()
     height_note: str = ""  # why a typed height was not used as typed
+    mode: str = "explore"  # what the embed asks of students: explore, predict, predict-sign
 
 
 def chosen_height(params: QueryParams) -> int | None:
@@ -55,10 +57,27 @@ def chosen_height(params: QueryParams) -> int | None:
         return None
 
 
+# The share form's mode for the embed (not the page's own `mode`, which would put the explorer
+# itself into that mode): what the students' figure asks of them.
+SHARE_MODES = {
+    "explore": Instruments(),
+    "predict": Instruments(mode="predict"),
+    "predict-sign": Instruments(mode="predict", ask="sign"),
+}
+
+
+def share_mode(params: QueryParams) -> str:
+    """Return the share form's mode choice (`share_mode`), or "explore"."""
+    mode = params.get("share_mode", "explore")
+    return mode if mode in SHARE_MODES else "explore"
+
+
 def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
     """Return the link, embed URL and snippets for a state and the share form's choices."""
     options, _ = read_options(params)
-    fitting = fitting_height(options, state.n, state)
+    mode = share_mode(params)
+    instruments = SHARE_MODES[mode]
+    fitting = fitting_height(options, state.n, state, instruments)
     chosen = chosen_height(params)
     height = chosen or fitting
     typed = params.get("height", "").strip()
@@ -69,7 +88,7 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
         note = f"Heights run from {MIN_HEIGHT} to {MAX_HEIGHT} px: the snippet uses {chosen}."
     extra = options.query()
     state_query = state.to_query()
-    embed_src = urls.absolute("/embed", join_queries(state_query, extra))
+    embed_src = urls.absolute("/embed", join_queries(state_query, extra, instruments.query()))
     return Share(
         options=options,
         height=height,
@@ -81,6 +100,7 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
         snippet=iframe_snippet(embed_src, height, figure_title(state, options)),
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
         state_fields=tuple(parse_qsl(state_query)),
+        mode=mode,
     )
 
 
@@ -88,6 +108,8 @@ def choices_query(params: QueryParams) -> str:
     """Return the share form's choices that differ from its defaults, as a query string."""
     options, _ = read_options(params)
     pairs = options.pairs()
+    if share_mode(params) != "explore":
+        pairs.append(("share_mode", share_mode(params)))
     chosen = chosen_height(params)
     if chosen is not None:  # the instructor's own choice, kept in the URL
         pairs.append(("height", str(chosen)))

@@ -12,6 +12,9 @@ _WHAT = {
     "grad": "gradient dE/dZ",
     "loss": "cross-entropy loss",
     "jacobian": "Jacobian dO/dZ",
+    "predict": "a prediction of dE/dZ",
+    "nudge": "the loss along one logit",
+    "path": "one chain-rule path",
 }
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
 from app.embed.options import (
+    INSTRUMENT_PANELS,
     PANEL_TITLES,
     PANELS,
     THEMES,
@@ -40,6 +41,7 @@ templates.env.filters["num"] = number
 templates.env.filters["exact"] = exact
 templates.env.globals.update(
     panel_names=PANELS,
+    instrument_panels=INSTRUMENT_PANELS,
     panel_titles=PANEL_TITLES,
     theme_names=THEMES,
     min_classes=MIN_CLASSES,

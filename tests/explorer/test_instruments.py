@@ -1,0 +1,259 @@
+"""The instruments as pages, embeds and `explorer.json` serve them: predict first, nudge a logit,
+follow one path; their numbers against `/gradient` and against plain numpy written here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from app.main import create_app
+
+SEED = "logits=2,1&target=0"
+CLIENT = TestClient(create_app())
+
+
+def _text(html: str, section: str) -> str:
+    match = re.search(rf'<section class="panel[^"]*" id="{section}".*?</section>', html, re.S)
+    assert match, f"no {section}"
+    body = re.sub(r"<svg.*?</svg>", " ", match.group(0), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body)).replace("&#39;", "'")
+
+
+def twin(query: str) -> dict[str, Any]:
+    response = CLIENT.get(f"/explorer.json?{query}")
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_predict_hides_every_answer_until_a_prediction_is_given(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&mode=predict").text
+    for hidden in ("panel-grad", "panel-chain", "panel-jacobian"):
+        assert f'id="{hidden}"' not in page
+    assert "And the gradient for j" not in page  # the loss panel's gradient line
+    assert "the gradient is hidden until you give your prediction" in page
+    assert page.count('name="guess"') == 2
+    assert 'id="panel-probs"' in page
+    assert 'id="panel-logits"' in page
+    assert set(twin(f"{SEED}&mode=predict")["panels"]) == {"predict", "probs", "loss", "logits"}
+
+
+def test_the_seed_s_wrong_answer_is_named_with_the_term_it_misses(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&mode=predict&guess=-0.269,-0.269").text
+    text = _text(page, "panel-predict")
+    assert "✓ right" in text
+    assert "✗ wrong" in text
+    assert (
+        "You gave dE/dZ2 = O1 − 1 = −0.269. That copies the correct class's gradient to every "
+        "logit. But Z2 also moves O1: dO1/dZ2 = −O1·O2 = −0.197, and dE/dO1 = −Y1/O1 = −1.368; "
+        "their product, +0.269, is the whole of dE/dZ2."
+    ) in text
+    link = re.search(r'href="([^"]*focus=0,1[^"]*)"', page)
+    assert link, "the diagnosis links to the path it misses"
+    assert client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+    data = twin(f"{SEED}&mode=predict&guess=-0.269,-0.269")["panels"]["predict"]
+    assert data["matched"] == ["copy-true-class"]
+    assert data["guess"] == [-0.269, -0.269]
+    assert [v["right"] for v in data["verdicts"]] == [True, False]
+
+
+def test_a_right_prediction_is_told_so_and_nothing_is_diagnosed(client: TestClient) -> None:
+    text = _text(client.get(f"/?{SEED}&mode=predict&guess=-0.27,0.268").text, "panel-predict")
+    assert "All 2 right" in text
+    assert "This matches" not in text
+
+
+def _reference_models(Z: np.ndarray, y: int) -> dict[str, np.ndarray]:
+    O = np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum()
+    Y = np.eye(len(Z))[y]
+    J = np.diag(O) - np.outer(O, O)
+    return {
+        "copy-true-class": np.full_like(Z, O[y] - 1),
+        "direct-only": -Y * (1 - O),
+        "sign-flipped": -(O - Y),
+        "independent-sigmoids": 1 / (1 + np.exp(-Z)) - Y,
+        "squared-error": J @ (2 * (O - Y)),
+    }
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(-30, 30), min_size=2, max_size=5).map(lambda v: [x / 10 for x in v]),
+    st.data(),
+)
+def test_property_a_prediction_from_a_wrong_model_is_diagnosed_as_that_model(
+    logits: list[float], data: st.DataObject
+) -> None:
+    y = data.draw(st.integers(0, len(logits) - 1))
+    Z = np.array(logits)
+    models = _reference_models(Z, y)
+    name = data.draw(st.sampled_from(sorted(models)))
+    guess = models[name]
+    truth = np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum() - np.eye(len(Z))[y]
+    tol = np.maximum(0.01, 0.05 * np.abs(truth))
+    query = f"logits={','.join(map(str, logits))}&target={y}&mode=predict"
+    guessed = ",".join(repr(float(v)) for v in guess)
+    result = twin(f"{query}&guess={guessed}")["panels"]["predict"]
+    np.testing.assert_allclose(result["models"][name], guess, rtol=1e-9, atol=1e-12)
+    if (np.abs(guess - truth) <= tol).all():
+        assert result["all_right"]  # here that model happens to be right
+    else:
+        assert name in result["matched"]
+
+
+def test_sign_mode_asks_per_class_and_checks_signs(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&mode=predict&ask=sign").text
+    assert page.count('<select id="guess-') == 2
+    assert "raises E" in page
+    assert "lowers E" in page
+    text = _text(
+        client.get(f"/?{SEED}&mode=predict&ask=sign&guess=lowers,lowers").text, "panel-predict"
+    )
+    assert "✗ wrong" in text
+    assert "This matches: the correct class's gradient copied" in text
+    right = twin(f"{SEED}&mode=predict&ask=sign&guess=lowers,raises")["panels"]["predict"]
+    assert right["all_right"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("mode=predict&guess=1,2,3", "guess", "one prediction per class (2), got 3"),
+        ("mode=predict&guess=1,abc", "guess", "guess[1]: must be a number"),
+        ("mode=predict&ask=sign&guess=up,down", "guess", "choose raises, lowers or none"),
+        ("mode=guess", "mode", "'guess' is not one of explore, predict"),
+        ("guess=1,2", "mode", "guess and ask need mode=predict"),
+        ("probe=7", "probe", "class index in 0..1"),
+        ("probe=0&h=0", "h", "must be a step between 0 and 10"),
+        ("focus=0", "focus", "two class indices i,j"),
+        ("focus=0,5", "focus", "class index in 0..1"),
+        ("seed=-1", "seed", "whole number"),
+        ("mode=predict&why=" + "x" * 301, "why", "at most 300 characters"),
+    ],
+)
+def test_bad_instrument_values_get_a_clear_4xx_on_every_face(
+    client: TestClient, query: str, field: str, words: str
+) -> None:
+    for path in ("/", "/embed"):
+        page = client.get(f"{path}?{SEED}&{query}")
+        assert page.status_code == 422, path
+        assert words in page.text.replace("&#39;", "'"), path
+    response = client.get(f"/explorer.json?{SEED}&{query}")
+    assert response.status_code == 422
+    assert words in response.json()["errors"][field]
+
+
+def test_the_no_js_form_s_repeated_fields_become_the_canonical_url(client: TestClient) -> None:
+    response = client.get(
+        f"/?{SEED}&mode=predict&guess=-0.27&guess=0.27&why=O2+goes+up", follow_redirects=False
+    )
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    assert query["guess"] == ["-0.27,0.27"]
+    assert query["why"] == ["O2 goes up"]
+    page = client.get(response.headers["location"]).text
+    assert "Your reason: <q>O2 goes up</q>" in page
+
+
+def test_the_reason_is_escaped(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&mode=predict&guess=0,0&why=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_try_another_draws_a_reproducible_state_of_the_same_family(client: TestClient) -> None:
+    page = client.get("/?logits=2,1,0.5&target=0&mode=predict&seed=4").text
+    link = re.search(r'href="([^"]*)">Try another', page)
+    assert link
+    href = link.group(1).replace("&amp;", "&")
+    query = parse_qs(urlsplit(href).query)
+    assert query["seed"] == ["5"]
+    assert query["mode"] == ["predict"]
+    assert "guess" not in query
+    assert len(query["logits"][0].split(",")) == 3
+    again = client.get("/?logits=2,1,0.5&target=0&mode=predict&seed=4").text
+    assert re.search(r'href="([^"]*)">Try another', again).group(1) == link.group(1)  # type: ignore[union-attr]
+    assert client.get(href).status_code == 200
+
+
+def test_nudge_links_apply_the_step_and_the_numbers_match_the_api(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&probe=1").text
+    text = _text(page, "panel-nudge")
+    assert "Raising Z2 by 0.1 raises the loss by 0.0279 (about h × slope = 0.0269)" in text
+    assert "the slope is +0.269 = O2, so gradient descent lowers Z2" in text
+    higher = re.search(r'href="([^"]*)" rel="nofollow">Z<sub>2</sub> \+ 0.1', page)
+    assert higher
+    moved = parse_qs(urlsplit(higher.group(1).replace("&amp;", "&")).query)
+    assert moved["logits"] == ["2,1.1"]
+    assert moved["probe"] == ["1"]
+    nudge = twin(f"{SEED}&probe=1")["panels"]["nudge"]
+    api = client.get(f"/gradient?{SEED}").json()
+    assert nudge["slope"] == api["grad_logits"][1]
+    assert nudge["prob_slopes"] == [row[1] for row in api["jacobian"]]
+    assert [d["h"] for d in nudge["differences"]] == [1.0, 0.1, 0.01, 0.001]
+    assert len(nudge["line"]["t"]) == len(nudge["line"]["loss"])
+
+
+def test_focus_follows_one_path_through_every_view(client: TestClient) -> None:
+    page = client.get("/?logits=2,1,0.5&target=0&focus=0,1").text
+    caption = _text(page, "panel-path")
+    assert "Path Z2 → O1 → E: dO1/dZ2 = −O1·O2 =" in caption
+    assert "With Y1 = 1 this path carries all of dE/dZ2" in caption
+    assert "diagonal-only answer drops" in caption
+    assert page.count('aria-current="true"') >= 3  # the edge, the Jacobian cell, the chain row
+    assert 'class="focus-cell"' in page
+    assert "the 3 terms of dE/dZ<sub>2</sub>" in page  # the chain panel follows the path's j
+    edge = re.search(r'<a href="([^"]*focus=2,0[^"]*)"', page)
+    assert edge
+    assert client.get(edge.group(1).replace("&amp;", "&")).status_code == 200
+    path = twin("logits=2,1,0.5&target=0&focus=0,1")["panels"]["path"]
+    api = client.get("/gradient?logits=2,1,0.5&target=0").json()
+    assert path["jacobian"] == api["jacobian"][0][1]
+    assert path["term"] == api["chain"][0][1]
+    assert path["total"] == api["grad_logits"][1]
+
+
+def test_a_j_chosen_in_the_form_moves_the_path_with_it(client: TestClient) -> None:
+    response = client.get("/?logits=2,1,0.5&target=0&focus=2,0&j=1", follow_redirects=False)
+    assert response.status_code == 303
+    assert "focus=2,1" in response.headers["location"]
+
+
+def test_embeds_offer_the_instruments_as_panels_and_modes(client: TestClient) -> None:
+    embed = client.get(f"/embed?{SEED}&panels=probs,nudge,path")
+    assert embed.status_code == 200
+    assert 'id="panel-nudge"' in embed.text
+    assert 'id="panel-path"' in embed.text
+    assert 'id="panel-grad"' not in embed.text
+    predict = client.get(f"/embed?{SEED}&mode=predict&panels=probs,grad")
+    assert 'id="panel-predict"' in predict.text
+    assert 'id="panel-grad"' not in predict.text
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(-50, 50), min_size=2, max_size=6).map(lambda v: [x / 10 for x in v]),
+    st.data(),
+)
+def test_property_explorer_json_numbers_are_the_api_s(
+    logits: list[float], data: st.DataObject
+) -> None:
+    n = len(logits)
+    y = data.draw(st.integers(0, n - 1))
+    T = data.draw(st.sampled_from(["1", "2", "0.5"]))
+    state = f"logits={','.join(map(str, logits))}&target={y}&temperature={T}"
+    body = twin(state)
+    api = CLIENT.get(f"/gradient?{state}").json()
+    assert body["panels"]["probs"]["probs"] == api["probs"]
+    assert body["panels"]["grad"]["values"] == api["grad_logits"]
+    assert body["panels"]["jacobian"]["matrix"] == api["jacobian"]
+    assert body["panels"]["loss"]["loss"] == api["loss"]
+    chain = body["panels"]["chain"]
+    assert [t["value"] for t in chain["terms"]] == [row[chain["j"] - 1] for row in api["chain"]]
