@@ -66,7 +66,7 @@ def wrong_models(
     if one_hot is not None:
         models.append(Prediction("copy-true-class", np.full_like(g, g[one_hot])))
     models.append(Prediction("direct-only", -c_hat * (1.0 - O) / T + 0.0))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # −c/O is −∞ where O underflows
         models.append(Prediction("stop-at-outputs", np.where(c == 0.0, 0.0, -c_hat / O)))
     models.append(Prediction("sign-flipped", -g + 0.0))
     raw = np.asarray(raw_target, dtype=np.float64)

@@ -37,6 +37,11 @@ class Heatmap:
     row_labels: list[tuple[float, str]]
     column_labels: list[tuple[float, str]]
     show_values: bool
+    cell: float = 0.0  # a cell's side
+
+    def at(self, i: int, j: int) -> tuple[float, float]:
+        """Return the top-left corner of row i, column j."""
+        return self.offset + j * self.cell, self.offset + i * self.cell
 
 
 # Diverging scale: blue (negative) through white to orange (positive), in LEVELS steps; lightness
@@ -97,4 +102,5 @@ def heatmap(
         row_labels=[(offset + (i + 0.5) * cell, label) for i, label in enumerate(row_labels)],
         column_labels=[(offset + (j + 0.5) * cell, label) for j, label in enumerate(column_labels)],
         show_values=show_values,
+        cell=cell,
     )

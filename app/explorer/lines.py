@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from app.explorer.scales import Scale, Tick, nice_bounds, text_width, tick_value
 WIDTH = 400
 HEIGHT = 220
 TOP = 12
-BOTTOM = 34  # room for the t axis labels and its title
+BOTTOM = 40  # room for the t axis labels and its title
 RIGHT = 34  # room for the curves' end labels
 
 
@@ -80,12 +81,18 @@ def _axes(t: Sequence[float], values: Sequence[float], fixed: tuple[float, float
 
 
 def _x_ticks(axes: _Axes) -> list[tuple[float, str]]:
+    """Ticks at a 1-2-5 step, at most four either side of t = 0, their labels apart."""
     span = axes.t_high
-    step = next(
-        s for s in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if span / s <= 4
-    )
-    count = int(span // step)
-    return [(axes.x(k * step), number(k * step, 3)) for k in range(-count, count + 1)]
+    magnitude = 10.0 ** math.floor(math.log10(span / 4))
+    for step in (m * magnitude for m in (1, 2, 5, 10, 20, 50, 100)):
+        count = int(span // step)
+        labels = [number(k * step, 3) for k in range(-count, count + 1)]
+        room = axes.x(step) - axes.x(0.0)
+        if count <= 4 and room >= max(text_width(label, 13) for label in labels) + 8:
+            break
+    return [
+        (axes.x(k * step), label) for k, label in zip(range(-count, count + 1), labels, strict=True)
+    ]
 
 
 def loss_chart(
@@ -136,26 +143,21 @@ def probs_chart(
 ) -> LineChart:
     """Every O_i(Z + t·e_j) on [0, 1], each labelled at its right end (O_j rises, the rest fall)."""
     axes = _axes(t, [0.0, 1.0], (0.0, 1.0))
-    lines = []
-    ends = []
-    for i, label in enumerate(labels):
-        ys = [row[i] for row in probs]
-        ends.append((axes.scale.y(ys[-1]), i, label, ys))
-    # End labels at least 11 px apart, in the order the curves end
+    ends = sorted((axes.scale.y(row_end), i) for i, row_end in enumerate(probs[-1]))
+    # End labels at least GAP apart, in the order the curves end, and within the plot's height:
+    # pushed down from the top, then back up from the bottom where they ran past it.
+    gap, first, last = 14.0, TOP + 8.0, HEIGHT - BOTTOM + 2.0
     placed: list[float] = []
-    for y, i, label, ys in sorted(ends):
-        y_label = max(y + 4, placed[-1] + 11 if placed else TOP + 4)
-        placed.append(y_label)
+    for y, _ in ends:
+        placed.append(max(y + 4, placed[-1] + gap if placed else first))
+    for k in range(len(placed) - 1, -1, -1):
+        placed[k] = min(placed[k], last if k == len(placed) - 1 else placed[k + 1] - gap)
+    lines = []
+    for (_, i), y_label in zip(ends, placed, strict=True):
+        label = labels[i]
         kind = "rising" if label == j_label else f"falling k{i % 4}"
-        lines.append(
-            Line(
-                kind,
-                axes.points(t, ys),
-                f"O{label}",
-                axes.right + 3,
-                min(y_label, HEIGHT - BOTTOM + 8),
-            )
-        )
+        ys = [row[i] for row in probs]
+        lines.append(Line(kind, axes.points(t, ys), f"O{label}", axes.right + 3, y_label))
     return LineChart(
         WIDTH,
         HEIGHT,

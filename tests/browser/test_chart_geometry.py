@@ -27,7 +27,8 @@ CORPUS = [
 ]
 
 # For every chart: the viewBox, and each <text>'s box in the chart's own coordinates.
-MEASURE = """() => [...document.querySelectorAll("svg.chart, svg.heatmap")].map((svg) => {
+MEASURE = """() => [...document.querySelectorAll("svg.chart, svg.heatmap, svg.graph")]
+  .map((svg) => {
   const [x, y, w, h] = svg.getAttribute("viewBox").split(/\\s+/).map(Number);
   const ctm = svg.getScreenCTM().inverse();
   const texts = [...svg.querySelectorAll("text")].map((t) => {
@@ -80,6 +81,36 @@ def test_every_label_inside_its_chart_and_none_on_another(
         for query in CORPUS:
             page.goto(f"{base_url}/?{query}")
             for chart in page.evaluate(MEASURE):
+                for text in outside(chart):
+                    problems.append(f"{query} [{chart['id']}]: outside: {text}")
+                for pair in overlapping(chart):
+                    problems.append(f"{query} [{chart['id']}]: overlap: {pair}")
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} problems at {width} px:\n" + "\n".join(problems[:40])
+
+
+def _instruments(query: str) -> str:
+    """The corpus state with every instrument on: a prediction revealed (all zeros), the last
+    logit nudged and the path from the last output into Z1."""
+    n = len(query.split("&")[0].removeprefix("logits=").split(","))
+    guess = ",".join(["0"] * n)
+    return f"{query}&mode=predict&guess={guess}&probe={n - 1}&focus={n - 1},0"
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_instruments_labels_stay_inside_their_charts(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    try:
+        for query in CORPUS:
+            page.goto(f"{base_url}/?{_instruments(query)}")
+            for chart in page.evaluate(MEASURE):
+                if chart["id"] not in ("panel-predict", "panel-nudge", "panel-path"):
+                    continue
                 for text in outside(chart):
                     problems.append(f"{query} [{chart['id']}]: outside: {text}")
                 for pair in overlapping(chart):

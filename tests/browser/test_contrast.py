@@ -8,6 +8,7 @@ from playwright.sync_api import Browser
 
 STATES = [
     "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
+    "logits=2,1,0.5&target=0&mode=predict&guess=0.3,-0.3,0&probe=2&focus=0,1",
     "logits=2,1,0.5&target=0.7,0.2,0.1&temperature=2",
     "logits=1,0.5,0,-0.5&target=1",
 ]
@@ -24,7 +25,8 @@ CONTRASTS = """() => {
       const c = rgb(getComputedStyle(e).backgroundColor);
       if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3); }
     return [255, 255, 255]; };
-  return [...document.querySelectorAll("svg.chart text, svg.heatmap text")].map((t) => {
+  const texts = "svg.chart text, svg.heatmap text, svg.graph text";
+  return [...document.querySelectorAll(texts)].map((t) => {
     const style = getComputedStyle(t);
     const fill = rgb(style.fill);
     let behind = backdrop(t);
@@ -71,7 +73,7 @@ def test_the_focus_ring_stands_out(browser: Browser, base_url: str, scheme: str)
         page.keyboard.press("Tab")
         ratio = page.evaluate(
             CONTRASTS.replace(
-                'return [...document.querySelectorAll("svg.chart text, svg.heatmap text")]',
+                "return [...document.querySelectorAll(texts)]",
                 "const f = document.activeElement; return [f]",
             ).replace("const fill = rgb(style.fill);", "const fill = rgb(style.outlineColor);")
         )[0]["ratio"]

@@ -257,3 +257,44 @@ def test_property_explorer_json_numbers_are_the_api_s(
     assert body["panels"]["loss"]["loss"] == api["loss"]
     chain = body["panels"]["chain"]
     assert [t["value"] for t in chain["terms"]] == [row[chain["j"] - 1] for row in api["chain"]]
+
+
+EXTREMES = [
+    "logits=35,1&target=0",
+    "logits=1000,-1000&target=1",
+    "logits=123,456,789&target=2",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1",
+    "logits=2,1&target=0&temperature=0.0001",
+    "logits=2,1&target=0&temperature=10000",
+    "logits=999999,-999999&target=0",
+    "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
+    "logits=5,5,5,5,5,5,5,5,5,5&target=9&weights=1000000,1,1,1,1,1,1,1,1,1&reduction=sum",
+    "logits=2,1,0.5&target=0.7,0.2,0.1&reduction=none",
+]
+
+
+@pytest.mark.parametrize("state", EXTREMES)
+def test_every_instrument_renders_at_extreme_states(client: TestClient, state: str) -> None:
+    n = len(parse_qs(state)["logits"][0].split(","))
+    last = n - 1
+    suffixes = [
+        "mode=predict",
+        "mode=predict&ask=sign",
+        f"mode=predict&guess={','.join(['0'] * n)}",
+        f"mode=predict&ask=sign&guess={','.join(['lowers'] * n)}",
+        f"probe={last}&h=10",
+        "probe=0&h=1e-300",
+        f"focus={last},0",
+        f"focus=0,{last}",
+        f"focus={last},{last}",
+        f"mode=predict&guess={','.join(['1e6'] * n)}&probe=0&focus={last},0",
+    ]
+    for suffix in suffixes:
+        for path in ("/", "/embed"):
+            page = client.get(f"{path}?{state}&{suffix}")
+            assert page.status_code == 200, (path, suffix, page.text[:300])
+        body = client.get(f"/explorer.json?{state}&{suffix}")
+        assert body.status_code == 200, (suffix, body.text[:300])
+        assert b"NaN" not in body.content
+        assert b"Infinity" not in body.content

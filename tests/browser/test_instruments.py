@@ -1,0 +1,123 @@
+"""The instruments driven as a student drives them: typing a prediction and submitting it (with
+the keyboard, and without JavaScript), editing a logit while the answer is hidden, following a
+nudge link and a path edge; each view axe-clean and no wider than a phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import axe_violations, format_violations
+
+FAST = 5_000
+SEED = "logits=2,1&target=0"
+
+
+def test_a_student_types_a_prediction_with_the_keyboard_and_reads_the_diagnosis(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?{SEED}&mode=predict")
+    assert page.locator("#panel-grad").count() == 0
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
+    page.locator("#guess-0").focus()
+    page.keyboard.type("-0.269")
+    page.keyboard.press("Tab")
+    page.keyboard.type("\u22120.269")  # the page's own minus sign, pasted back
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel-predict h2")).to_have_text(
+        "Your prediction beside dE/dZ", timeout=FAST
+    )
+    diagnosis = page.locator("#diagnosis-copy-true-class")
+    expect(diagnosis).to_contain_text("That copies the correct class's gradient to every logit")
+    expect(page.locator("table.verdicts tbody tr")).to_have_count(2)
+    assert "guess=-0.269,-0.269" in page.url
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
+    # The diagnosis's link follows the path it misses.
+    diagnosis.get_by_role("link").click()
+    expect(page.locator("#panel-path")).to_be_visible(timeout=FAST)
+    expect(page.locator("#path-caption")).to_contain_text("Path Z2 → O1 → E")
+
+
+def test_without_javascript_the_prediction_form_still_reveals(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1,0.5&target=2&mode=predict")
+        for k, value in enumerate(["0.5", "0.2", "-0.7"]):
+            page.locator(f"#guess-{k}").fill(value)
+        page.locator("#why").fill("O3 must go up")
+        page.get_by_role("button", name="Check my prediction").click()
+        expect(page.locator("table.verdicts tbody tr")).to_have_count(3, timeout=FAST)
+        expect(page.locator(".why-echo")).to_have_text("Your reason: O3 must go up")
+        assert "why=O3" in page.url
+    finally:
+        context.close()
+
+
+def test_editing_a_logit_while_predicting_keeps_the_answer_hidden(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?{SEED}&mode=predict")
+    page.locator("#z-0").fill("3")
+    expect(page).to_have_url(re.compile(r"logits=3,1&target=0&mode=predict"), timeout=FAST)
+    expect(page.locator("#panel-predict")).to_be_visible()
+    assert page.locator("#panel-grad").count() == 0
+    assert page.locator("#panel-chain").count() == 0
+    expect(page.locator("#live-summary")).to_contain_text("hidden until you give your prediction")
+
+
+def test_a_nudge_link_moves_the_state_and_the_slope_is_the_gradient(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?{SEED}&probe=1")
+    expect(page.locator("#nudge-sentence")).to_contain_text("the slope is +0.269 = O2")
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
+    page.get_by_role("link", name=re.compile(r"Z2 \+ 0\.1")).click()
+    expect(page).to_have_url(re.compile(r"logits=2,1\.1&target=0&probe=1"), timeout=FAST)
+    api = page.request.get(f"{base_url}/gradient?logits=2,1.1&target=0").json()
+    expect(page.locator("#panel-nudge caption").first).to_contain_text(
+        f"{api['grad_logits'][1]:.6f}"[:7]
+    )
+
+
+def test_path_edges_are_reached_and_followed_with_the_keyboard(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?logits=2,1,0.5&target=0&focus=0,1")
+    edges = page.locator("#panel-path svg a")
+    expect(edges).to_have_count(3 * 3 + 3)
+    current = page.locator('#panel-path svg a[aria-current="true"]')
+    expect(current).to_have_count(2)  # Z2 → O1 and O1 → E
+    target = page.locator('#panel-path svg a[aria-label^="Path Z1 to O3"]')
+    target.focus()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Path Z1")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"focus=2,0"), timeout=FAST)
+    expect(page.locator("#path-caption")).to_contain_text("Path Z1 → O3 → E")
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"{SEED}&mode=predict",
+        f"{SEED}&mode=predict&guess=-0.269,-0.269&why=because",
+        "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&mode=predict&ask=sign",
+        f"{SEED}&probe=1",
+        "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&focus=7,0",
+    ],
+)
+def test_instruments_fit_a_phone_and_pass_axe_in_the_dark(
+    browser: Browser, base_url: str, query: str
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?{query}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{width} px wide"
+        assert axe_violations(page) == [], format_violations(axe_violations(page))
+    finally:
+        context.close()
