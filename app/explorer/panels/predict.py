@@ -198,8 +198,9 @@ def _draw(state: ExplorerState, seed: int) -> ExplorerState:
         )
         one_hot = target if isinstance(target, int) else None
         models = wrong_models(ce, Z, _raw(candidate), state.temperature, one_hot)
-        g = ce.grad_logits[0]
-        score = min(_distance(m.gradient, g) for m in models)
+        # Told apart: the closest two of the truth and the models, as far apart as can be.
+        values = [ce.grad_logits[0], *(m.gradient for m in models)]
+        score = min(_distance(a, b) for k, a in enumerate(values) for b in values[k + 1 :])
         if score > best_score:
             best, best_score = candidate, score
     return best
