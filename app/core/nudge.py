@@ -45,9 +45,10 @@ class LossLine(NamedTuple):
     chord: tuple[float, float]  # E(−h), E(h)
 
 
-def half_width(temperature: float) -> float:
-    """Return how far either side of Z_j the curve goes: far enough to show its shape."""
-    return max(4.0, 3.0 * temperature)
+def half_width(temperature: float, h: float = 0.0) -> float:
+    """Return how far either side of Z_j the curve goes: far enough to show its shape (and
+    the chord's ends at ±h)."""
+    return max(4.0, 3.0 * temperature, 1.5 * h)
 
 
 def loss_line(
@@ -63,7 +64,7 @@ def loss_line(
 ) -> LossLine:
     """Return E(Z + t·e_j) for a row Z (1×n) and its target (one index or one row), with the
     differences for every step in STEPS and for `h`."""
-    width = half_width(temperature)
+    width = half_width(temperature, h)
     t = np.linspace(-width, width, POINTS)
     steps = np.array([0.0, *(s for h_ in (*STEPS, h) for s in (h_, -h_))])
     shifts = np.concatenate([t, steps])

@@ -10,6 +10,7 @@ that a snippet's height is never short of the content, nor more than a third too
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from app.embed.options import EmbedOptions
 from app.explorer.instruments import Instruments
@@ -25,9 +26,9 @@ PANEL_HEIGHTS = {
     "loss": (405, 539),
     "chain": (763, 988),
     "jacobian": (696, 945),
-    # The instruments (measured as the others; the prediction before its reveal, which grows
-    # the frame through the height messages).
-    "predict": (619, 995),
+    # The instruments, measured as the others; the prediction after its reveal (the question
+    # alone is 619 and 995), so that a frame without the host script never hides the answer.
+    "predict": (918, 1056),
     "nudge": (1407, 1407),
     "path": (588, 844),
 }
@@ -55,7 +56,10 @@ def fitting_height(
         return pair[0] + (pair[1] - pair[0]) * t
 
     height = FRAME + at(CONTROLS_HEIGHTS[options.controls])
-    names = shown(options.panels, instruments or Instruments())
+    instruments = instruments or Instruments()
+    if instruments.mode == "predict":  # sized for the reveal, which shows the hidden panels
+        instruments = replace(instruments, guess=(0.0,) * n)
+    names = shown(options.panels, instruments)
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
     if state is not None:
         weighted = state.weights is not None

@@ -90,7 +90,7 @@ async def oembed(
     src = urls.absolute(
         "/embed", join_queries(state.to_query(), options.query(), instruments.query())
     )
-    title = figure_title(state, options)
+    title = figure_title(state, options, instruments)
     body = OEmbed(
         provider_url=urls.absolute("/"),
         title=title,

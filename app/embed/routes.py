@@ -13,6 +13,7 @@ from app.explorer.routes import render
 from app.explorer.state import ExplorerState
 from app.web.caching import page_headers
 from app.web.deps import settings_of
+from app.web.pages import rendered
 from app.web.templates import htmx_source, templates
 from app.web.urls import Urls, join_queries
 
@@ -28,7 +29,7 @@ async def embed(request: Request) -> Response:
     known = ", ".join(p for p in EMBED_PARAMETERS if p not in ("op", "last", "include"))
     for name in unknown_parameters(params):
         errors[name] = f"is not a parameter of an embed; it takes {known}"
-    return render(request, "/embed", options, errors, embed=True)
+    return await rendered(render, request, "/embed", options, errors, embed=True)
 
 
 @router.api_route("/guide", methods=["GET", "HEAD"])

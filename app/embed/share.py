@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from urllib.parse import parse_qsl, urlencode
 
@@ -66,17 +66,30 @@ SHARE_MODES = {
 }
 
 
+def _page_mode(params: QueryParams) -> str:
+    """Return the share choice that matches the page's own mode."""
+    if params.get("mode") == "predict":
+        return "predict-sign" if params.get("ask") == "sign" else "predict"
+    return "explore"
+
+
 def share_mode(params: QueryParams) -> str:
-    """Return the share form's mode choice (`share_mode`), or "explore"."""
-    mode = params.get("share_mode", "explore")
+    """Return the share form's mode choice (`share_mode`); before one is made, the page's own
+    (a page in predict mode shares a predict-first figure)."""
+    mode = params.get("share_mode", _page_mode(params))
     return mode if mode in SHARE_MODES else "explore"
 
 
-def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
-    """Return the link, embed URL and snippets for a state and the share form's choices."""
+def share(
+    urls: Urls, state: ExplorerState, params: QueryParams, page: Instruments | None = None
+) -> Share:
+    """Return the link, embed URL and snippets for a state and the share form's choices (the
+    page's nudge and path go with it: `page`)."""
     options, _ = read_options(params)
     mode = share_mode(params)
     instruments = SHARE_MODES[mode]
+    if page is not None:
+        instruments = replace(instruments, probe=page.probe, h=page.h, focus=page.focus)
     fitting = fitting_height(options, state.n, state, instruments)
     chosen = chosen_height(params)
     height = chosen or fitting
@@ -95,9 +108,9 @@ def share(urls: Urls, state: ExplorerState, params: QueryParams) -> Share:
         fitting=fitting,
         chosen=chosen is not None,
         height_note=note,
-        link=urls.absolute("/", state_query),
+        link=urls.absolute("/", join_queries(state_query, instruments.query())),
         embed_src=embed_src,
-        snippet=iframe_snippet(embed_src, height, figure_title(state, options)),
+        snippet=iframe_snippet(embed_src, height, figure_title(state, options, instruments)),
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
         state_fields=tuple(parse_qsl(state_query)),
         mode=mode,
@@ -108,7 +121,7 @@ def choices_query(params: QueryParams) -> str:
     """Return the share form's choices that differ from its defaults, as a query string."""
     options, _ = read_options(params)
     pairs = options.pairs()
-    if share_mode(params) != "explore":
+    if share_mode(params) != _page_mode(params):  # kept only where it differs from the page's
         pairs.append(("share_mode", share_mode(params)))
     chosen = chosen_height(params)
     if chosen is not None:  # the instructor's own choice, kept in the URL

@@ -4,6 +4,8 @@ Open edX and WCAG want one that says what the frame shows, not "dEdZ explorer" f
 from __future__ import annotations
 
 from app.embed.options import PANELS, EmbedOptions
+from app.explorer.instruments import Instruments
+from app.explorer.panels import focus_of, shown
 from app.explorer.state import ExplorerState
 
 _WHAT = {
@@ -13,18 +15,31 @@ _WHAT = {
     "loss": "cross-entropy loss",
     "jacobian": "Jacobian dO/dZ",
     "predict": "a prediction of dE/dZ",
-    "nudge": "the loss along one logit",
-    "path": "one chain-rule path",
 }
 
 
-def figure_title(state: ExplorerState, options: EmbedOptions) -> str:
-    """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"."""
-    if options.panels == PANELS:  # the whole explorer: not the same title as the chain alone
-        what = f"explorer, with the chain rule for dE/dZ{state.j + 1}"
-    elif "chain" in options.panels:
-        what = f"chain rule for dE/dZ{state.j + 1}"
-    else:
-        what = " and ".join(_WHAT[p] for p in options.panels)
+def figure_title(
+    state: ExplorerState, options: EmbedOptions, instruments: Instruments | None = None
+) -> str:
+    """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1", or for the instruments
+    "dEdZ: predict dE/dZ (signs), Z = (2, 1), Y1 = 1"."""
+    instruments = instruments or Instruments()
+    names = shown(options.panels, instruments)
     logits, target = state.in_words(3)
-    return f"dEdZ: {what}, {logits}, {target}"
+    if instruments.mode == "predict":
+        ask = "predict dE/dZ" + (" (signs)" if instruments.ask == "sign" else "")
+        return f"dEdZ: {ask}{', answered' if instruments.revealed else ''}, {logits}, {target}"
+    base = tuple(name for name in names if name not in ("nudge", "path"))
+    if base == PANELS:  # the whole explorer: not the same title as the chain alone
+        what = [f"explorer, with the chain rule for dE/dZ{state.j + 1}"]
+    elif "chain" in base:
+        what = [f"chain rule for dE/dZ{state.j + 1}"]
+    else:
+        what = [" and ".join(_WHAT[p] for p in base)] if base else []
+    if "nudge" in names:
+        j = instruments.probe if instruments.probe is not None else state.j
+        what.append(f"the loss along Z{j + 1}")
+    if "path" in names:
+        i, j = focus_of(state, instruments)
+        what.append(f"the path Z{j + 1} → O{i + 1} → E")
+    return f"dEdZ: {', '.join(what)}, {logits}, {target}"

@@ -23,6 +23,7 @@ ASKS = ("value", "sign")
 SIGNS = {"raises": 1, "lowers": -1, "none": 0}
 SIGN_NAMES = {value: name for name, value in SIGNS.items()}
 DEFAULT_H = 0.1
+MIN_H = 1e-6  # smaller steps show only rounding: (E(h) − E(−h))/2h is noise over ε·E/h
 MAX_H = 10.0
 MAX_WHY = 300  # characters of the reason a student may give
 MAX_GUESS = 1e6
@@ -41,6 +42,7 @@ class Instruments:
     probe: int | None = None  # 0-based class whose logit is nudged
     h: float = DEFAULT_H
     focus: tuple[int, int] | None = None  # (i, j), 0-based: the path Z_j → O_i → E
+    typed: tuple[str, ...] = ()  # the prediction as typed, shown back beside its message
 
     @property
     def predicting(self) -> bool:
@@ -83,11 +85,11 @@ class Instruments:
 
     def without_guess(self) -> Instruments:
         """Return the question again, with nothing given yet."""
-        return replace(self, guess=None, why="")
+        return replace(self, guess=None, why="", typed=())
 
     def another(self, seed: int) -> Instruments:
         """Return the question for the state drawn from `seed`."""
-        return replace(self, guess=None, why="", seed=seed, focus=None)
+        return replace(self, guess=None, why="", seed=seed, focus=None, typed=())
 
     def query(self) -> str:
         """Return the instruments as query parameters, leaving out defaults."""
@@ -121,9 +123,9 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
         if ask == "sign":
             if item not in SIGNS:
                 errors["guess"] = (
-                    f"guess[{k}]: choose raises, lowers or none, got {item[:20]!r}"
+                    f"Z{k + 1}: choose raises E, lowers E or has no effect, got {item[:20]!r}"
                     if item
-                    else f"guess[{k}]: choose whether raising Z{k + 1} raises or lowers E"
+                    else f"Z{k + 1}: choose whether raising it raises E, lowers E or has no effect"
                 )
                 return None
             guess.append(float(SIGNS[item]))
@@ -136,7 +138,8 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
         if not math.isfinite(value) or abs(value) > MAX_GUESS or "_" in text:
             shown = repr(item) if len(item) <= 20 else f"{len(item):,} characters"
             errors["guess"] = (
-                f"guess[{k}]: must be a number between −1e6 and 1e6 (such as -0.27), got {shown}"
+                f"dE/dZ{k + 1}: {shown} is not a number; type one such as -0.27 (between "
+                "−1e6 and 1e6)"
             )
             return None
         guess.append(value)
@@ -145,12 +148,14 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
 
 def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str, str]]:
     """Read the instruments from a query string for a state of n classes, with a message for
-    each value that is not one of the choices."""
+    each value that is not one of the choices. An embed whose panels include `predict` is in
+    predict mode."""
     errors: dict[str, str] = {}
     for name in PARAMETERS:
         if name != "guess" and len(params.getlist(name)) > 1:
             errors[name] = "given more than once"
-    mode = params.get("mode", "explore")
+    panels = ",".join(params.getlist("panels")).split(",")
+    mode = params.get("mode", "predict" if "predict" in panels else "explore")
     if mode not in MODES:
         errors["mode"] = f"{mode[:20]!r} is not one of {', '.join(MODES)}"
         mode = "explore"
@@ -159,6 +164,10 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
         errors["ask"] = f"{ask[:20]!r} is not one of {', '.join(ASKS)}"
         ask = "value"
     guess = _guess(params.getlist("guess"), n, ask, errors) if "guess" in params else None
+    typed: tuple[str, ...] = ()
+    if "guess" in params:
+        values = params.getlist("guess")
+        typed = tuple((values[0].split(",") if len(values) == 1 else values)[:n])
     why = params.get("why", "").strip()
     if len(why) > MAX_WHY:
         errors["why"] = f"at most {MAX_WHY} characters, got {len(why):,}"
@@ -178,8 +187,10 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
             h = float(text) if text.isascii() and "_" not in text else math.nan
         except ValueError:
             h = math.nan
-        if not 0.0 < h <= MAX_H:  # NaN fails too
-            errors["h"] = f"must be a step between 0 and {MAX_H:g} (such as 0.1), got {text[:20]!r}"
+        if not MIN_H <= h <= MAX_H:  # NaN fails too
+            errors["h"] = (
+                f"must be a step between {MIN_H:g} and {MAX_H:g} (such as 0.1), got {text[:20]!r}"
+            )
             h = DEFAULT_H
     focus = None
     if "focus" in params:
@@ -194,4 +205,4 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
             focus = (i, j) if i is not None and j is not None else None
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
-    return Instruments(mode, ask, guess, why, seed, probe, h, focus), errors
+    return Instruments(mode, ask, guess, why, seed, probe, h, focus, typed), errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
 
@@ -46,11 +46,16 @@ def links(
     instruments: Instruments | None = None,
 ) -> Links:
     """Return the URLs of a state shown at `path` ('/' or '/embed') with these options."""
+    instruments = instruments or Instruments()
     query = join_queries(state.to_query(), options.query())
-    shown = join_queries(query, (instruments or Instruments()).query())
-    oembed_query = f"url={quote(urls.absolute(path, query), safe='')}&format=json"
+    shown = join_queries(query, instruments.query())
+    # What a figure asks of its students goes with it (its mode and instruments, never an
+    # answer given): into oEmbed's URL and the explorer it opens.
+    carried = urlencode(instruments.carried(), safe=",")
+    embedded = join_queries(query, carried)
+    oembed_query = f"url={quote(urls.absolute(path, embedded), safe='')}&format=json"
     return Links(
-        explorer=urls.path("/", state.to_query()),
+        explorer=urls.path("/", join_queries(state.to_query(), carried)),
         api=urls.path("/gradient", state.api_query()),
         api_query=state.api_query(),
         oembed=urls.absolute("/oembed", oembed_query),
@@ -69,6 +74,8 @@ def field_keys(draft: Draft) -> set[str]:
         "reduction",
         "j",
         "form",
+        "guess",
+        "why",
     }
     keys |= {f"logits-{i}" for i in range(draft.n)} | {f"weights-{i}" for i in range(draft.n)}
     if draft.soft:

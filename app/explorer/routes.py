@@ -32,6 +32,7 @@ from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.htmx import HtmxDetails, reswap_none
+from app.web.pages import rendered
 from app.web.templates import htmx_source, templates
 from app.web.urls import Urls, join_queries
 
@@ -129,7 +130,7 @@ def render(
         result=result,
         options=options,
         links=state_links,
-        share=None if embed else share(urls, state, params),
+        share=None if embed else share(urls, state, params, instruments),
         instruments=instruments,
         here=lambda query: urls.path(path, join_queries(query, extra)),
     )
@@ -145,7 +146,7 @@ def render(
         valid=valid,
         action=urls.path(path),
         reset_href=origin if embed else None,
-        title=figure_title(state, options),
+        title=figure_title(state, options, instruments),
         # explorer.js puts this in the address bar once an edit settles; an embed never
         # touches history, not even its own URL.
         page_url=urls.path(path, canonical) if valid and not embed else "",
@@ -166,4 +167,4 @@ def render(
 @router.api_route("/", methods=["GET", "HEAD"])
 async def explorer(request: Request) -> Response:
     """Render the explorer for the state in the query string (and apply a button's edit)."""
-    return render(request, "/", EmbedOptions(), {}, embed=False)
+    return await rendered(render, request, "/", EmbedOptions(), {}, embed=False)

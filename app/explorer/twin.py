@@ -28,6 +28,7 @@ from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult, compute
 from app.web.caching import page_headers
 from app.web.deps import settings_of
+from app.web.pages import rendered
 from app.web.urls import Urls, join_queries
 
 router = APIRouter(tags=["explorer"])
@@ -123,7 +124,7 @@ def twin(
         },
         "panels": {name: _plain(built[name]) for name in shown},
     }
-    if "predict" in built:
+    if "predict" in built and instruments.revealed:  # the answer stays hidden until then
         f = facts(state, result)
         verdict = built["predict"]
         body["panels"]["predict"].update(
@@ -153,6 +154,10 @@ async def explorer_json(request: Request) -> Response:
     """Read the query as the explorer reads it (`/?…` or `/embed?…`) and return, as strict JSON,
     the numbers each of its panels draws — the view models the page's templates receive —
     including the instruments' (`mode=predict`, `probe=`, `focus=`)."""
+    return await rendered(_explorer_json, request)
+
+
+def _explorer_json(request: Request) -> Response:
     settings = settings_of(request)
     params = request.query_params
     headers = page_headers(settings, fragments=False)

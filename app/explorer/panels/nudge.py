@@ -30,15 +30,29 @@ class NudgePanel:
     curve: LineChart
     strip: LineChart
     sentence: str
+    converging: bool  # the central difference's error falls about a hundredfold per step
     lower: ExplorerState  # Z_j − h
     higher: ExplorerState  # Z_j + h
     line: LossLine
 
 
 def _step(state: ExplorerState, j: int, delta: float) -> ExplorerState:
+    """Return the state with Z_j moved by delta, written to 12 significant digits (so that two
+    steps of 0.1 from 1 give 1.2, not 1.2000000000000002)."""
     logits = list(state.logits)
-    logits[j] = float(np.float64(logits[j]) + delta)
+    logits[j] = float(f"{logits[j] + delta:.12g}")
     return replace(state, logits=tuple(logits))
+
+
+def _converging(line: LossLine) -> bool:
+    """Tell whether the central error falls about h²-fast over the first two steps."""
+    first, second = line.differences[0].central_error, line.differences[1].central_error
+    return first > 1e-12 and second <= first / 30
+
+
+def _about(change: float, linear: float) -> str:
+    """'about' where the step's change is within a fifth of h × slope, else 'against'."""
+    return "about" if abs(change - linear) <= 0.2 * abs(linear) else "curving away from"
 
 
 def _sentence(f: Facts, line: LossLine, state: ExplorerState) -> str:
@@ -55,7 +69,8 @@ def _sentence(f: Facts, line: LossLine, state: ExplorerState) -> str:
     text = (
         f"Raising Z{J} by {number(h, 3)} {moves} the loss"
         + (
-            f" by {number(abs(change), 3)} (about h × slope = {number(abs(h * line.slope), 3)})"
+            f" by {number(abs(change), 3)} ({_about(change, h * line.slope)} h × slope = "
+            f"{number(abs(h * line.slope), 3)})"
             if change
             else ""
         )
@@ -99,6 +114,7 @@ def nudge(state: ExplorerState, result: GradientResult, f: Facts, j: int, h: flo
         curve=curve,
         strip=strip,
         sentence=_sentence(f, line, state),
+        converging=_converging(line),
         lower=_step(state, j, -h),
         higher=_step(state, j, h),
         line=line,

@@ -62,7 +62,7 @@ def symbols(f: Facts, i: int, j: int) -> tuple[str, str]:
     I, J = i + 1, j + 1
     over_t = "/T" if f.tempered else ""
     factor = f"O{I}(1 − O{I}){over_t}" if i == j else f"{MINUS}O{I}·O{J}{over_t}"
-    c_i = "Y" if not f.weighted and not f.smoothed else "c"
+    c_i = "Y" if not f.weighted and not f.smoothed else "c"  # c = w·Y′, said in the caption
     over_n = "/N" if f.norm != 1.0 else ""
     return factor, f"{MINUS}{c_i}{I}/O{I}{over_n}"
 
@@ -87,13 +87,24 @@ def _caption(f: Facts, state: ExplorerState, i: int, j: int, values: dict[str, f
         f"Path Z{J} → O{I} → E: dO{I}/dZ{J} = {factor} = {number(values['jacobian'], 3)}; "
         f"{dEdO}; product {signed(term)}."
     )
+    defined = []
+    if f.weighted or f.smoothed:
+        defined.append(f"c{I} = w{I}·Y′{I}" if f.weighted else f"c{I} = Y′{I}")
+    if f.norm != 1.0:
+        defined.append(f"N = {number(f.norm, 4)}")
+    if defined:
+        text += f" ({', '.join(defined)}.)"
     if abs(term - total) <= 1e-12 * max(1.0, abs(total)) and term != 0:
         who = state.in_words(3)[1] if isinstance(state.target, int) else "this target"
         text += f" With {who} this path carries all of dE/dZ{J}."
     elif term == 0:
-        text += f" Y′{I} is 0, so this path carries nothing of dE/dZ{J} = {number(total, 3)}."
+        y = "Y′" if f.smoothed else "Y"
+        text += f" {y}{I} is 0, so this path carries nothing of dE/dZ{J} = {number(total, 3)}."
     else:
-        text += f" It is {number(term, 3)} of dE/dZ{J} = {number(total, 3)}."
+        text += (
+            f" It contributes {signed(term)} to dE/dZ{J} = {number(total, 3)}; the other "
+            f"paths add {signed(total - term)}."
+        )
     if i != j:
         text += " It is a path the diagonal-only answer drops."
     else:

@@ -93,7 +93,15 @@ def _path(model: str, f: Facts, truth: np.ndarray, values: np.ndarray) -> tuple[
     return i, j
 
 
-def _text(model: str, i: int, j: int, f: Facts, result: GradientResult, values: np.ndarray) -> str:
+def _text(
+    model: str,
+    i: int,
+    j: int,
+    f: Facts,
+    result: GradientResult,
+    values: np.ndarray,
+    ask: str = "value",
+) -> str:
     """Say what the model did, in the state's numbers, and what it misses."""
     ce = result.ce
     assert result.jacobian is not None
@@ -104,7 +112,14 @@ def _text(model: str, i: int, j: int, f: Facts, result: GradientResult, values: 
     gp = first_row(ce.grad_probs)
     Jac = result.jacobian[0]
     term = float(result.chain[0][i, j])
-    given = f"You gave dE/dZ{J} ≈ {number(float(values[j]), 3)}"
+    if ask == "sign":
+        effect = SIGN_WORDS[int(np.sign(values[j]))]
+        given = (
+            f"You said raising Z{J} {'has no effect' if effect == 'no effect' else effect}, "
+            f"as if dE/dZ{J} were {number(float(values[j]), 3)}"
+        )
+    else:
+        given = f"You gave dE/dZ{J} ≈ {number(float(values[j]), 3)}"
     truth = f"dE/dZ{J} = {number(g[j], 3)}"
     factor, dE_symbol = symbols(f, i, j)
     path = (
@@ -118,9 +133,15 @@ def _text(model: str, i: int, j: int, f: Facts, result: GradientResult, values: 
     )
     if model == "copy-true-class":
         y = f.one_hot if f.one_hot is not None else i
+        copied = f"dE/dZ{J} = O{y + 1} − 1 = {number(float(values[j]), 3)}"
+        said = (
+            f"You said raising Z{J} {SIGN_WORDS[int(np.sign(values[j]))]}, as if {copied}"
+            if ask == "sign"
+            else f"You gave {copied}"
+        )
         return (
-            f"You gave dE/dZ{J} = O{y + 1} − 1 = {number(float(values[j]), 3)}. That copies the "
-            f"correct class's gradient to every logit. But Z{J} also moves O{I}: " + path
+            f"{said}. That copies the correct class's gradient to every logit. But Z{J} also "
+            f"moves O{I}: " + path
         )
     if model == "direct-only":
         return (
@@ -222,7 +243,7 @@ def predict(
     seed = (instruments.seed or 0) + 1
     another = _draw(state, seed)
     guess = instruments.guess
-    fields = [""] * f.n
+    fields = [*instruments.typed, *[""] * f.n][: f.n]  # what was typed, if it was refused
     if guess is None:
         return PredictPanel(
             instruments.ask,
@@ -301,7 +322,7 @@ def predict(
                     m.model,
                     MODEL_TITLES[m.model],
                     [float(v) for v in m.gradient],
-                    _text(m.model, i, j, f, result, m.gradient),
+                    _text(m.model, i, j, f, result, m.gradient, instruments.ask),
                     (i, j),
                 )
             )
