@@ -59,7 +59,7 @@ CONFIG: dict[str, Any] = {
             # request's fields constrain each other (target and weights follow the shape of
             # logits, probability rows sum to 1, B·n and B·n² are capped...), which JSON Schema
             # cannot express, so schema-valid requests can rightly get 422.
-            "include-name": ["GET /gradient", "POST /gradient"],
+            "include-name": ["GET /gradient", "POST /gradient", "GET /explorer.json"],
             "checks": {"positive_data_acceptance": {"enabled": False}},
         },
         {
@@ -101,7 +101,12 @@ _CROSS_FIELD = re.compile(
 # these two constraints applies depends on logits. (JSON Schema counts 2.0 as an integer, as 2.)
 _LIST_TARGET = re.compile(r"class index must be a whole number|must be between 0 and 1")
 # The query form writes numbers inside strings, where a schema pattern cannot bound their size.
-_QUERY_RANGE = re.compile(r"is out of float64's range|must be between|must not be negative")
+# And a query's single target is a class index, which its pattern (numbers, for a probability row
+# too) cannot say must be whole.
+_QUERY_RANGE = re.compile(
+    r"is out of float64's range|must be between|must be 0 or between|must not be negative"
+    r"|class index must be a whole number"
+)
 
 
 def _cross_field(message: str, case: schemathesis.Case) -> bool:
