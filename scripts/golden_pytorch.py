@@ -8,6 +8,7 @@ softmax(Z / T) and log_softmax(Z / T). A single row is passed to PyTorch unbatch
 Run it from a virtualenv (outside the repo) that has torch==2.13.0 and numpy::
 
     python scripts/golden_pytorch.py > tests/service/golden/pytorch_cross_entropy.json
+    python scripts/golden_pytorch.py --other-losses > tests/service/golden/pytorch_other_losses.json
 
 The output is deterministic apart from the "generated" date in the provenance block.
 """
@@ -205,5 +206,132 @@ def main() -> None:
     sys.stdout.write("\n")
 
 
+OTHER_SEMANTICS = (
+    "mse: E = torch.nn.functional.mse_loss(torch.softmax(Z / T, dim=-1), Y', reduction) with Y' "
+    "the one-hot or probability target after label smoothing ((1 - eps)·Y + eps/n); bce: E = "
+    "torch.nn.functional.binary_cross_entropy_with_logits(Z / T, Y, weight=w (one per class, "
+    "broadcast over rows), reduction) with Y one-hot or the probabilities; all float64, a single "
+    "row unbatched; grad_logits = dE/dZ by autograd (of the sum for 'none'); probs = "
+    "softmax(Z / T) for mse and sigmoid(Z / T) for bce; jacobian = dprobs/dZ by "
+    "torch.autograd.functional.jacobian."
+)
+
+
+def expected_other(request: Json) -> Json:
+    """Return the loss, gradient, outputs and their Jacobian PyTorch gives an mse or bce case."""
+    Z = torch.tensor(request["logits"], dtype=torch.float64, requires_grad=True)
+    n = Z.shape[-1]
+    target = np.asarray(request["target"])
+    if target.dtype.kind == "i":
+        Y = torch.nn.functional.one_hot(torch.tensor(target), n).to(torch.float64)
+    else:
+        Y = torch.tensor(target, dtype=torch.float64)
+    T, reduction = request["temperature"], request["reduction"]
+    if request["loss"] == "mse":
+        eps = request["label_smoothing"]
+        Y = (1 - eps) * Y + eps / n
+
+        def outputs(z: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(z / T, dim=-1)
+
+        loss = torch.nn.functional.mse_loss(outputs(Z), Y, reduction=reduction)
+    else:
+        w = request["weights"]
+        weight = None if w is None else torch.tensor(w, dtype=torch.float64)
+
+        def outputs(z: torch.Tensor) -> torch.Tensor:
+            return torch.sigmoid(z / T)
+
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            Z / T, Y, weight=weight, reduction=reduction
+        )
+    loss.sum().backward()
+    assert Z.grad is not None
+    probs = outputs(Z).detach()
+    rows = Z.detach() if Z.ndim == 2 else Z.detach()[None]
+    jac = [torch.autograd.functional.jacobian(outputs, row).tolist() for row in rows]
+    return {
+        "loss": loss.tolist(),
+        "grad_logits": Z.grad.tolist(),
+        "probs": probs.tolist(),
+        "jacobian": jac if Z.ndim == 2 else jac[0],
+    }
+
+
+def other_case(name: str, loss: str, logits: Any, target: Any, **options: Any) -> Json:
+    """Return one mse or bce case: the request (with `loss`) and PyTorch's answer."""
+    target = np.asarray(target)
+    request = {
+        "loss": loss,
+        "logits": np.asarray(logits, dtype=np.float64).tolist(),
+        "target": target.tolist() if target.dtype.kind == "i" else target.astype(float).tolist(),
+        "temperature": float(options.get("temperature", 1.0)),
+        "label_smoothing": float(options.get("label_smoothing", 0.0)),
+        "weights": options.get("weights"),
+        "reduction": options.get("reduction", "mean"),
+    }
+    return {"name": name, "request": request, "expected": expected_other(request)}
+
+
+def other_cases() -> list[Json]:
+    """Return the mse and bce cases, the random ones from a seeded Generator."""
+    rng = np.random.default_rng(SEED + 1)
+    Zr = rng.normal(size=(3, 4)) * 3
+    yr = rng.integers(0, 4, size=3)
+    Pr = rng.dirichlet(np.ones(4), size=3)
+    Ur = rng.random(size=(3, 4))  # bce targets need not sum to 1
+    w4 = [0.5, 2.0, 1.0, 1.5]
+    cases = []
+    for loss in ("mse", "bce"):
+        cases += [
+            other_case(f"{loss}: seed question [2, 1], target 0", loss, [2, 1], 0),
+            other_case(
+                f"{loss}: confidently wrong [-4, 4], target 0, sum",
+                loss,
+                [-4, 4],
+                0,
+                reduction="sum",
+            ),
+            other_case(f"{loss}: confidently wrong [-4, 4], target 0, mean", loss, [-4, 4], 0),
+            other_case(f"{loss}: three classes, none", loss, [0.5, -1.2, 2.0], 1, reduction="none"),
+            other_case(f"{loss}: temperature 3", loss, [1, 2, 3], 0, temperature=3),
+            other_case(f"{loss}: temperature 0.5, batch", loss, Zr, yr, temperature=0.5),
+            other_case(f"{loss}: batch index, mean", loss, Zr, yr),
+            other_case(f"{loss}: batch index, none", loss, Zr, yr, reduction="none"),
+            other_case(f"{loss}: batch probabilities, sum", loss, Zr, Pr, reduction="sum"),
+            other_case(f"{loss}: large logits [30, -30, 0]", loss, [30, -30, 0], 2),
+            other_case(f"{loss}: ten classes", loss, np.linspace(-2.25, 2.25, 10).tolist(), 7),
+        ]
+    cases += [
+        other_case(
+            "mse: label smoothing 0.1", "mse", [0.1, -0.4, 1.3, 0.7], 2, label_smoothing=0.1
+        ),
+        other_case("mse: smoothing 0.3, batch probabilities", "mse", Zr, Pr, label_smoothing=0.3),
+        other_case("bce: weights, single row", "bce", [0.1, -0.4, 1.3, 0.7], 2, weights=w4),
+        other_case("bce: weights, batch, sum", "bce", Zr, yr, weights=w4, reduction="sum"),
+        other_case("bce: targets not summing to 1", "bce", Zr, Ur),
+        other_case("bce: saturated [40, -40], target 1", "bce", [40, -40], 1),
+    ]
+    return cases
+
+
+def main_other() -> None:
+    """Print the provenance and the mse and bce cases as strict JSON on stdout."""
+    document = {
+        "provenance": {
+            "generator": "scripts/golden_pytorch.py --other-losses",
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "dtype": "float64",
+            "generated": datetime.date.today().isoformat(),
+            "semantics": OTHER_SEMANTICS,
+        },
+        "cases": other_cases(),
+    }
+    json.dump(document, sys.stdout, indent=1, sort_keys=False, allow_nan=False)
+    sys.stdout.write("\n")
+
+
 if __name__ == "__main__":
-    main()
+    main_other() if "--other-losses" in sys.argv else main()

@@ -165,6 +165,12 @@ NAMED_ENUMS: dict[str, dict[str, Any]] = {
         "title": "Reduction",
         "description": "How row losses combine, as PyTorch's `reduction`.",
     },
+    "Loss": {
+        "type": "string",
+        "enum": ["cross_entropy", "mse", "bce"],
+        "title": "Loss",
+        "description": "Which loss: cross-entropy (the default), mse or bce, as PyTorch's.",
+    },
     "Part": {
         "type": "string",
         "enum": ["jacobian", "chain", "check"],
@@ -207,6 +213,7 @@ QUERY_PARAMETERS = [
         {"type": "string", "pattern": f"^({_NUMBERS[1:-1]})?$"},
     ),
     _query_parameter("reduction", "How row losses combine (default mean).", _ref("Reduction")),
+    _query_parameter("loss", "cross_entropy (default), mse or bce.", _ref("Loss")),
     _query_parameter(
         "ignore_index",
         "Class index whose rows contribute nothing (default -100, as in PyTorch).",
@@ -231,6 +238,12 @@ def request_json_schema(settings: Settings) -> dict[str, Any]:
         "description": reduction["description"],
     }
     properties["include"]["anyOf"][0]["items"] = _ref("Part")
+    loss = properties["loss"]
+    properties["loss"] = {
+        **_ref("Loss"),
+        "default": loss["default"],
+        "description": loss["description"],
+    }
     logits = schema["properties"]["logits"]
     row, batch, *_ = logits["anyOf"]
     row["maxItems"] = batch["items"]["maxItems"] = settings.max_classes

@@ -157,6 +157,7 @@ def etag_of(request: GradientRequest, media_type: str) -> str:
         request.reduction,
         request.ignore_index,
         request.include,
+        request.loss,
     ]
     h = hashlib.blake2b(_CODE, digest_size=16)
     h.update(repr(parts).encode())

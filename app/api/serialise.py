@@ -57,8 +57,8 @@ def _arrays(result: GradientResult) -> dict[str, Any]:
     ce = result.ce
     rows = _layout(result)
     loss = ce.loss
-    if isinstance(loss, np.ndarray):
-        loss = rows(loss) if result.is_batch else float(loss[0])
+    if isinstance(loss, np.ndarray):  # 'none': row losses, or entries (mse, bce) as B×n
+        loss = rows(loss) if result.is_batch or loss.ndim == 2 else float(loss[0])
     payload: dict[str, Any] = {
         "probs": rows(ce.softmax.probs),
         "log_probs": rows(ce.softmax.log_probs),

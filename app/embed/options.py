@@ -83,7 +83,8 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
 
 # Every parameter an embed URL may carry: the API's fields, the page's own, the options.
 EMBED_PARAMETERS = (
-    *(name for name in QUERY_FIELDS if name != "ignore_index"),  # a page shows one row
+    # A page shows one row of cross-entropy: no ignore_index, no other loss.
+    *(name for name in QUERY_FIELDS if name not in ("ignore_index", "loss")),
     "j",
     "op",
     "last",

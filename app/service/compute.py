@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.core import (
     Array,
@@ -15,6 +17,7 @@ from app.core import (
     finite_difference,
     jacobian,
 )
+from app.core.losses import bce, bce_jacobian, diagonal_chain, mse, mse_chain
 from app.service.models import GradientRequest
 
 
@@ -39,6 +42,9 @@ def compute(request: GradientRequest) -> GradientResult:
     Z = np.atleast_2d(request.logits)
     target = request.target if request.is_batch else request.target[np.newaxis, ...]
     T = request.temperature
+    parts = request.include or []
+    if request.loss != "cross_entropy":
+        return _other_loss(request, Z, target, parts)
     ce = cross_entropy(
         Z,
         target,
@@ -48,11 +54,38 @@ def compute(request: GradientRequest) -> GradientResult:
         reduction=request.reduction,
         ignore_index=request.ignore_index,
     )
-    parts = request.include or []
     return GradientResult(
         request=request,
         ce=ce,
         jacobian=jacobian(ce.softmax, T) if "jacobian" in parts else None,
         chain=chain_terms(ce, T) if "chain" in parts else None,
         check=finite_difference(Z, ce, T) if "check" in parts else None,
+    )
+
+
+def _other_loss(
+    request: GradientRequest, Z: Array, target: NDArray[np.generic], parts: Sequence[str]
+) -> GradientResult:
+    """Compute mse or bce (app.core.losses): the same result, their own Jacobian and chain."""
+    T = request.temperature
+    if request.loss == "mse":
+        ce = mse(
+            Z,
+            target,
+            temperature=T,
+            label_smoothing=request.label_smoothing,
+            reduction=request.reduction,
+        )
+        J = jacobian(ce.softmax, T) if {"jacobian", "chain"} & set(parts) else None
+        chain = mse_chain(ce, J) if J is not None and "chain" in parts else None
+    else:
+        ce = bce(Z, target, temperature=T, weights=request.weights, reduction=request.reduction)
+        J = bce_jacobian(Z, T) if "jacobian" in parts else None
+        chain = diagonal_chain(ce) if "chain" in parts else None
+    return GradientResult(
+        request=request,
+        ce=ce,
+        jacobian=J if "jacobian" in parts else None,
+        chain=chain,
+        check=None,  # refused for these losses by the request's validation
     )

@@ -21,6 +21,7 @@ QUERY_FIELDS = (
     "reduction",
     "ignore_index",
     "include",
+    "loss",
 )
 # Fields that hold one value per class; a form may send them as repeated fields.
 LIST_FIELDS = ("logits", "target", "weights")

@@ -32,6 +32,7 @@ from app.service.values import (
 from app.settings import Settings
 
 SEED_EXAMPLE: dict[str, Any] = {"logits": [2.0, 1.0], "target": 0}
+LossName = Literal["cross_entropy", "mse", "bce"]
 
 
 class GradientRequest(BaseModel):
@@ -80,6 +81,19 @@ class GradientRequest(BaseModel):
             "Σ w_y over the rows for class-index targets with weights; 'sum'; 'none' keeps them."
         ),
     )
+    loss: LossName = Field(
+        "cross_entropy",
+        description=(
+            "Which loss, each with PyTorch's semantics: 'cross_entropy' (the default, "
+            "F.cross_entropy(Z/T, target)); 'mse', F.mse_loss(softmax(Z/T), Y′) with Y′ the "
+            "one-hot or probability target after label smoothing (no class weights); 'bce', "
+            "F.binary_cross_entropy_with_logits(Z/T, Y, weight=w) with Y one-hot or "
+            "probabilities in [0, 1] that need not sum to 1 (no label smoothing). For 'mse' and "
+            "'bce', 'mean' averages over all B·n entries and 'none' gives them one by one (B×n); "
+            "`probs` is softmax(Z/T) or σ(Z/T), `jacobian` and `chain` follow (bce's Jacobian is "
+            "diagonal), and `check` is for cross_entropy only."
+        ),
+    )
     include: list[Part] | None = Field(
         None,
         max_length=MAX_PARTS,
@@ -107,6 +121,7 @@ class GradientRequest(BaseModel):
         ignore_index: int,
         reduction: Literal["mean", "sum", "none"],
         include: list[Part],
+        loss: LossName = "cross_entropy",
     ) -> Self:
         """Return a request of a single row or a batch from values already checked as the
         validators check them (`app.service.quick`): nothing is validated again.
@@ -122,6 +137,7 @@ class GradientRequest(BaseModel):
             "weights": weights,
             "ignore_index": ignore_index,
             "reduction": reduction,
+            "loss": loss,
             "include": include,
         }
         object.__setattr__(request, "__dict__", fields)
@@ -147,6 +163,7 @@ class GradientRequest(BaseModel):
         if self.logits.ndim >= 3:
             self._to_rows()
         B, n = self.logits.shape if self.is_batch else (1, self.logits.shape[0])
+        self._check_loss()
         if n > limits.max_classes:
             raise invalid("logits", f"at most {limits.max_classes:,} classes per row, got {n:,}")
         if B * n > limits.max_batch_elements:
@@ -160,7 +177,15 @@ class GradientRequest(BaseModel):
                 "ignore_index",
                 "applies only to class-index targets (PyTorch ignores it for probabilities)",
             )
-        self.target = _checked_target(self.target, self.is_batch, B, n, self.ignore_index)
+        cross_entropy = self.loss == "cross_entropy"
+        self.target = _checked_target(
+            self.target,
+            self.is_batch,
+            B,
+            n,
+            self.ignore_index if cross_entropy else None,
+            sums_to_one=self.loss != "bce",
+        )
         if self.weights is not None and self.weights.shape[0] != n:
             raise invalid(
                 "weights", f"must have one weight per class ({n}), got {len(self.weights)}"
@@ -169,7 +194,8 @@ class GradientRequest(BaseModel):
             self.target[self.target != self.ignore_index] if self.target.dtype.kind == "i" else None
         )
         if (
-            self.reduction == "mean"
+            cross_entropy
+            and self.reduction == "mean"
             and self.weights is not None
             and kept is not None
             and kept.size
@@ -188,6 +214,34 @@ class GradientRequest(BaseModel):
                 "K-dimensional logits take 'check' only",
             )
         return self
+
+    def _check_loss(self) -> None:
+        """Refuse what the chosen loss does not take, as PyTorch's function has no such argument."""
+        if self.loss == "cross_entropy":
+            return
+        if self._layout is not None:
+            raise invalid(
+                "loss",
+                f"'{self.loss}' takes one row or a batch (B, C) of logits, not K-dimensional ones",
+            )
+        if self.ignore_index != IGNORE_INDEX:
+            raise invalid("ignore_index", "applies to loss 'cross_entropy' only")
+        if self.loss == "mse" and self.weights is not None:
+            raise invalid(
+                "weights", "not for loss 'mse': PyTorch's mse_loss takes no class weights"
+            )
+        if self.loss == "bce" and self.label_smoothing != 0.0:
+            raise invalid(
+                "label_smoothing",
+                "not for loss 'bce': PyTorch's binary_cross_entropy_with_logits has no label "
+                "smoothing",
+            )
+        if self.include and "check" in self.include:
+            raise invalid(
+                "include",
+                "check is for loss 'cross_entropy' (its finite differences and error bounds "
+                "are cross-entropy's)",
+            )
 
     def _to_rows(self) -> None:
         """Check K-dimensional logits (N, C, d1, …) and their target; hold both as rows of C.
@@ -227,10 +281,14 @@ class GradientRequest(BaseModel):
 _FIELDS = frozenset(GradientRequest.model_fields)
 
 
-def _check_indices(target: NDArray[np.float64], n: int, ignore_index: int, batch: bool) -> None:
+def _check_indices(
+    target: NDArray[np.float64], n: int, ignore_index: int | None, batch: bool
+) -> None:
     """Refuse a class index outside 0..n−1 (and not ignore_index), naming where it is: `target`
     for one row, `target[k]` for a batch, `target[i][j]` for K-dimensional targets."""
-    bad = ((target != np.floor(target)) | (target < 0) | (target >= n)) & (target != ignore_index)
+    bad = (target != np.floor(target)) | (target < 0) | (target >= n)
+    if ignore_index is not None:
+        bad &= target != ignore_index
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         where = "target" + "".join(f"[{i}]" for i in at) if batch else "target"
@@ -239,7 +297,12 @@ def _check_indices(target: NDArray[np.float64], n: int, ignore_index: int, batch
 
 
 def _checked_target(
-    target: NDArray[np.generic], is_batch: bool, B: int, n: int, ignore_index: int = IGNORE_INDEX
+    target: NDArray[np.generic],
+    is_batch: bool,
+    B: int,
+    n: int,
+    ignore_index: int | None = IGNORE_INDEX,
+    sums_to_one: bool = True,
 ) -> NDArray[np.generic]:
     """Return class indices as an int array of B (or 0-d) or probabilities shaped like logits.
 
@@ -261,6 +324,8 @@ def _checked_target(
         raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
     Y = target.astype(np.float64)
     within(Y, "target", 0.0, 1.0)
+    if not sums_to_one:  # bce's targets are n independent probabilities
+        return Y
     sums = Y.sum(axis=-1)
     tolerance = probability_sum_tolerance(n)
     off = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > tolerance)
