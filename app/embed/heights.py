@@ -31,6 +31,7 @@ PANEL_HEIGHTS = {
     "predict": (918, 1056),
     "nudge": (1407, 1407),
     "path": (588, 844),
+    "compare": (900, 1400),
 }
 CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the

@@ -15,6 +15,7 @@ _WHAT = {
     "loss": "cross-entropy loss",
     "jacobian": "Jacobian dO/dZ",
     "predict": "a prediction of dE/dZ",
+    "compare": "cross-entropy's chain rule beside another loss's",
 }
 
 

@@ -27,7 +27,8 @@ MIN_H = 1e-6  # smaller steps show only rounding: (E(h) − E(−h))/2h is noise
 MAX_H = 10.0
 MAX_WHY = 300  # characters of the reason a student may give
 MAX_GUESS = 1e6
-PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus")
+PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus", "compare")
+COMPARE = ("mse", "bce")  # the losses whose chain rule the compare panel sets beside CE's
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Instruments:
     h: float = DEFAULT_H
     focus: tuple[int, int] | None = None  # (i, j), 0-based: the path Z_j → O_i → E
     typed: tuple[str, ...] = ()  # the prediction as typed, shown back beside its message
+    compare: str | None = None  # another loss whose chain-rule terms are shown beside CE's
 
     @property
     def predicting(self) -> bool:
@@ -77,6 +79,8 @@ class Instruments:
                 pairs.append(("h", exact(self.h)))
         if self.focus is not None:
             pairs.append(("focus", f"{self.focus[0]},{self.focus[1]}"))
+        if self.compare is not None:
+            pairs.append(("compare", self.compare))
         return pairs
 
     def with_focus(self, focus: tuple[int, int]) -> Instruments:
@@ -203,6 +207,10 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
             i = _index(parts[0], n, "focus", errors)
             j = _index(parts[1], n, "focus", errors)
             focus = (i, j) if i is not None and j is not None else None
+    compare = params.get("compare")
+    if compare is not None and compare not in COMPARE:
+        errors["compare"] = f"{compare[:20]!r} is not one of {', '.join(COMPARE)}"
+        compare = None
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
-    return Instruments(mode, ask, guess, why, seed, probe, h, focus, typed), errors
+    return Instruments(mode, ask, guess, why, seed, probe, h, focus, typed, compare), errors

@@ -95,7 +95,7 @@ def _instruments(query: str) -> str:
     logit nudged and the path from the last output into Z1."""
     n = len(query.split("&")[0].removeprefix("logits=").split(","))
     guess = ",".join(["0"] * n)
-    return f"{query}&mode=predict&guess={guess}&probe={n - 1}&focus={n - 1},0"
+    return f"{query}&mode=predict&guess={guess}&probe={n - 1}&focus={n - 1},0&compare=mse"
 
 
 @pytest.mark.parametrize("width", [1280, 375])
@@ -109,7 +109,12 @@ def test_the_instruments_labels_stay_inside_their_charts(
         for query in CORPUS:
             page.goto(f"{base_url}/?{_instruments(query)}")
             for chart in page.evaluate(MEASURE):
-                if chart["id"] not in ("panel-predict", "panel-nudge", "panel-path"):
+                if chart["id"] not in (
+                    "panel-predict",
+                    "panel-nudge",
+                    "panel-path",
+                    "panel-compare",
+                ):
                     continue
                 for text in outside(chart):
                     problems.append(f"{query} [{chart['id']}]: outside: {text}")

@@ -290,6 +290,8 @@ def test_every_instrument_renders_at_extreme_states(client: TestClient, state: s
         f"focus=0,{last}",
         f"focus={last},{last}",
         f"mode=predict&guess={','.join(['1e6'] * n)}&probe=0&focus={last},0",
+        "compare=mse",
+        f"compare=bce&focus=0,{last}",
     ]
     for suffix in suffixes:
         for path in ("/", "/embed"):
@@ -299,3 +301,35 @@ def test_every_instrument_renders_at_extreme_states(client: TestClient, state: s
         assert body.status_code == 200, (suffix, body.text[:300])
         assert b"NaN" not in body.content
         assert b"Infinity" not in body.content
+
+
+@pytest.mark.parametrize("other", ["mse", "bce"])
+def test_compare_sets_another_loss_s_chain_rule_beside_cross_entropy_s(
+    client: TestClient, other: str
+) -> None:
+    state = "logits=2,1,0.5&target=0&temperature=2"
+    panel = twin(f"{state}&compare={other}")["panels"]["compare"]
+    api = client.get(f"/gradient?{state}&loss={other}").json()
+    ce = client.get(f"/gradient?{state}").json()
+    j = panel["j"] - 1
+    assert [t["value"] for t in panel["terms"]] == [row[j] for row in api["chain"]]
+    assert [t["ce_value"] for t in panel["terms"]] == [row[j] for row in ce["chain"]]
+    assert panel["total"] == api["grad_logits"][j]
+    assert panel["ce_total"] == ce["grad_logits"][j]
+    if other == "bce":  # outputs that do not compete: only i = j survives
+        assert [t["value"] != 0 for t in panel["terms"]] == [i == j for i in range(3)]
+    page = client.get(f"/?{state}&compare={other}").text
+    assert "cancels the O<sub>i</sub>" in page
+
+
+def test_the_confidently_wrong_preset_says_why_squared_error_learns_slowly(
+    client: TestClient,
+) -> None:
+    text = _text(
+        client.get("/?logits=-4,4&target=0&reduction=sum&compare=mse").text, "panel-compare"
+    )
+    assert "its dE/dZ2 = 0.0013405 against cross-entropy's 0.99966, 746 times smaller" in text
+    assert "squared error learns slowest when it is most wrong" in text
+    bad = client.get(f"/?{SEED}&compare=huber")
+    assert bad.status_code == 422
+    assert "'huber' is not one of mse, bce" in bad.text.replace("&#39;", "'")

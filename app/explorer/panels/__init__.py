@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.explorer.instruments import Instruments
-from app.explorer.panels import bars, chain, jacobian, loss, nudge, path, predict
+from app.explorer.panels import bars, chain, compare, jacobian, loss, nudge, path, predict
 from app.explorer.panels.facts import Facts, facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
@@ -23,7 +23,14 @@ BUILDERS: dict[str, Callable[[ExplorerState, GradientResult, Facts], Any]] = {
     "chain": chain.chain,
     "jacobian": jacobian.jacobian,
 }
-ANSWERS = ("grad", "chain", "jacobian", "nudge", "path")  # hidden while a prediction is asked
+ANSWERS = (
+    "grad",
+    "chain",
+    "jacobian",
+    "nudge",
+    "path",
+    "compare",
+)  # hidden while a prediction is asked
 
 
 def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
@@ -36,6 +43,8 @@ def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
         order.insert(order.index("grad") + 1 if "grad" in order else len(order), "nudge")
     if instruments.focus is not None and "path" not in order:
         order.insert(order.index("chain") + 1 if "chain" in order else len(order), "path")
+    if instruments.compare is not None and "compare" not in order:
+        order.insert(order.index("chain") + 1 if "chain" in order else len(order), "compare")
     if instruments.predicting:
         order = [name for name in order if name not in ANSWERS]
     return tuple(order)
@@ -69,6 +78,8 @@ def build(
         elif name == "nudge":
             j = instruments.probe if instruments.probe is not None else state.j
             built[name] = nudge.nudge(state, result, f, j, instruments.h)
+        elif name == "compare":
+            built[name] = compare.compare(state, result, f, instruments.compare or "mse")
         elif name == "path":
             built[name] = path.path(state, result, f, *focus_of(state, instruments))
         else:

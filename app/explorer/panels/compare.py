@@ -1,0 +1,144 @@
+"""Why is it so simple? Cross-entropy's chain-rule terms beside another loss's, for the same j.
+
+Cross-entropy's term (−Y′_i/O_i)·O_i(δ_ij − O_j) loses its O_i: the 1/O_i of dE/dO_i cancels
+the O_i of dO_i/dZ_j, leaving −Y′_i(δ_ij − O_j), which sums to O_j − Y′_j. Squared error's
+2(O_i − Y′_i)/N·O_i(δ_ij − O_j) keeps it, and binary cross-entropy's outputs do not compete:
+its Jacobian is diagonal, so only i = j survives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from app.core.cross_entropy import Reduction
+from app.core.losses import bce, bce_jacobian, diagonal_chain, mse, mse_chain
+from app.core.softmax import jacobian
+from app.explorer.charts import BarChart, waterfall_chart
+from app.explorer.display import number
+from app.explorer.panels.facts import Facts
+from app.explorer.state import ExplorerState
+from app.service.compute import GradientResult
+
+TITLES = {"mse": "squared error of O", "bce": "binary cross-entropy of σ(Z/T)"}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """Term i of dE/dZ_j under both losses: dE/dO_i, dO_i/dZ_j and their product."""
+
+    i: int  # 1-based
+    ce_grad_prob: float | None  # None where O_i underflows (−∞)
+    ce_jacobian: float
+    ce_value: float
+    grad_prob: float  # the other loss's dE/dO_i
+    jacobian: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class ComparePanel:
+    """Cross-entropy's waterfall beside the other loss's."""
+
+    other: str
+    title: str
+    j: int  # 1-based
+    n: int
+    terms: list[Term]
+    ce_total: float
+    total: float
+    ce_chart: BarChart
+    chart: BarChart
+    sentence: str
+    notes: list[str]
+
+
+def _sentence(other: str, J: int, ce_total: float, total: float) -> str:
+    if other == "bce":
+        return (
+            f"For binary cross-entropy only the i = {J} term survives: each σ_i depends on Z_i "
+            f"alone, so here the diagonal-only intuition is right, because sigmoid outputs "
+            f"don't compete. dE/dZ{J} = {number(total, 5)} against cross-entropy's "
+            f"{number(ce_total, 5)}."
+        )
+    ratio = abs(ce_total / total) if total else float("inf")
+    text = (
+        f"Squared error keeps every O_i: its dE/dZ{J} = {number(total, 5)} against "
+        f"cross-entropy's {number(ce_total, 5)}"
+    )
+    if ratio > 10:
+        text += (
+            f", {number(ratio, 3)} times smaller: squared error learns slowest when it is "
+            f"most wrong (O flattens, and so does every O_i(δ_ij − O_j))."
+        )
+    else:
+        text += "."
+    return text
+
+
+def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) -> ComparePanel:
+    """Build the two waterfalls of dE/dZ_j (j = the state's) for cross-entropy and `other`."""
+    assert result.jacobian is not None
+    assert result.chain is not None
+    Z = np.array([state.logits])
+    target = np.array([state.target])
+    T = state.temperature
+    notes = []
+    reduction = cast(Reduction, state.reduction)
+    if other == "mse":
+        ce = mse(
+            Z,
+            target,
+            temperature=T,
+            label_smoothing=state.label_smoothing,
+            reduction=reduction,
+        )
+        J = jacobian(ce.softmax, T)
+        chain = mse_chain(ce, J)
+        if state.weights is not None:
+            notes.append("Squared error takes no class weights: they are left out here.")
+    else:
+        ce = bce(
+            Z,
+            target,
+            temperature=T,
+            weights=np.array(state.weights) if state.weights else None,
+            reduction=reduction,
+        )
+        J = bce_jacobian(Z, T)
+        chain = diagonal_chain(ce)
+        if state.label_smoothing:
+            notes.append("Binary cross-entropy takes no label smoothing: Y is used as given.")
+    j = f.j
+    gp = result.ce.grad_probs[0]
+    terms = [
+        Term(
+            i=i + 1,
+            ce_grad_prob=float(gp[i]) if np.isfinite(gp[i]) else None,
+            ce_jacobian=float(result.jacobian[0][i, j]),
+            ce_value=float(result.chain[0][i, j]),
+            grad_prob=float(ce.grad_probs[0, i]),
+            jacobian=float(J[0, i, j]),
+            value=float(chain[0, i, j]),
+        )
+        for i in range(f.n)
+    ]
+    labels = [str(t.i) for t in terms] + ["sum"]
+    kinds = ["direct" if t.i == j + 1 else "cross" for t in terms] + ["total"]
+    ce_total = float(result.ce.grad_logits[0, j])
+    total = float(ce.grad_logits[0, j])
+    return ComparePanel(
+        other=other,
+        title=TITLES[other],
+        j=j + 1,
+        n=f.n,
+        terms=terms,
+        ce_total=ce_total,
+        total=total,
+        ce_chart=waterfall_chart([t.ce_value for t in terms], labels, kinds),
+        chart=waterfall_chart([t.value for t in terms], labels, kinds),
+        sentence=_sentence(other, j + 1, ce_total, total),
+        notes=notes,
+    )
