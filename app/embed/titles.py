@@ -16,6 +16,7 @@ _WHAT = {
     "jacobian": "Jacobian dO/dZ",
     "predict": "a prediction of dE/dZ",
     "compare": "cross-entropy's chain rule beside another loss's",
+    "binary": "the two-class bridge",
 }
 
 

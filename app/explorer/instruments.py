@@ -27,7 +27,7 @@ MIN_H = 1e-6  # smaller steps show only rounding: (E(h) − E(−h))/2h is noise
 MAX_H = 10.0
 MAX_WHY = 300  # characters of the reason a student may give
 MAX_GUESS = 1e6
-PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus", "compare")
+PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus", "compare", "pair")
 COMPARE = ("mse", "bce")  # the losses whose chain rule the compare panel sets beside CE's
 
 
@@ -45,6 +45,7 @@ class Instruments:
     focus: tuple[int, int] | None = None  # (i, j), 0-based: the path Z_j → O_i → E
     typed: tuple[str, ...] = ()  # the prediction as typed, shown back beside its message
     compare: str | None = None  # another loss whose chain-rule terms are shown beside CE's
+    pair: tuple[int, int] | None = None  # (j, k), 0-based: the two-class bridge for Z_j, Z_k
 
     @property
     def predicting(self) -> bool:
@@ -81,6 +82,8 @@ class Instruments:
             pairs.append(("focus", f"{self.focus[0]},{self.focus[1]}"))
         if self.compare is not None:
             pairs.append(("compare", self.compare))
+        if self.pair is not None:
+            pairs.append(("pair", f"{self.pair[0]},{self.pair[1]}"))
         return pairs
 
     def with_focus(self, focus: tuple[int, int]) -> Instruments:
@@ -211,6 +214,20 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
     if compare is not None and compare not in COMPARE:
         errors["compare"] = f"{compare[:20]!r} is not one of {', '.join(COMPARE)}"
         compare = None
+    pair = None
+    if "pair" in params:
+        parts = params["pair"].split(",")
+        if len(parts) != 2:
+            errors["pair"] = f"must be two class indices j,k, got {params['pair'][:20]!r}"
+        else:
+            a, b = _index(parts[0], n, "pair", errors), _index(parts[1], n, "pair", errors)
+            if a is not None and b is not None and a == b:
+                errors["pair"] = "must be two different classes"
+            elif a is not None and b is not None:
+                pair = (a, b)
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
-    return Instruments(mode, ask, guess, why, seed, probe, h, focus, typed, compare), errors
+    return (
+        Instruments(mode, ask, guess, why, seed, probe, h, focus, typed, compare, pair),
+        errors,
+    )

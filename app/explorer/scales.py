@@ -76,9 +76,17 @@ def digits_for(slot: float) -> int:
     return 3 if slot >= 60 else 2
 
 
+MIN_TICK_GAP = 16.0  # SVG units between ticks: their 12-unit labels never touch
+
+
 def tick_values(scale: Scale) -> list[tuple[float, str]]:
-    """Return the axis ticks of a scale: nice values and their labels."""
-    step = _nice_step((scale.high - scale.low) / 4)
+    """Return the axis ticks of a scale: nice values and their labels, at least MIN_TICK_GAP
+    apart on a drawn axis (a short one, as in a waterfall between rotated labels, gets fewer)."""
+    span = scale.high - scale.low
+    step = _nice_step(span / 4)
+    pixels = abs(scale.bottom - scale.top)
+    while pixels >= 2 * MIN_TICK_GAP and step / span * pixels < MIN_TICK_GAP and step < span:
+        step = _nice_step(step * 1.01)  # the next nice step
     first = math.ceil(scale.low / step - 1e-9)
     last = math.floor(scale.high / step + 1e-9)
     return [(k * step, number(k * step, 2)) for k in range(first, last + 1)]

@@ -95,7 +95,9 @@ def _instruments(query: str) -> str:
     logit nudged and the path from the last output into Z1."""
     n = len(query.split("&")[0].removeprefix("logits=").split(","))
     guess = ",".join(["0"] * n)
-    return f"{query}&mode=predict&guess={guess}&probe={n - 1}&focus={n - 1},0&compare=mse"
+    last = n - 1
+    instruments = f"probe={last}&focus={last},0&compare=mse&pair=0,{last}"
+    return f"{query}&mode=predict&guess={guess}&{instruments}"
 
 
 @pytest.mark.parametrize("width", [1280, 375])

@@ -292,6 +292,8 @@ def test_every_instrument_renders_at_extreme_states(client: TestClient, state: s
         f"mode=predict&guess={','.join(['1e6'] * n)}&probe=0&focus={last},0",
         "compare=mse",
         f"compare=bce&focus=0,{last}",
+        f"pair={last},0",
+        f"pair=0,{last}&compare=bce&probe={last}",
     ]
     for suffix in suffixes:
         for path in ("/", "/embed"):
@@ -333,3 +335,31 @@ def test_the_confidently_wrong_preset_says_why_squared_error_learns_slowly(
     bad = client.get(f"/?{SEED}&compare=huber")
     assert bad.status_code == 422
     assert "'huber' is not one of mse, bce" in bad.text.replace("&#39;", "'")
+
+
+def test_the_two_class_bridge_gives_both_gradients_from_one_number(client: TestClient) -> None:
+    page = client.get(f"/?{SEED}&pair=0,1").text
+    assert "Z2 enters d with a minus sign" in _text(page, "panel-binary")
+    panel = twin(f"{SEED}&pair=0,1")["panels"]["binary"]
+    api = client.get(f"/gradient?{SEED}").json()
+    assert panel["grad_d"] == api["grad_logits"][0] == -api["grad_logits"][1]
+    assert panel["prob"] == pytest.approx(api["probs"][0], rel=1e-15)
+    assert panel["logistic_grad"] == pytest.approx(panel["grad_j"], rel=1e-15)
+    # E depends on d = Z1 − Z2 only: the grid is constant along each diagonal (bands).
+    loss = np.array(panel["grid"]["loss"])
+    for offset in range(-20, 21, 5):
+        band = np.diagonal(loss, offset)
+        np.testing.assert_allclose(band, band[0], rtol=1e-12)
+    three = twin("logits=2,1,0.5&target=0&pair=0,2")["panels"]["binary"]
+    assert three["grad_j"] != -three["grad_k"]
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(-60, 60), st.integers(-60, 60), st.integers(0, 1), st.sampled_from(["1", "3"]))
+def test_property_the_bridge_s_gradients_are_the_api_s(a: int, b: int, y: int, T: str) -> None:
+    state = f"logits={a / 10},{b / 10}&target={y}&temperature={T}&label_smoothing=0.1"
+    panel = twin(f"{state}&pair=0,1")["panels"]["binary"]
+    api = CLIENT.get(f"/gradient?{state}").json()
+    assert panel["grad_j"] == api["grad_logits"][0]
+    assert panel["grad_k"] == api["grad_logits"][1]
+    assert panel["logistic_grad"] == pytest.approx(api["grad_logits"][0], rel=1e-12, abs=1e-16)

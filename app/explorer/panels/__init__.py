@@ -10,7 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.explorer.instruments import Instruments
-from app.explorer.panels import bars, chain, compare, jacobian, loss, nudge, path, predict
+from app.explorer.panels import (
+    bars,
+    binary,
+    chain,
+    compare,
+    jacobian,
+    loss,
+    nudge,
+    path,
+    predict,
+)
 from app.explorer.panels.facts import Facts, facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
@@ -30,6 +40,7 @@ ANSWERS = (
     "nudge",
     "path",
     "compare",
+    "binary",
 )  # hidden while a prediction is asked
 
 
@@ -43,6 +54,8 @@ def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
         order.insert(order.index("grad") + 1 if "grad" in order else len(order), "nudge")
     if instruments.focus is not None and "path" not in order:
         order.insert(order.index("chain") + 1 if "chain" in order else len(order), "path")
+    if instruments.pair is not None and "binary" not in order:
+        order.insert(order.index("grad") + 1 if "grad" in order else len(order), "binary")
     if instruments.compare is not None and "compare" not in order:
         order.insert(order.index("chain") + 1 if "chain" in order else len(order), "compare")
     if instruments.predicting:
@@ -62,6 +75,11 @@ def focus_of(state: ExplorerState, instruments: Instruments) -> tuple[int, int]:
     return (i if i != state.j or state.n == 1 else (i + 1) % state.n), state.j
 
 
+def pair_of(state: ExplorerState) -> tuple[int, int]:
+    """Return the bridge's pair: Z1 and Z2 for two classes, else Z_j and the next."""
+    return (0, 1) if state.n == 2 else (state.j, (state.j + 1) % state.n)
+
+
 def build(
     state: ExplorerState,
     result: GradientResult,
@@ -78,6 +96,9 @@ def build(
         elif name == "nudge":
             j = instruments.probe if instruments.probe is not None else state.j
             built[name] = nudge.nudge(state, result, f, j, instruments.h)
+        elif name == "binary":
+            j, k = instruments.pair or pair_of(state)
+            built[name] = binary.binary(state, result, f, j, k)
         elif name == "compare":
             built[name] = compare.compare(state, result, f, instruments.compare or "mse")
         elif name == "path":
