@@ -50,20 +50,15 @@ def mse(
     n = Z.shape[1]
     Y = smoothed_target(target, n, label_smoothing)
     diff = O - Y
-    # O_top − Y_top = (1 − Y_top) − (1 − O_top): exact where O_top rounds to 1.
+    # O_top − Y_top = (1 − Y_top) − (1 − O_top): exact where both are near 1 (a target there).
+    # Elsewhere O − Y as it is, so that tied outputs keep bit-equal differences.
     flat = diff.reshape(-1)
-    flat[sm.at_top] = (1.0 - Y.reshape(-1)[sm.at_top]) - sm.complement
+    near = Y.reshape(-1)[sm.at_top] >= 0.5
+    flat[sm.at_top[near]] = (1.0 - Y.reshape(-1)[sm.at_top[near]]) - sm.complement[near]
     norm = _norm(Z.shape, reduction)
     terms = diff * diff / norm
     grad_probs = 2.0 * diff / norm
-    # dE/dZ_j = O_j·(g_j − Σ_i O_i g_i)/T; for the top class the bracket is summed as
-    # Σ_{i≠top} O_i (g_top − g_i), exact where O_top is near 1.
-    s = np.add.reduce(O * grad_probs, axis=-1)
-    grad = O * (grad_probs - s[:, None])
-    g_top = grad_probs.reshape(-1)[sm.at_top]
-    others = O * (g_top[:, None] - grad_probs)
-    others.reshape(-1)[sm.at_top] = 0.0
-    grad.reshape(-1)[sm.at_top] = O.reshape(-1)[sm.at_top] * np.add.reduce(others, axis=-1)
+    grad = _through_softmax(O, grad_probs)
     if temperature != 1.0:
         grad /= temperature
     return CrossEntropy(
@@ -74,10 +69,38 @@ def mse(
         terms,
         terms * norm,
         _reduced(terms, norm, reduction),
-        grad + 0.0,
+        grad,
         grad_probs,
         np.zeros(Z.shape[0], dtype=bool),
     )
+
+
+# Rows up to this many entries n² go through the pairwise form (exact for ties); larger ones the
+# O(n) form (the top class summed over the others).
+PAIRWISE = 1_000_000
+
+
+def _through_softmax(O: Array, g: Array) -> Array:
+    """Return dE/dZ_j = O_j·Σ_i O_i·(g_j − g_i) (T = 1) for dE/dO = g.
+
+    Pairwise, the differences g_j − g_i are exactly 0 for tied outputs, and nothing cancels
+    between a large Σ O_i g_i and g_j: the gradient of tied classes is the same, and tiny
+    components keep their digits. Past PAIRWISE entries the O(n) form g_j − Σ O_i g_i is used,
+    with the top class as Σ_{i≠top} O_i (g_top − g_i).
+    """
+    B, n = O.shape
+    if B * n * n <= PAIRWISE:
+        pairs = g[:, :, None] - g[:, None, :]  # [b, j, i] = g_j − g_i
+        grad: Array = O * np.einsum("bji,bi->bj", pairs, O)
+        return grad + 0.0
+    s = np.add.reduce(O * g, axis=-1)
+    grad = O * (g - s[:, None])
+    top = O.argmax(axis=-1)
+    at_top = top_indices(top, n)
+    others = O * (g.reshape(-1)[at_top][:, None] - g)
+    others.reshape(-1)[at_top] = 0.0
+    grad.reshape(-1)[at_top] = O.reshape(-1)[at_top] * np.add.reduce(others, axis=-1)
+    return grad + 0.0
 
 
 def _log_sigmoid(x: Array) -> Array:
@@ -111,11 +134,11 @@ def bce(
     if temperature != 1.0:
         grad /= temperature
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        grad_probs = (
-            w
-            * (np.where(Y == 1.0, 0.0, (1.0 - Y) / sigma_neg) - np.where(Y == 0.0, 0.0, Y / sigma))
-            / norm
+        per_unit = np.where(Y == 1.0, 0.0, (1.0 - Y) / sigma_neg) - np.where(
+            Y == 0.0, 0.0, Y / sigma
         )
+        # ±∞ where σ saturates against its target (JSON null); 0 where the class weighs 0
+        grad_probs = np.where(w == 0.0, 0.0, w * per_unit) / norm
     top = x.argmax(axis=-1)
     at_top = top_indices(top, n)
     outputs = Softmax(_log_sigmoid(x), sigma, top, at_top, sigma_neg.reshape(-1)[at_top])

@@ -85,7 +85,9 @@ class FiniteDifferenceCheck(BaseModel):
 class GradientResponse(BaseModel):
     """O, log O, Y', E and its derivatives; shapes follow `logits` (a batch: lists of rows)."""
 
-    probs: Values = Field(description="O = softmax(Z/T). Underflowing entries are 0.")
+    probs: Values = Field(
+        description="O = softmax(Z/T) (bce: σ(Z/T), one per class). Underflowing entries are 0."
+    )
     log_probs: Values = Field(
         description="log O = Z/T − m − log Σ exp(Z/T − m), exact even where O underflows."
     )
@@ -103,21 +105,30 @@ class GradientResponse(BaseModel):
         None, description="Present only when `loss` is null: why it is undefined."
     )
     grad_logits: Values = Field(
-        description="dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc; for 'none', of Σ rows."
+        description=(
+            "dE/dZ = (S·O − c)/T/norm with c = w·Y', S = Σc (cross-entropy); for mse Jᵀ·dE/dO, "
+            "for bce w(σ − Y)/T/N; for 'none', of the sum."
+        )
     )
     grad_probs: NullableValues = Field(
         description=(
-            "dE/dO = −c/O/norm; null where it is −∞: c > 0 and O underflows to 0, or O is so "
-            "small (subnormal) that −c/O overflows."
+            "dE/dO = −c/O/norm (cross-entropy; mse: 2(O − Y′)/N; bce: w((1 − Y)/(1 − σ) − "
+            "Y/σ)/N); null where it is infinite: for cross-entropy −∞ (c > 0 and O underflows "
+            "or is subnormal), for bce ±∞ where σ saturates against its target."
         )
     )
     jacobian: Matrices = Field(
-        None, description="dO/dZ = (diag(O) − O·Oᵀ)/T; jacobian[i][j] = dO_i/dZ_j."
+        None,
+        description=(
+            "dO/dZ = (diag(O) − O·Oᵀ)/T (bce: diag(σ(1 − σ))/T); jacobian[i][j] = dO_i/dZ_j."
+        ),
     )
     chain: Matrices = Field(
         None,
         description=(
-            "chain[i][j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm; column j sums to dE/dZ_j."
+            "chain[i][j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm (cross-entropy, in the "
+            "cancelled form; bce: dE/dZ_j on the diagonal, 0 elsewhere); column j sums to "
+            "dE/dZ_j, to the rounding of its terms."
         ),
     )
     check: FiniteDifferenceCheck | None = Field(

@@ -121,3 +121,20 @@ def test_property_the_gradient_is_the_chain_rule_through_the_outputs(
         expected = (np.logaddexp(0, x) - Y * x).sum() / (Z.size if reduction == "mean" else 1)
     # (the plain formulas here lose a few digits the core keeps: the golden test holds 1e-12)
     np.testing.assert_allclose(ce.loss, expected, rtol=1e-9, atol=1e-15)
+
+
+def test_tied_outputs_get_the_same_mse_gradient_to_their_last_digits(client: TestClient) -> None:
+    """Reference: the pairwise form O_j·Σ_i O_i·(g_j − g_i)·2/N, exact here (mpmath-checked:
+    1.4465623859729e-22 for the tied pair)."""
+    got = client.get("/gradient?logits=0,0,-50&target=2&loss=mse&reduction=sum").json()
+    g = got["grad_logits"]
+    assert g[0] == g[1]
+    np.testing.assert_allclose(g[0], 1.4465623859729e-22, rtol=1e-12)
+    # The chain's terms are ±0.25 here: their column sums meet dE/dZ to those terms' rounding.
+    chain = np.array(got["chain"])
+    np.testing.assert_allclose(chain.sum(axis=0), g, atol=1e-15 * np.abs(chain).max())
+
+
+def test_bce_s_grad_probs_is_0_where_a_class_weighs_0(client: TestClient) -> None:
+    got = client.get("/gradient?logits=800,1&target=0.5,0.5&loss=bce&weights=0,1").json()
+    assert got["grad_probs"][0] == 0.0
