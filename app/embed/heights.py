@@ -33,6 +33,7 @@ PANEL_HEIGHTS = {
     "path": (588, 844),
     "compare": (900, 1400),
     "binary": (1150, 1250),
+    "descent": (1500, 1700),
 }
 CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the

@@ -17,13 +17,14 @@ from app.service.fields import QUERY_FIELDS
 PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 # Instruments an instructor may add to a figure's panels (shown on their own when a URL asks for
 # them: `probe=` adds the nudge, `focus=` the path, `mode=predict` the prediction).
-INSTRUMENT_PANELS = ("predict", "nudge", "path", "compare", "binary")
+INSTRUMENT_PANELS = ("predict", "nudge", "path", "compare", "binary", "descent")
 PANEL_TITLES = {
     "predict": "Predict first",
     "nudge": "Nudge a logit",
     "path": "Follow one path",
     "compare": "Another loss's chain rule",
     "binary": "The two-class bridge",
+    "descent": "Gradient descent on the logits",
     "logits": "Logits Z",
     "probs": "O beside Y",
     "grad": "Gradient dE/dZ",

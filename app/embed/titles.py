@@ -17,6 +17,7 @@ _WHAT = {
     "predict": "a prediction of dE/dZ",
     "compare": "cross-entropy's chain rule beside another loss's",
     "binary": "the two-class bridge",
+    "descent": "gradient descent on the logits",
 }
 
 

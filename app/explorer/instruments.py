@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from app.core.descent import MAX_STEPS
 from app.explorer.display import exact
 
 MODES = ("explore", "predict")
@@ -27,7 +28,23 @@ MIN_H = 1e-6  # smaller steps show only rounding: (E(h) − E(−h))/2h is noise
 MAX_H = 10.0
 MAX_WHY = 300  # characters of the reason a student may give
 MAX_GUESS = 1e6
-PARAMETERS = ("mode", "ask", "guess", "why", "seed", "probe", "h", "focus", "compare", "pair")
+PARAMETERS = (
+    "mode",
+    "ask",
+    "guess",
+    "why",
+    "seed",
+    "probe",
+    "h",
+    "focus",
+    "compare",
+    "pair",
+    "start",
+    "lr",
+    "steps",
+)
+DEFAULT_LR = 0.5
+MIN_LR, MAX_LR = 0.01, 10.0
 COMPARE = ("mse", "bce")  # the losses whose chain rule the compare panel sets beside CE's
 
 
@@ -46,6 +63,9 @@ class Instruments:
     typed: tuple[str, ...] = ()  # the prediction as typed, shown back beside its message
     compare: str | None = None  # another loss whose chain-rule terms are shown beside CE's
     pair: tuple[int, int] | None = None  # (j, k), 0-based: the two-class bridge for Z_j, Z_k
+    start: tuple[float, ...] | None = None  # gradient descent: the logits it starts from
+    lr: float = DEFAULT_LR  # η
+    steps: int = 0  # k: the state's logits are the k-th step from `start`
 
     @property
     def predicting(self) -> bool:
@@ -84,6 +104,12 @@ class Instruments:
             pairs.append(("compare", self.compare))
         if self.pair is not None:
             pairs.append(("pair", f"{self.pair[0]},{self.pair[1]}"))
+        if self.start is not None:
+            pairs.append(("start", ",".join(exact(z) for z in self.start)))
+            if self.lr != DEFAULT_LR:
+                pairs.append(("lr", exact(self.lr)))
+            if self.steps:
+                pairs.append(("steps", str(self.steps)))
         return pairs
 
     def with_focus(self, focus: tuple[int, int]) -> Instruments:
@@ -104,8 +130,13 @@ class Instruments:
 
     def carried(self) -> list[tuple[str, str]]:
         """Return what the form carries along an edit: the instruments, not the answer given
-        for the state before it."""
-        return [(k, v) for k, v in self.pairs() if k not in ("guess", "why")]
+        for the state before it, nor a descent (an edited logit starts from where it is)."""
+        dropped = ("guess", "why", "start", "lr", "steps")
+        return [(k, v) for k, v in self.pairs() if k not in dropped]
+
+    def stepped(self, steps: int) -> Instruments:
+        """Return the descent after `steps` steps from its start (0: reset)."""
+        return replace(self, steps=min(max(steps, 0), MAX_STEPS))
 
 
 def _index(text: str, n: int, name: str, errors: dict[str, str]) -> int | None:
@@ -225,9 +256,54 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
                 errors["pair"] = "must be two different classes"
             elif a is not None and b is not None:
                 pair = (a, b)
+    start = None
+    lr, steps = DEFAULT_LR, 0
+    if "start" in params:
+        items = params["start"].split(",")
+        logits: list[float] = []
+        for k, item in enumerate(items):
+            text = item.strip().replace("\u2212", "-")
+            try:
+                value = float(text) if text.isascii() and "_" not in text else math.nan
+            except ValueError:
+                value = math.nan
+            if not abs(value) <= 1e6:  # NaN fails too
+                errors["start"] = (
+                    f"start[{k}]: must be a number between −1e6 and 1e6, got {item[:20]!r}"
+                )
+                break
+            logits.append(value)
+        else:
+            if len(logits) != n:
+                errors["start"] = f"must give one logit per class ({n}), got {len(logits)}"
+            else:
+                start = tuple(logits)
+    if "lr" in params:
+        text = params["lr"].strip()
+        try:
+            lr = float(text) if text.isascii() and "_" not in text else math.nan
+        except ValueError:
+            lr = math.nan
+        if not MIN_LR <= lr <= MAX_LR:
+            errors["lr"] = (
+                f"must be a step size η between {MIN_LR:g} and {MAX_LR:g}, got {text[:20]!r}"
+            )
+            lr = DEFAULT_LR
+    if "steps" in params:
+        text = params["steps"].strip()
+        if text.isascii() and text.isdigit() and int(text) <= MAX_STEPS:
+            steps = int(text)
+        else:
+            errors["steps"] = (
+                f"must be a whole number of steps from 0 to {MAX_STEPS}, got {text[:20]!r}"
+            )
+    if start is None and ("lr" in params or "steps" in params) and "start" not in errors:
+        errors["start"] = "lr and steps need start= (the logits the descent starts from)"
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
     return (
-        Instruments(mode, ask, guess, why, seed, probe, h, focus, typed, compare, pair),
+        Instruments(
+            mode, ask, guess, why, seed, probe, h, focus, typed, compare, pair, start, lr, steps
+        ),
         errors,
     )

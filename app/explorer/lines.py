@@ -172,3 +172,65 @@ def probs_chart(
         [],
         f"t: Z{j_label} + t",
     )
+
+
+def series_chart(
+    x: Sequence[float],
+    series: Sequence[Sequence[float]],
+    labels: Sequence[str],
+    axis_label: str,
+    log: bool = False,
+    fixed: tuple[float, float] | None = None,
+) -> LineChart:
+    """Lines against the step (x ≥ 0), one per series, labelled at their right ends; `log`
+    plots log10 of positive values (ticks then read 10^k)."""
+    if log:
+        floor = 1e-300
+        series = [[math.log10(max(v, floor)) for v in s] for s in series]
+    values = [v for s in series for v in s]
+    low, high = fixed if fixed is not None else (min(values), max(values))
+    if high - low < 1e-12:
+        low, high = low - 1.0, high + 1.0
+    scale = Scale(low, high, TOP, HEIGHT - BOTTOM)
+    ticks = tick_values(scale)
+    left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)
+    right = WIDTH - RIGHT
+    span = (x[-1] - x[0]) or 1.0
+
+    def px(v: float) -> float:
+        return left + (v - x[0]) / span * (right - left)
+
+    ends = sorted((scale.y(s[-1]), k) for k, s in enumerate(series))
+    gap, first, last = 14.0, TOP + 8.0, HEIGHT - BOTTOM + 2.0
+    placed: list[float] = []
+    for y, _ in ends:
+        placed.append(max(y + 4, placed[-1] + gap if placed else first))
+    for k in range(len(placed) - 1, -1, -1):
+        placed[k] = min(placed[k], last if k == len(placed) - 1 else placed[k + 1] - gap)
+    lines = [
+        Line(
+            f"falling k{k % 4}" if len(series) > 1 else "curve",
+            " ".join(f"{px(a):.1f},{scale.y(b):.1f}" for a, b in zip(x, series[k], strict=True)),
+            labels[k],
+            right + 3,
+            y_label,
+        )
+        for (_, k), y_label in zip(ends, placed, strict=True)
+    ]
+    every = max(1, math.ceil(span / 4))  # whole steps
+    x_ticks = [(px(x[0] + t), number(x[0] + t, 3)) for t in range(0, int(span) + 1, every)]
+    y_ticks = [Tick(scale.y(v), number(10.0**v, 2) if log else label) for v, label in ticks]
+    return LineChart(
+        WIDTH,
+        HEIGHT,
+        left,
+        right,
+        TOP,
+        HEIGHT - BOTTOM,
+        y_ticks,
+        x_ticks,
+        px(x[0]),
+        lines,
+        [],
+        axis_label,
+    )

@@ -25,6 +25,7 @@ from app.explorer.display import exact, number
 from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.instruments import read_instruments
+from app.explorer.panels.descent import replay
 from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
 from app.service.compute import compute
 from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
@@ -113,6 +114,12 @@ def render(
             focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it
             instruments = replace(instruments, focus=focus)
         state = replace(state, j=focus[1])
+    if instruments.start is not None and not instrument_errors:  # the k-th step from start
+        replayed = replay(state, instruments)
+        if isinstance(replayed, str):
+            instrument_errors["steps"] = replayed
+        else:
+            state = replayed[0]
     valid = outcome.state is not None and not option_errors and not instrument_errors
     extra = options.query() if embed else choices_query(params)
     canonical = join_queries(state.to_query(), extra, instruments.query())

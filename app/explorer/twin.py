@@ -23,6 +23,7 @@ from app.explorer.form import check, read_draft
 from app.explorer.instruments import Instruments, read_instruments
 from app.explorer.page import url_name
 from app.explorer.panels import predict
+from app.explorer.panels.descent import replay
 from app.explorer.panels.facts import facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult, compute
@@ -177,6 +178,13 @@ def _explorer_json(request: Request) -> Response:
         return _json({"detail": detail, "errors": named}, 422, headers)
     if instruments.focus is not None:
         state = replace(state, j=instruments.focus[1])
+    if instruments.start is not None:  # the k-th step from start
+        replayed = replay(state, instruments)
+        if isinstance(replayed, str):
+            return _json(
+                {"detail": f"steps: {replayed}", "errors": {"steps": replayed}}, 422, headers
+            )
+        state = replayed[0]
     result = compute(state.request(settings))
     body = twin(state, result, options.panels, instruments, Urls.of(request), options.query())
     return _json(body, 200, headers)

@@ -96,7 +96,8 @@ def _instruments(query: str) -> str:
     n = len(query.split("&")[0].removeprefix("logits=").split(","))
     guess = ",".join(["0"] * n)
     last = n - 1
-    instruments = f"probe={last}&focus={last},0&compare=mse&pair=0,{last}"
+    start = query.split("&")[0].removeprefix("logits=")
+    instruments = f"probe={last}&focus={last},0&compare=mse&pair=0,{last}&start={start}&steps=7"
     return f"{query}&mode=predict&guess={guess}&{instruments}"
 
 

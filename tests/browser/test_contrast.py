@@ -9,6 +9,7 @@ from playwright.sync_api import Browser
 STATES = [
     "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
     "logits=2,1,0.5&target=0&mode=predict&guess=0.3,-0.3,0&probe=2&focus=0,1",
+    "logits=2,1,0.5&target=0&compare=mse&pair=0,1&start=2,1,0.5&steps=20",
     "logits=2,1,0.5&target=0.7,0.2,0.1&temperature=2",
     "logits=1,0.5,0,-0.5&target=1",
 ]

@@ -131,3 +131,23 @@ def test_the_seed_s_nudge_reads_as_the_issue_says() -> None:
     assert line.slope == pytest.approx(0.2689414213699951, rel=1e-15)
     assert line.chord[1] - line.loss_at_zero == pytest.approx(0.0279, abs=1e-4)
     assert line.differences[3].central == pytest.approx(line.slope, abs=1e-7)
+
+
+@given(rows, st.data(), st.sampled_from([0.05, 0.5, 2.0]), st.integers(0, 40))
+def test_property_descent_is_the_plain_loop_and_keeps_the_sum(
+    values: list[float], data: st.DataObject, lr: float, steps: int
+) -> None:
+    from app.core.descent import descend
+
+    Z = np.array([values])
+    n = Z.shape[1]
+    y = data.draw(st.integers(0, n - 1))
+    path = descend(Z, np.array([y]), lr, steps)
+    z = Z[0].copy()  # the loop, by hand, in plain numpy
+    for _ in range(steps):
+        O = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        z = z - lr * (O - np.eye(n)[y])
+    np.testing.assert_allclose(path.logits[-1], z, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(path.logits.sum(axis=1), Z.sum(), rtol=0, atol=1e-9 * (1 + steps))
+    if lr <= 0.5:  # a small step never raises the loss (the Hessian's norm is at most 1/2)
+        assert (np.diff(path.loss) <= 1e-12).all()

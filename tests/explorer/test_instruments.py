@@ -294,7 +294,9 @@ def test_every_instrument_renders_at_extreme_states(client: TestClient, state: s
         f"compare=bce&focus=0,{last}",
         f"pair={last},0",
         f"pair=0,{last}&compare=bce&probe={last}",
-    ]
+        "panels=descent",
+        "panels=descent,logits&lr=10",  # needs start: a 422 by name (not here: lr alone)
+    ][:-1]
     for suffix in suffixes:
         for path in ("/", "/embed"):
             page = client.get(f"{path}?{state}&{suffix}")
@@ -363,3 +365,42 @@ def test_property_the_bridge_s_gradients_are_the_api_s(a: int, b: int, y: int, T
     assert panel["grad_j"] == api["grad_logits"][0]
     assert panel["grad_k"] == api["grad_logits"][1]
     assert panel["logistic_grad"] == pytest.approx(api["grad_logits"][0], rel=1e-12, abs=1e-16)
+
+
+def test_descent_replays_k_steps_from_its_start(client: TestClient) -> None:
+    response = client.get(f"/?{SEED}&start=2,1&steps=10", follow_redirects=False)
+    assert response.status_code == 303  # to the logits of step 10
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    panel = twin(urlsplit(response.headers["location"]).query)["panels"]["descent"]
+    z = np.array([2.0, 1.0])
+    for _ in range(10):
+        O = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        z = z - 0.5 * (O - [1, 0])
+    np.testing.assert_allclose([float(v) for v in query["logits"][0].split(",")], z, rtol=1e-12)
+    assert panel["steps"] == 10
+    assert panel["total"] == pytest.approx(3.0, abs=1e-12)
+    assert panel["behaviour"] == "converging"
+    assert len(panel["trajectory"]["loss"]) == 11
+    page = client.get(response.headers["location"]).text
+    assert "Σ Z = 3 at every step" in page
+    step = re.search(r'href="([^"]*steps=11[^"]*)"', page)
+    assert step, "a link takes one more step"
+    assert client.get(step.group(1).replace("&amp;", "&")).status_code in (200, 303)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("start=2,1&lr=20", "lr", "between 0.01 and 10"),
+        ("start=2,1&steps=501", "steps", "from 0 to 500"),
+        ("start=2,1,3", "start", "one logit per class (2), got 3"),
+        ("steps=3", "start", "need start="),
+    ],
+)
+def test_bad_descent_values_are_refused_by_name(
+    client: TestClient, query: str, field: str, words: str
+) -> None:
+    response = client.get(f"/explorer.json?{SEED}&{query}")
+    assert response.status_code == 422
+    assert words in response.json()["errors"][field]
+    assert client.get(f"/?{SEED}&{query}").status_code == 422

@@ -15,6 +15,7 @@ from app.explorer.panels import (
     binary,
     chain,
     compare,
+    descent,
     jacobian,
     loss,
     nudge,
@@ -41,6 +42,7 @@ ANSWERS = (
     "path",
     "compare",
     "binary",
+    "descent",
 )  # hidden while a prediction is asked
 
 
@@ -54,6 +56,8 @@ def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
         order.insert(order.index("grad") + 1 if "grad" in order else len(order), "nudge")
     if instruments.focus is not None and "path" not in order:
         order.insert(order.index("chain") + 1 if "chain" in order else len(order), "path")
+    if instruments.start is not None and "descent" not in order:
+        order.insert(order.index("grad") + 1 if "grad" in order else len(order), "descent")
     if instruments.pair is not None and "binary" not in order:
         order.insert(order.index("grad") + 1 if "grad" in order else len(order), "binary")
     if instruments.compare is not None and "compare" not in order:
@@ -96,6 +100,8 @@ def build(
         elif name == "nudge":
             j = instruments.probe if instruments.probe is not None else state.j
             built[name] = nudge.nudge(state, result, f, j, instruments.h)
+        elif name == "descent":
+            built[name] = descent.descent(state, result, f, instruments)
         elif name == "binary":
             j, k = instruments.pair or pair_of(state)
             built[name] = binary.binary(state, result, f, j, k)
