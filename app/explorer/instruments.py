@@ -134,6 +134,10 @@ class Instruments:
         dropped = ("guess", "why", "start", "lr", "steps")
         return [(k, v) for k, v in self.pairs() if k not in dropped]
 
+    def without_descent(self) -> Instruments:
+        """Return these instruments with no descent."""
+        return replace(self, start=None, lr=DEFAULT_LR, steps=0)
+
     def stepped(self, steps: int) -> Instruments:
         """Return the descent after `steps` steps from its start (0: reset)."""
         return replace(self, steps=min(max(steps, 0), MAX_STEPS))

@@ -162,8 +162,12 @@ def context(
     built = panels.build(state, result, names, instruments)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:
-        """The URL of another state (or other instruments) on this page."""
-        query = join_queries(other.to_query(), (changes or instruments).query())
+        """The URL of another state (or other instruments) on this page. Another state leaves a
+        descent, whose replay would put the old logits back."""
+        chosen = changes or instruments
+        if other.logits != state.logits or other.target != state.target:
+            chosen = chosen.without_descent()
+        query = join_queries(other.to_query(), chosen.query())
         return here(query) if here is not None else "?" + query
 
     return {

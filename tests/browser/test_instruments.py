@@ -107,6 +107,9 @@ def test_path_edges_are_reached_and_followed_with_the_keyboard(page: Page, base_
         "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&mode=predict&ask=sign",
         f"{SEED}&probe=1",
         "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&focus=7,0",
+        "logits=-4,4&target=0&reduction=sum&compare=mse",
+        "logits=2,1,0.5&target=0&compare=bce&pair=0,1",
+        f"{SEED}&pair=0,1&start=2,1&steps=20",
     ],
 )
 def test_instruments_fit_a_phone_and_pass_axe_in_the_dark(
@@ -121,3 +124,16 @@ def test_instruments_fit_a_phone_and_pass_axe_in_the_dark(
         assert axe_violations(page) == [], format_violations(axe_violations(page))
     finally:
         context.close()
+
+
+def test_a_student_steps_the_descent_and_opens_the_confidently_wrong_preset(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?{SEED}&start=2,1&compare=mse")
+    expect(page.locator("#descent-sentence")).to_contain_text("0 times from Z = (2, 1)")
+    page.get_by_role("link", name="10 steps").click()
+    expect(page.locator("#descent-sentence")).to_contain_text("10 times from Z = (2, 1)")
+    expect(page).to_have_url(re.compile(r"start=2,1&steps=10"), timeout=FAST)
+    expect(page.locator("#descent-sentence")).to_contain_text("Σ Z = 3 at every step")
+    page.get_by_role("link", name=re.compile(r"Z = \(−4, 4\)")).click()
+    expect(page.locator("#compare-sentence")).to_contain_text("746 times smaller", timeout=FAST)
