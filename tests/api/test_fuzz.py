@@ -94,6 +94,10 @@ _CROSS_FIELD = re.compile(
             r"must be class indices shaped",  # a K-dimensional target follows the logits' shape
             r"the array must not be ragged",  # K-dimensional arrays are rectangular
             r"K-dimensional logits take 'check' only",  # no jacobian/chain for (N, C, d1, …)
+            r"applies to loss 'cross_entropy' only",  # ignore_index with mse or bce
+            r"not for loss '(mse|bce)'",  # weights with mse, label smoothing with bce
+            r"check is for loss 'cross_entropy'",  # no finite differences for mse or bce
+            r"takes one row or a batch \(B, C\) of logits",  # no K-dim for mse or bce
         ]
     )
 )

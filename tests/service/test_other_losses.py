@@ -119,8 +119,10 @@ def test_property_the_gradient_is_the_chain_rule_through_the_outputs(
     else:
         x = Z[0] / T
         expected = (np.logaddexp(0, x) - Y * x).sum() / (Z.size if reduction == "mean" else 1)
-    # (the plain formulas here lose a few digits the core keeps: the golden test holds 1e-12)
-    np.testing.assert_allclose(ce.loss, expected, rtol=1e-9, atol=1e-15)
+    # The plain formulas here lose digits the core keeps (softplus(x) − x cancels for large x,
+    # to about ε·|x| a term): the golden test holds 1e-12 against PyTorch.
+    slack = 8 * np.finfo(float).eps * float(np.abs(Z / T).sum() + Z.size)
+    np.testing.assert_allclose(ce.loss, expected, rtol=1e-9, atol=slack)
 
 
 def test_tied_outputs_get_the_same_mse_gradient_to_their_last_digits(client: TestClient) -> None:
