@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from app.explorer.display import number
 from app.explorer.scales import (
@@ -56,6 +56,8 @@ class BarChart:
     bars: list[Bar]
     slots: list[tuple[float, str]]  # (x centre, class label)
     connectors: list[tuple[float, float, float]]  # (x1, x2, y): waterfall steps
+    ghosts: list[Bar] = field(default_factory=list)  # outlines of earlier values (descent)
+    arrows: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y1, y2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +168,32 @@ def bar_chart(
     values: Sequence[float],
     labels: Sequence[str],
     fixed: tuple[float, float] | None = None,
+    ghosts: Sequence[tuple[Sequence[float], str]] = (),
+    steps: Sequence[float] | None = None,
 ) -> BarChart:
-    """Return one signed bar per value, its label on the side away from zero."""
-    frame = _frame(nice_bounds(values, fixed), len(values), values)
+    """Return one signed bar per value, its label on the side away from zero; with `ghosts`,
+    outlines of other values of the same bars (kind by kind), and with `steps` an arrow per bar
+    from its value to value + step."""
+    ends = [v for g, _ in ghosts for v in g]
+    if steps is not None:
+        ends += [v + d for v, d in zip(values, steps, strict=True)]
+    if fixed is not None and ends:
+        fixed = (min(fixed[0], *ends), max(fixed[1], *ends))
+        fixed = nice_bounds(list(fixed))
+    frame = _frame(nice_bounds([*values, *ends], fixed), len(values), values)
     width = min(frame.slot * 0.6, 56.0)
     bars = [frame.bar(frame.centre(i) - width / 2, width, 0.0, v) for i, v in enumerate(values)]
-    return frame.chart(bars, labels)
+    chart = frame.chart(bars, labels)
+    outlines = [
+        frame.bar(frame.centre(i) - width / 2, width, 0.0, v, kind, labelled=False)
+        for g, kind in ghosts
+        for i, v in enumerate(g)
+    ]
+    arrows = []
+    if steps is not None:
+        for i, (v, d) in enumerate(zip(values, steps, strict=True)):
+            arrows.append((frame.centre(i), frame.scale.y(v), frame.scale.y(v + d)))
+    return replace(chart, ghosts=outlines, arrows=arrows)
 
 
 def paired_bar_chart(

@@ -235,3 +235,40 @@
     open = null;
   });
 })();
+
+// Gradient descent's "Play": a step every 400 ms until it is pressed again, the descent ends (no
+// "1 step" link), or the reader prefers reduced motion (then each press takes one step).
+(function () {
+  "use strict";
+  var playing = false;
+  var timer = null;
+  var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function button() { return document.getElementById("descent-play"); }
+  function show() {
+    var b = button();
+    if (!b) return;
+    b.setAttribute("aria-pressed", playing ? "true" : "false");
+    b.textContent = playing ? "Pause" : "Play";
+  }
+  function step() {
+    timer = null;
+    var link = document.getElementById("descent-step");
+    if (!playing || !link) { playing = false; show(); return; }
+    link.click();
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLElement) || target.id !== "descent-play") return;
+    if (reduced) { playing = false; var link = document.getElementById("descent-step"); if (link) link.click(); return; }
+    playing = !playing;
+    show();
+    if (playing && !timer) timer = window.setTimeout(step, 400);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    show();
+    if (playing && !timer) timer = window.setTimeout(step, 400);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && playing) { playing = false; show(); }
+  });
+})();

@@ -137,3 +137,14 @@ def test_a_student_steps_the_descent_and_opens_the_confidently_wrong_preset(
     expect(page.locator("#descent-sentence")).to_contain_text("Σ Z = 3 at every step")
     page.get_by_role("link", name=re.compile(r"Z = \(−4, 4\)")).click()
     expect(page.locator("#compare-sentence")).to_contain_text("746 times smaller", timeout=FAST)
+
+
+def test_play_steps_the_descent_until_paused(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?{SEED}&start=2,1")
+    page.locator("#descent-play").click()
+    expect(page).to_have_url(re.compile(r"steps=3"), timeout=10_000)
+    page.locator("#descent-play").click()  # pause
+    expect(page.locator("#descent-play")).to_have_attribute("aria-pressed", "false")
+    stopped = page.url
+    page.wait_for_timeout(1_000)
+    assert page.url == stopped

@@ -404,3 +404,20 @@ def test_bad_descent_values_are_refused_by_name(
     assert response.status_code == 422
     assert words in response.json()["errors"][field]
     assert client.get(f"/?{SEED}&{query}").status_code == 422
+
+
+def test_the_z_panel_shows_the_descent_s_start_previous_step_and_next_step(
+    client: TestClient,
+) -> None:
+    location = client.get(
+        "/?logits=2,1,0.5&target=0&start=2,1,0.5&steps=3", follow_redirects=False
+    ).headers["location"]
+    page = client.get(location).text
+    logits = re.search(r'id="panel-logits".*?</section>', page, re.S)
+    assert logits
+    assert logits.group(0).count('class="ghost ghost-start"') == 3
+    assert logits.group(0).count('class="ghost ghost-previous"') == 3
+    assert logits.group(0).count('class="step-arrow"') == 3
+    assert "the next step, −η·dE/dZ" in logits.group(0)
+    plain = client.get(f"/?{SEED}").text
+    assert 'class="ghost' not in plain

@@ -109,6 +109,8 @@ def build(
             built[name] = compare.compare(state, result, f, instruments.compare or "mse")
         elif name == "path":
             built[name] = path.path(state, result, f, *focus_of(state, instruments))
+        elif name == "logits" and instruments.start is not None:  # the descent's outlines
+            built[name] = bars.logits(state, result, f, *descent.outlines(state, instruments))
         else:
             built[name] = BUILDERS[name](state, result, f)
     return built

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.explorer.charts import BarChart, bar_chart, paired_bar_chart
@@ -18,6 +19,7 @@ class LogitsPanel:
     labels: list[str]
     values: list[float]
     chart: BarChart
+    descending: bool = False  # the outlines and arrows of a descent are drawn
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,21 @@ class GradPanel:
     scaled: bool
 
 
-def logits(state: ExplorerState, result: GradientResult, f: Facts) -> LogitsPanel:
+def logits(
+    state: ExplorerState,
+    result: GradientResult,
+    f: Facts,
+    start: Sequence[float] | None = None,
+    previous: Sequence[float] | None = None,
+    lr: float | None = None,
+) -> LogitsPanel:
+    """Build the logits' bars; in a descent, with the start and the previous step as outlines
+    and an arrow per bar previewing the next step −η·dE/dZ_j."""
     values = list(state.logits)
-    chart = bar_chart(values, [f"Z{k}" for k in f.labels], symmetric_bounds(values))
-    return LogitsPanel(f.labels, values, chart)
+    ghosts = [(g, kind) for g, kind in ((start, "ghost-start"), (previous, "ghost-previous")) if g]
+    steps = None if lr is None else [-lr * g for g in first_row(result.ce.grad_logits)]
+    chart = bar_chart(values, [f"Z{k}" for k in f.labels], symmetric_bounds(values), ghosts, steps)
+    return LogitsPanel(f.labels, values, chart, lr is not None)
 
 
 def probs(state: ExplorerState, result: GradientResult, f: Facts) -> ProbsPanel:

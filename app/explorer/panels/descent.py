@@ -136,3 +136,16 @@ def descent(
         logits_chart=series_chart(x, rows(trajectory.logits), labels, "step"),
         links=links,
     )
+
+
+def outlines(
+    state: ExplorerState, instruments: Instruments
+) -> tuple[tuple[float, ...], tuple[float, ...] | None, float]:
+    """Return the start, the previous step's logits (None at step 0) and η, for the Z panel."""
+    assert instruments.start is not None
+    previous = None
+    if instruments.steps:
+        replayed = replay(state, instruments.stepped(instruments.steps - 1))
+        if not isinstance(replayed, str):
+            previous = replayed[0].logits
+    return instruments.start, previous, instruments.lr
