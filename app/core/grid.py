@@ -39,12 +39,20 @@ def loss_grid(
     rows = np.repeat(Z, points * points, axis=0)
     rows[:, j] = np.tile(zj, points)
     rows[:, k] = np.repeat(zk, points)
-    kwargs = {"temperature": temperature, "label_smoothing": label_smoothing, "weights": weights}
-    one = cross_entropy(Z, target, reduction=reduction, **kwargs)  # type: ignore[arg-type]
+    one = cross_entropy(
+        Z,
+        target,
+        temperature=temperature,
+        label_smoothing=label_smoothing,
+        weights=weights,
+        reduction=reduction,
+    )
     many = cross_entropy(
         rows,
         np.repeat(target, rows.shape[0], axis=0),
+        temperature=temperature,
+        label_smoothing=label_smoothing,
+        weights=weights,
         reduction="none",
-        **kwargs,  # type: ignore[arg-type]
     )
     return LossGrid(zj, zk, (many.row_loss / one.norm).reshape(points, points))

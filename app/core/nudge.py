@@ -71,9 +71,22 @@ def loss_line(
     rows = np.repeat(Z, shifts.size, axis=0)
     rows[:, j] += shifts
     target_rows = np.repeat(target, shifts.size, axis=0)
-    kwargs = {"temperature": temperature, "label_smoothing": label_smoothing, "weights": weights}
-    one = cross_entropy(Z, target, reduction=reduction, **kwargs)  # type: ignore[arg-type]
-    many = cross_entropy(rows, target_rows, reduction="none", **kwargs)  # type: ignore[arg-type]
+    one = cross_entropy(
+        Z,
+        target,
+        temperature=temperature,
+        label_smoothing=label_smoothing,
+        weights=weights,
+        reduction=reduction,
+    )
+    many = cross_entropy(
+        rows,
+        target_rows,
+        temperature=temperature,
+        label_smoothing=label_smoothing,
+        weights=weights,
+        reduction="none",
+    )
     E = many.row_loss / one.norm  # each shifted row's loss as its own one-row problem
     curve, at = E[: t.size], E[t.size :]
     e0 = float(at[0])

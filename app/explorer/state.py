@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from app.core import Reduction
 from app.explorer.display import exact, number
 from app.service.models import GradientRequest
 from app.service.validation import validate
@@ -40,7 +41,7 @@ class ExplorerState:
     temperature: float = 1.0
     label_smoothing: float = 0.0
     weights: tuple[float, ...] | None = None  # None: every weight is 1
-    reduction: str = "mean"
+    reduction: Reduction = "mean"
     j: int = DEFAULT_J
 
     @property

@@ -122,7 +122,7 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
         temperature=T,
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
-        reduction=state.reduction,  # type: ignore[arg-type]
+        reduction=state.reduction,
     )
     J, K = j + 1, k + 1
     if f.n == 2:

@@ -9,11 +9,9 @@ its Jacobian is diagonal, so only i = j survives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 
-from app.core.cross_entropy import Reduction
 from app.core.losses import bce, bce_jacobian, diagonal_chain, mse, mse_chain
 from app.core.softmax import jacobian
 from app.explorer.charts import BarChart, waterfall_chart
@@ -86,7 +84,7 @@ def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) 
     target = np.array([state.target])
     T = state.temperature
     notes = []
-    reduction = cast(Reduction, state.reduction)
+    reduction = state.reduction
     if other == "mse":
         ce = mse(
             Z,

@@ -51,7 +51,7 @@ def replay(
         temperature=state.temperature,
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
-        reduction=state.reduction,  # type: ignore[arg-type]
+        reduction=state.reduction,
     )
     out = np.flatnonzero(~(np.abs(trajectory.logits) <= MAX_ABS_LOGIT).all(axis=1))
     if out.size:
@@ -100,7 +100,7 @@ def descent(
         temperature=state.temperature,
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
-        reduction=state.reduction,  # type: ignore[arg-type]
+        reduction=state.reduction,
     )
     k = instruments.steps
     x = list(range(k + 1)) if k else [0, 1]

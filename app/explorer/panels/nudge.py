@@ -96,7 +96,7 @@ def nudge(state: ExplorerState, result: GradientResult, f: Facts, j: int, h: flo
         temperature=state.temperature,
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
-        reduction=state.reduction,  # type: ignore[arg-type]
+        reduction=state.reduction,
     )
     label = f.labels[j]
     curve = loss_chart(

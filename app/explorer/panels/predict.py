@@ -215,7 +215,7 @@ def _draw(state: ExplorerState, seed: int) -> ExplorerState:
             temperature=state.temperature,
             label_smoothing=state.label_smoothing,
             weights=weights,
-            reduction=state.reduction,  # type: ignore[arg-type]
+            reduction=state.reduction,
         )
         one_hot = target if isinstance(target, int) else None
         models = wrong_models(ce, Z, _raw(candidate), state.temperature, one_hot)
