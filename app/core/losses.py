@@ -121,7 +121,7 @@ def bce(
     x = Z / temperature if temperature != 1.0 else Z
     n = Z.shape[1]
     Y = smoothed_target(target, n)  # one-hot rows, or the probabilities as given
-    sigma, sigma_neg = _sigmoids(x)
+    sigma, sigma_neg = sigmoids(x)
     e = np.exp(-np.abs(x))
     w = np.ones(n) if weights is None else weights
     c = Y * w
@@ -156,7 +156,7 @@ def bce(
     )
 
 
-def _sigmoids(x: Array) -> tuple[Array, Array]:
+def sigmoids(x: Array) -> tuple[Array, Array]:
     """σ(x) and σ(−x) = 1 − σ(x), each to full relative precision."""
     e = np.exp(-np.abs(x))
     positive = x >= 0
@@ -168,7 +168,7 @@ def _sigmoids(x: Array) -> tuple[Array, Array]:
 def bce_jacobian(Z: Array, temperature: float = 1.0) -> Array:
     """dσ_i/dZ_j for bce: diagonal, σ(x)·σ(−x)/T (each output moves with its own logit)."""
     x = Z / temperature if temperature != 1.0 else Z
-    sigma, sigma_neg = _sigmoids(x)
+    sigma, sigma_neg = sigmoids(x)
     B, n = Z.shape
     J = np.zeros((B, n, n))
     J.reshape(B, n * n)[:, :: n + 1] = sigma * sigma_neg / temperature

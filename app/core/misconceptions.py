@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app.core.cross_entropy import CrossEntropy
+from app.core.losses import sigmoids
 from app.core.softmax import Array
 
 # The catalogue's ids, in the order a diagnosis names them.
@@ -35,13 +36,6 @@ class Prediction(NamedTuple):
 
     model: str
     gradient: Array  # ĝ_j for each class j
-
-
-def _sigmoid(x: Array) -> Array:
-    """σ(x), computed without overflow on either side."""
-    e = np.exp(-np.abs(x))
-    out: Array = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return out
 
 
 def wrong_models(
@@ -74,7 +68,7 @@ def wrong_models(
         models.append(Prediction("raw-target", (O - raw) / T))
     if T != 1.0:
         models.append(Prediction("temperature-ignored", g * T))
-    models.append(Prediction("independent-sigmoids", _sigmoid(Z[0] / T) - Y))
+    models.append(Prediction("independent-sigmoids", sigmoids(Z[0] / T)[0] - Y))
     J = (np.diag(O) - np.outer(O, O)) / T
     models.append(Prediction("squared-error", J.T @ (2.0 * (O - Y))))
     return models

@@ -31,9 +31,9 @@ PANEL_HEIGHTS = {
     "predict": (918, 1056),
     "nudge": (1407, 1407),
     "path": (588, 844),
-    "compare": (900, 1400),
-    "binary": (1150, 1250),
-    "descent": (1500, 1700),
+    "compare": (1189, 1484),
+    "binary": (1358, 1358),
+    "descent": (1531, 1554),
 }
 CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the

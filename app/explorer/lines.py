@@ -138,20 +138,26 @@ def loss_chart(
     )
 
 
-def probs_chart(
-    t: Sequence[float], probs: Sequence[Sequence[float]], labels: Sequence[str], j_label: str
-) -> LineChart:
-    """Every O_i(Z + t·e_j) on [0, 1], each labelled at its right end (O_j rises, the rest fall)."""
-    axes = _axes(t, [0.0, 1.0], (0.0, 1.0))
-    ends = sorted((axes.scale.y(row_end), i) for i, row_end in enumerate(probs[-1]))
-    # End labels at least GAP apart, in the order the curves end, and within the plot's height:
-    # pushed down from the top, then back up from the bottom where they ran past it.
+def _end_labels(ys: Sequence[float]) -> tuple[list[tuple[float, int]], list[float]]:
+    """Place curves' end labels at least 14 units apart, in the order the curves end, within
+    the plot's height: pushed down from the top, then back up from the bottom where they ran
+    past it. Return the (y, curve) pairs in that order and each label's y."""
+    ends = sorted((y, k) for k, y in enumerate(ys))
     gap, first, last = 14.0, TOP + 8.0, HEIGHT - BOTTOM + 2.0
     placed: list[float] = []
     for y, _ in ends:
         placed.append(max(y + 4, placed[-1] + gap if placed else first))
     for k in range(len(placed) - 1, -1, -1):
         placed[k] = min(placed[k], last if k == len(placed) - 1 else placed[k + 1] - gap)
+    return ends, placed
+
+
+def probs_chart(
+    t: Sequence[float], probs: Sequence[Sequence[float]], labels: Sequence[str], j_label: str
+) -> LineChart:
+    """Every O_i(Z + t·e_j) on [0, 1], each labelled at its right end (O_j rises, the rest fall)."""
+    axes = _axes(t, [0.0, 1.0], (0.0, 1.0))
+    ends, placed = _end_labels([axes.scale.y(row_end) for row_end in probs[-1]])
     lines = []
     for (_, i), y_label in zip(ends, placed, strict=True):
         label = labels[i]
@@ -200,13 +206,7 @@ def series_chart(
     def px(v: float) -> float:
         return left + (v - x[0]) / span * (right - left)
 
-    ends = sorted((scale.y(s[-1]), k) for k, s in enumerate(series))
-    gap, first, last = 14.0, TOP + 8.0, HEIGHT - BOTTOM + 2.0
-    placed: list[float] = []
-    for y, _ in ends:
-        placed.append(max(y + 4, placed[-1] + gap if placed else first))
-    for k in range(len(placed) - 1, -1, -1):
-        placed[k] = min(placed[k], last if k == len(placed) - 1 else placed[k + 1] - gap)
+    ends, placed = _end_labels([scale.y(s[-1]) for s in series])
     lines = [
         Line(
             f"falling k{k % 4}" if len(series) > 1 else "curve",

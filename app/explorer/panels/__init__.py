@@ -94,6 +94,10 @@ def build(
     f = facts(state, result)
     instruments = instruments or Instruments()
     built: dict[str, Any] = {}
+    # The descent's trajectory, once for its panel and the Z panel's outlines
+    trajectory = None
+    if instruments.start is not None or "descent" in names:
+        trajectory = descent.trajectory_of(state, instruments)
     for name in names:
         if name == "predict":
             built[name] = predict.predict(state, result, f, instruments)
@@ -101,7 +105,8 @@ def build(
             j = instruments.probe if instruments.probe is not None else state.j
             built[name] = nudge.nudge(state, result, f, j, instruments.h)
         elif name == "descent":
-            built[name] = descent.descent(state, result, f, instruments)
+            assert trajectory is not None
+            built[name] = descent.descent(state, result, f, instruments, trajectory)
         elif name == "binary":
             j, k = instruments.pair or pair_of(state)
             built[name] = binary.binary(state, result, f, j, k)
@@ -110,7 +115,8 @@ def build(
         elif name == "path":
             built[name] = path.path(state, result, f, *focus_of(state, instruments))
         elif name == "logits" and instruments.start is not None:  # the descent's outlines
-            built[name] = bars.logits(state, result, f, *descent.outlines(state, instruments))
+            assert trajectory is not None
+            built[name] = bars.logits(state, result, f, *descent.outlines(trajectory, instruments))
         else:
             built[name] = BUILDERS[name](state, result, f)
     return built

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.grid import LossGrid, loss_grid
+from app.core.losses import sigmoids
 from app.explorer.display import number
 from app.explorer.heatmap import LEVELS, PALETTE
 from app.explorer.panels.facts import Facts
@@ -53,10 +54,6 @@ class BinaryPanel:
     table: list[tuple[float, list[float]]]  # every sixth row of the grid, every sixth column
     map: MapGeometry
     sentence: str
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) -> MapGeometry:
@@ -105,7 +102,7 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
     Z = state.logits
     d = Z[j] - Z[k]
     g = result.ce.grad_logits[0]
-    prob = _sigmoid(d / T)
+    prob = float(sigmoids(np.array([d / T]))[0][0])
     grad_d = float(g[j]) if f.n == 2 else float(g[j] - g[k]) / 2
     # One output z = d with target y = c_j/S (Y′_j when unweighted): dE/dz = (σ(z/T) − y)·S/(T·N),
     # which is (S·O_j − c_j)/(T·N), cross-entropy's dE/dZ_j, exactly.

@@ -38,13 +38,10 @@ class DescentPanel:
     links: list[tuple[str, Instruments]]  # (words, the instruments after it)
 
 
-def replay(
-    state: ExplorerState, instruments: Instruments
-) -> tuple[ExplorerState, Trajectory] | str:
-    """Return the state at the descent's step and its trajectory, or why it cannot be."""
-    assert instruments.start is not None
-    trajectory = descend(
-        np.array([instruments.start]),
+def trajectory_of(state: ExplorerState, instruments: Instruments) -> Trajectory:
+    """Return the descent's k steps from its start (the state's logits if it has none)."""
+    return descend(
+        np.array([instruments.start or state.logits]),
         np.array([state.target]),
         instruments.lr,
         instruments.steps,
@@ -53,6 +50,13 @@ def replay(
         weights=np.array(state.weights) if state.weights else None,
         reduction=state.reduction,
     )
+
+
+def replay(
+    state: ExplorerState, instruments: Instruments
+) -> tuple[ExplorerState, Trajectory] | str:
+    """Return the state at the descent's step and its trajectory, or why it cannot be."""
+    trajectory = trajectory_of(state, instruments)
     out = np.flatnonzero(~(np.abs(trajectory.logits) <= MAX_ABS_LOGIT).all(axis=1))
     if out.size:
         return (
@@ -86,22 +90,15 @@ def _facts(state: ExplorerState, f: Facts) -> list[str]:
 
 
 def descent(
-    state: ExplorerState, result: GradientResult, f: Facts, instruments: Instruments
+    state: ExplorerState,
+    result: GradientResult,
+    f: Facts,
+    instruments: Instruments,
+    trajectory: Trajectory,
 ) -> DescentPanel:
-    """Build the panel (the state is already the k-th step: `replay`)."""
-    start = instruments.start or state.logits
-    if instruments.start is None:
-        instruments = replace(instruments, start=state.logits)
-    trajectory = descend(
-        np.array([start]),
-        np.array([state.target]),
-        instruments.lr,
-        instruments.steps,
-        temperature=state.temperature,
-        label_smoothing=state.label_smoothing,
-        weights=np.array(state.weights) if state.weights else None,
-        reduction=state.reduction,
-    )
+    """Build the panel from the descent's `trajectory` (the state is its last step)."""
+    start = tuple(float(z) for z in trajectory.logits[0])
+    instruments = replace(instruments, start=start)
     k = instruments.steps
     x = list(range(k + 1)) if k else [0, 1]
 
@@ -139,13 +136,9 @@ def descent(
 
 
 def outlines(
-    state: ExplorerState, instruments: Instruments
+    trajectory: Trajectory, instruments: Instruments
 ) -> tuple[tuple[float, ...], tuple[float, ...] | None, float]:
     """Return the start, the previous step's logits (None at step 0) and η, for the Z panel."""
-    assert instruments.start is not None
-    previous = None
-    if instruments.steps:
-        replayed = replay(state, instruments.stepped(instruments.steps - 1))
-        if not isinstance(replayed, str):
-            previous = replayed[0].logits
-    return instruments.start, previous, instruments.lr
+    start = tuple(float(z) for z in trajectory.logits[0])
+    previous = tuple(float(z) for z in trajectory.logits[-2]) if instruments.steps else None
+    return start, previous, instruments.lr
