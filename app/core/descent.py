@@ -8,7 +8,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from app.core.cross_entropy import Reduction, cross_entropy
+from app.core.cross_entropy import Reduction
+from app.core.objectives import LossName, evaluate
 from app.core.softmax import Array
 
 MAX_STEPS = 500
@@ -29,6 +30,7 @@ def descend(
     lr: float,
     steps: int,
     *,
+    loss: LossName = "cross_entropy",
     temperature: float = 1.0,
     label_smoothing: float = 0.0,
     weights: Array | None = None,
@@ -42,7 +44,8 @@ def descend(
     G = np.empty((steps + 1, n))
     z = start.copy()
     for k in range(steps + 1):
-        ce = cross_entropy(
+        ce = evaluate(
+            loss,
             z,
             target,
             temperature=temperature,

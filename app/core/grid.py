@@ -8,7 +8,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from app.core.cross_entropy import Reduction, cross_entropy
+from app.core.cross_entropy import Reduction
+from app.core.objectives import LossName, evaluate, per_row
 from app.core.softmax import Array
 
 
@@ -28,6 +29,7 @@ def loss_grid(
     half: float,
     points: int = 25,
     *,
+    loss: LossName = "cross_entropy",
     temperature: float = 1.0,
     label_smoothing: float = 0.0,
     weights: Array | None = None,
@@ -39,7 +41,8 @@ def loss_grid(
     rows = np.repeat(Z, points * points, axis=0)
     rows[:, j] = np.tile(zj, points)
     rows[:, k] = np.repeat(zk, points)
-    one = cross_entropy(
+    one = evaluate(
+        loss,
         Z,
         target,
         temperature=temperature,
@@ -47,7 +50,8 @@ def loss_grid(
         weights=weights,
         reduction=reduction,
     )
-    many = cross_entropy(
+    many = evaluate(
+        loss,
         rows,
         np.repeat(target, rows.shape[0], axis=0),
         temperature=temperature,
@@ -55,4 +59,4 @@ def loss_grid(
         weights=weights,
         reduction="none",
     )
-    return LossGrid(zj, zk, (many.row_loss / one.norm).reshape(points, points))
+    return LossGrid(zj, zk, (per_row(many) / one.norm).reshape(points, points))

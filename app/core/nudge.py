@@ -13,8 +13,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from app.core.cross_entropy import Reduction, cross_entropy
-from app.core.softmax import Array, jacobian
+from app.core.cross_entropy import Reduction
+from app.core.objectives import LossName, evaluate, output_jacobian, per_row
+from app.core.softmax import Array
 
 STEPS = (1.0, 0.1, 0.01, 0.001)  # the readout's h: the central difference converges as h²
 POINTS = 81  # of the curve
@@ -57,6 +58,7 @@ def loss_line(
     j: int,
     h: float,
     *,
+    loss: LossName = "cross_entropy",
     temperature: float = 1.0,
     label_smoothing: float = 0.0,
     weights: Array | None = None,
@@ -71,7 +73,8 @@ def loss_line(
     rows = np.repeat(Z, shifts.size, axis=0)
     rows[:, j] += shifts
     target_rows = np.repeat(target, shifts.size, axis=0)
-    one = cross_entropy(
+    one = evaluate(
+        loss,
         Z,
         target,
         temperature=temperature,
@@ -79,7 +82,8 @@ def loss_line(
         weights=weights,
         reduction=reduction,
     )
-    many = cross_entropy(
+    many = evaluate(
+        loss,
         rows,
         target_rows,
         temperature=temperature,
@@ -87,7 +91,7 @@ def loss_line(
         weights=weights,
         reduction="none",
     )
-    E = many.row_loss / one.norm  # each shifted row's loss as its own one-row problem
+    E = per_row(many) / one.norm  # each shifted row's loss as its own one-row problem
     curve, at = E[: t.size], E[t.size :]
     e0 = float(at[0])
     slope = float(one.grad_logits[0, j])
@@ -106,7 +110,7 @@ def loss_line(
         probs=many.softmax.probs[: t.size],
         loss_at_zero=e0,
         slope=slope,
-        prob_slopes=jacobian(one.softmax, temperature)[0, :, j],
+        prob_slopes=output_jacobian(loss, one, Z, temperature)[0, :, j],
         differences=differences,
         h=h,
         chord=(float(at[-1]), float(at[-2])),

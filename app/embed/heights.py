@@ -62,7 +62,7 @@ def fitting_height(
     instruments = instruments or Instruments()
     if instruments.mode == "predict":  # sized for the reveal, which shows the hidden panels
         instruments = replace(instruments, guess=(0.0,) * n)
-    names = shown(options.panels, instruments)
+    names = shown(options.panels, instruments, state)
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
     if state is not None:
         weighted = state.weights is not None

@@ -79,7 +79,7 @@ async def oembed(
     unknown = set(unknown_parameters(params)) - ({"height"} if page.path != "/embed" else set())
     if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
-    instruments, instrument_errors = read_instruments(params, state.n)
+    instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if instrument_errors:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)

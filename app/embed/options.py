@@ -87,7 +87,7 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
 # Every parameter an embed URL may carry: the API's fields, the page's own, the options.
 EMBED_PARAMETERS = (
     # A page shows one row of cross-entropy: no ignore_index, no other loss.
-    *(name for name in QUERY_FIELDS if name not in ("ignore_index", "loss")),
+    *(name for name in QUERY_FIELDS if name != "ignore_index"),
     "j",
     "op",
     "last",

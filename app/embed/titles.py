@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.embed.options import PANELS, EmbedOptions
 from app.explorer.instruments import Instruments
 from app.explorer.panels import focus_of, shown
-from app.explorer.state import ExplorerState
+from app.explorer.state import LOSS_TITLES, ExplorerState
 
 _WHAT = {
     "logits": "logits",
@@ -27,18 +27,23 @@ def figure_title(
     """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1", or for the instruments
     "dEdZ: predict dE/dZ (signs), Z = (2, 1), Y1 = 1"."""
     instruments = instruments or Instruments()
-    names = shown(options.panels, instruments)
+    names = shown(options.panels, instruments, state)
     logits, target = state.in_words(3)
+    if state.loss != "cross_entropy":  # the loss every panel follows
+        target += f", loss: {LOSS_TITLES[state.loss]}"
     if instruments.mode == "predict":
         ask = "predict dE/dZ" + (" (signs)" if instruments.ask == "sign" else "")
         return f"dEdZ: {ask}{', answered' if instruments.revealed else ''}, {logits}, {target}"
-    base = tuple(name for name in names if name not in ("nudge", "path"))
+    extra = ("nudge", "path") if "binary" in options.panels else ("nudge", "path", "binary")
+    base = tuple(name for name in names if name not in extra)
     if base == PANELS:  # the whole explorer: not the same title as the chain alone
         what = [f"explorer, with the chain rule for dE/dZ{state.j + 1}"]
     elif "chain" in base:
         what = [f"chain rule for dE/dZ{state.j + 1}"]
     else:
         what = [" and ".join(_WHAT[p] for p in base)] if base else []
+        if state.loss != "cross_entropy":
+            what = [w.replace("cross-entropy loss", "loss") for w in what]
     if "nudge" in names:
         j = instruments.probe if instruments.probe is not None else state.j
         what.append(f"the loss along Z{j + 1}")

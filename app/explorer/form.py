@@ -37,6 +37,7 @@ class Draft:
     weights: list[str] = field(default_factory=list)  # empty: all 1
     reduction: str = "mean"
     j: int = DEFAULT_J
+    loss: str = "cross_entropy"
     repeated: tuple[str, ...] = ()  # single-valued fields given more than once
     j_error: str = ""  # a j in the URL that names no class
 
@@ -87,6 +88,7 @@ def read_draft(params: QueryParams) -> Draft:
         weights=weights,
         reduction=params.get("reduction", "mean"),
         j=min(max(j, 0), last) if not j_error else min(DEFAULT_J, last),
+        loss=params.get("loss", "cross_entropy"),
         repeated=repeated,
         j_error=j_error,
     )
@@ -112,7 +114,7 @@ def _error_key(loc: list[str | int]) -> str:
 
 def _read(draft: Draft) -> tuple[dict[str, Any], dict[str, str]]:
     """Read every field of the draft with the API's grammar, collecting each field's message."""
-    data: dict[str, Any] = {"reduction": draft.reduction, "include": PARTS}
+    data: dict[str, Any] = {"reduction": draft.reduction, "loss": draft.loss, "include": PARTS}
     errors = dict.fromkeys(draft.repeated, "given more than once")
     lists = {"logits": draft.logits, "target": draft.target, "weights": draft.weights}
     for name in LIST_FIELDS:
@@ -190,4 +192,5 @@ def draft_of(state: ExplorerState) -> Draft:
         weights=[exact(w) for w in state.weights] if state.weights else [],
         reduction=state.reduction,
         j=state.j,
+        loss=state.loss,
     )

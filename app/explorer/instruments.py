@@ -188,10 +188,12 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
     return tuple(guess)
 
 
-def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str, str]]:
-    """Read the instruments from a query string for a state of n classes, with a message for
-    each value that is not one of the choices. An embed whose panels include `predict` is in
-    predict mode."""
+def read_instruments(
+    params: QueryParams, n: int, loss: str = "cross_entropy"
+) -> tuple[Instruments, dict[str, str]]:
+    """Read the instruments from a query string for a state of n classes and its loss, with a
+    message for each value that is not one of the choices. An embed whose panels include
+    `predict` is in predict mode."""
     errors: dict[str, str] = {}
     for name in PARAMETERS:
         if name != "guess" and len(params.getlist(name)) > 1:
@@ -305,6 +307,24 @@ def read_instruments(params: QueryParams, n: int) -> tuple[Instruments, dict[str
         errors["start"] = "lr and steps need start= (the logits the descent starts from)"
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
+    if loss != "cross_entropy":
+        needing = [
+            what
+            for what, asked in (
+                ("predict first (mode=predict)", mode == "predict"),
+                ("follow one path (focus=)", focus is not None or "path" in panels),
+                ("the two-class bridge (pair=)", pair is not None or "binary" in panels),
+            )
+            if asked
+        ]
+        if needing:
+            errors.setdefault(
+                "loss",
+                f"{' and '.join(needing)} {'is' if len(needing) == 1 else 'are'} about "
+                f"cross-entropy's chain rule; choose loss=cross_entropy for "
+                f"{'it' if len(needing) == 1 else 'them'}, or compare={loss} to see {loss} "
+                "beside it",
+            )
     return (
         Instruments(
             mode, ask, guess, why, seed, probe, h, focus, typed, compare, pair, start, lr, steps

@@ -73,6 +73,7 @@ def field_keys(draft: Draft) -> set[str]:
         "weights",
         "reduction",
         "j",
+        "loss",
         "form",
         "guess",
         "why",
@@ -158,7 +159,7 @@ def context(
     """Return what the explorer's templates need (`here` writes a URL of this page's path and
     options for a query)."""
     instruments = instruments or Instruments()
-    names = panels.shown(options.panels, instruments)
+    names = panels.shown(options.panels, instruments, state)
     built = panels.build(state, result, names, instruments)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:

@@ -26,7 +26,14 @@ from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.instruments import read_instruments
 from app.explorer.panels.descent import replay
-from app.explorer.state import MAX_CLASSES, MIN_CLASSES, REDUCTIONS, SEED_QUERY, ExplorerState
+from app.explorer.state import (
+    LOSS_TITLES,
+    MAX_CLASSES,
+    MIN_CLASSES,
+    REDUCTIONS,
+    SEED_QUERY,
+    ExplorerState,
+)
 from app.service.compute import compute
 from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
@@ -50,6 +57,7 @@ templates.env.globals.update(
     max_classes=MAX_CLASSES,
     logit_range=page.LOGIT_RANGE,
     reductions=REDUCTIONS,
+    loss_titles=LOSS_TITLES,
     temperature_range=(MIN_TEMPERATURE, MAX_TEMPERATURE),
 )
 
@@ -108,7 +116,7 @@ def render(
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
     state = outcome.state or _last_valid(params.get("last"), settings)
-    instruments, instrument_errors = read_instruments(params, state.n)
+    instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:
             focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.core import Reduction
+from app.core.objectives import LossName
 from app.explorer.display import exact, number
 from app.service.models import GradientRequest
 from app.service.validation import validate
@@ -25,8 +26,13 @@ MIN_CLASSES = 2
 MAX_CLASSES = 10
 DEFAULT_J = 1  # the page's Z2: the seed question's dE/dZ2
 SEED_QUERY = "logits=2,1&target=0"
-SCALAR_FIELDS = ("temperature", "label_smoothing", "reduction")
+SCALAR_FIELDS = ("temperature", "label_smoothing", "reduction", "loss")
 REDUCTIONS = ("mean", "sum", "none")
+LOSS_TITLES = {  # the loss switch's choices, as the page names them
+    "cross_entropy": "cross-entropy",
+    "mse": "squared error of O",
+    "bce": "binary cross-entropy of σ(Z/T)",
+}
 # The explorer draws the Jacobian and the chain terms: it asks for them, never relying on the
 # API's default `include`.
 PARTS = ["jacobian", "chain"]
@@ -43,6 +49,7 @@ class ExplorerState:
     weights: tuple[float, ...] | None = None  # None: every weight is 1
     reduction: Reduction = "mean"
     j: int = DEFAULT_J
+    loss: LossName = "cross_entropy"  # the loss every panel follows
 
     @property
     def n(self) -> int:
@@ -92,6 +99,7 @@ class ExplorerState:
             else tuple(float(w) for w in weights),
             reduction=request.reduction,
             j=min(max(j, 0), n - 1),
+            loss=request.loss,
         )
 
     def api_pairs(self) -> list[tuple[str, str]]:
@@ -109,6 +117,8 @@ class ExplorerState:
             pairs.append(("weights", ",".join(exact(w) for w in self.weights)))
         if self.reduction != "mean":
             pairs.append(("reduction", self.reduction))
+        if self.loss != "cross_entropy":
+            pairs.append(("loss", self.loss))
         return pairs
 
     def api_query(self) -> str:
@@ -132,6 +142,8 @@ class ExplorerState:
             "reduction": self.reduction,
             "include": PARTS,
         }
+        if self.loss != "cross_entropy":
+            data["loss"] = self.loss
         if self.weights is not None:
             data["weights"] = list(self.weights)
         return data

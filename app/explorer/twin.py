@@ -53,6 +53,7 @@ TWIN_PARAMETERS = [
     _parameter("weights", "Class weights, comma-separated (default all 1)."),
     _parameter("reduction", "mean, sum or none (default mean)."),
     _parameter("j", "The class (0-based) whose chain-rule terms are shown (default 1)."),
+    _parameter("loss", "cross_entropy (default), mse or bce: the loss every panel follows."),
     _parameter("panels", "Which panels, comma-separated, as in an embed (default all)."),
     _parameter("controls", "An embed's controls: all, logits or none."),
     _parameter("theme", "auto, light or dark."),
@@ -103,7 +104,7 @@ def twin(
     extra: str,
 ) -> dict[str, Any]:
     """Return the state, its links and every shown panel's numbers."""
-    shown = panels.shown(names, instruments)
+    shown = panels.shown(names, instruments, state)
     built = panels.build(state, result, shown, instruments)
     body: dict[str, Any] = {
         "state": {
@@ -114,6 +115,7 @@ def twin(
             "weights": None if state.weights is None else list(state.weights),
             "reduction": state.reduction,
             "j": state.j,
+            "loss": state.loss,
         },
         "instruments": _plain(instruments),
         "links": {
@@ -170,7 +172,9 @@ def _explorer_json(request: Request) -> Response:
     outcome = check(read_draft(params), settings)
     errors.update(outcome.errors)
     state = outcome.state
-    instruments, instrument_errors = read_instruments(params, state.n if state else 2)
+    instruments, instrument_errors = read_instruments(
+        params, state.n if state else 2, state.loss if state else "cross_entropy"
+    )
     errors.update(instrument_errors)
     if state is None or errors:
         detail = "; ".join(f"{url_name(key)}: {message}" for key, message in errors.items())

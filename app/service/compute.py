@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
-from app.core import (
-    Array,
-    CrossEntropy,
-    FiniteDifference,
-    chain_terms,
-    cross_entropy,
-    finite_difference,
-    jacobian,
-)
-from app.core.losses import bce, bce_jacobian, diagonal_chain, mse, mse_chain
+from app.core import Array, CrossEntropy, FiniteDifference, finite_difference
+from app.core.objectives import chain_of, evaluate, output_jacobian
 from app.service.models import GradientRequest
 
 
@@ -43,9 +33,8 @@ def compute(request: GradientRequest) -> GradientResult:
     target = request.target if request.is_batch else request.target[np.newaxis, ...]
     T = request.temperature
     parts = request.include or []
-    if request.loss != "cross_entropy":
-        return _other_loss(request, Z, target, parts)
-    ce = cross_entropy(
+    ce = evaluate(
+        request.loss,
         Z,
         target,
         temperature=T,
@@ -54,38 +43,14 @@ def compute(request: GradientRequest) -> GradientResult:
         reduction=request.reduction,
         ignore_index=request.ignore_index,
     )
-    return GradientResult(
-        request=request,
-        ce=ce,
-        jacobian=jacobian(ce.softmax, T) if "jacobian" in parts else None,
-        chain=chain_terms(ce, T) if "chain" in parts else None,
-        check=finite_difference(Z, ce, T) if "check" in parts else None,
-    )
-
-
-def _other_loss(
-    request: GradientRequest, Z: Array, target: NDArray[np.generic], parts: Sequence[str]
-) -> GradientResult:
-    """Compute mse or bce (app.core.losses): the same result, their own Jacobian and chain."""
-    T = request.temperature
-    if request.loss == "mse":
-        ce = mse(
-            Z,
-            target,
-            temperature=T,
-            label_smoothing=request.label_smoothing,
-            reduction=request.reduction,
-        )
-        J = jacobian(ce.softmax, T) if {"jacobian", "chain"} & set(parts) else None
-        chain = mse_chain(ce, J) if J is not None and "chain" in parts else None
-    else:
-        ce = bce(Z, target, temperature=T, weights=request.weights, reduction=request.reduction)
-        J = bce_jacobian(Z, T) if "jacobian" in parts else None
-        chain = diagonal_chain(ce) if "chain" in parts else None
+    # mse's chain is dE/dO times the Jacobian; cross-entropy's and bce's have closed forms
+    needs_jacobian = "jacobian" in parts or ("chain" in parts and request.loss == "mse")
+    J = output_jacobian(request.loss, ce, Z, T) if needs_jacobian else None
     return GradientResult(
         request=request,
         ce=ce,
         jacobian=J if "jacobian" in parts else None,
-        chain=chain,
-        check=None,  # refused for these losses by the request's validation
+        chain=chain_of(request.loss, ce, J, T) if "chain" in parts else None,
+        # refused for the other losses by the request's validation
+        check=finite_difference(Z, ce, T) if "check" in parts else None,
     )

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.core import IGNORE_INDEX
+from app.core.objectives import LossName
 from app.service.numbers import as_written, invalid, within
 from app.service.values import (
     DEFAULT_MATRIX_CLASSES,
@@ -32,7 +33,6 @@ from app.service.values import (
 from app.settings import Settings
 
 SEED_EXAMPLE: dict[str, Any] = {"logits": [2.0, 1.0], "target": 0}
-LossName = Literal["cross_entropy", "mse", "bce"]
 
 
 class GradientRequest(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.embed.options import PANELS
 from app.explorer.instruments import Instruments
 from app.explorer.panels import (
     bars,
@@ -46,10 +47,22 @@ ANSWERS = (
 )  # hidden while a prediction is asked
 
 
-def shown(names: Sequence[str], instruments: Instruments) -> tuple[str, ...]:
+def shown(
+    names: Sequence[str], instruments: Instruments, state: ExplorerState | None = None
+) -> tuple[str, ...]:
     """Return the panels a page shows, in order: the chosen ones, the instruments its URL asks
-    for, and none that gives the answer away while a prediction is asked."""
+    for, and none that gives the answer away while a prediction is asked. The whole explorer
+    of two classes under cross-entropy shows the two-class bridge after the chain rule: it is
+    the seed question's own picture."""
     order = list(names)
+    if (
+        state is not None
+        and tuple(names) == PANELS
+        and state.n == 2
+        and state.loss == "cross_entropy"
+        and "binary" not in order
+    ):
+        order.insert(order.index("chain") + 1, "binary")
     if instruments.mode == "predict" and "predict" not in order:
         order.insert(0, "predict")
     if instruments.probe is not None and "nudge" not in order:

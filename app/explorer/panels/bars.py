@@ -32,6 +32,7 @@ class ProbsPanel:
     chart: BarChart
     smoothed: bool
     tempered: bool
+    loss: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class GradPanel:
     values: list[float]
     chart: BarChart
     scaled: bool
+    loss: str
 
 
 def logits(
@@ -64,9 +66,10 @@ def logits(
 def probs(state: ExplorerState, result: GradientResult, f: Facts) -> ProbsPanel:
     probs, target = first_row(result.ce.softmax.probs), first_row(result.ce.target)
     chart = paired_bar_chart(probs, target, f.labels)
-    return ProbsPanel(f.labels, probs, target, chart, f.smoothed, f.tempered)
+    return ProbsPanel(f.labels, probs, target, chart, f.smoothed, f.tempered, f.loss)
 
 
 def grad(state: ExplorerState, result: GradientResult, f: Facts) -> GradPanel:
     values = first_row(result.ce.grad_logits)
-    return GradPanel(f.labels, values, bar_chart(values, [f"Z{k}" for k in f.labels]), f.scaled)
+    chart = bar_chart(values, [f"Z{k}" for k in f.labels])
+    return GradPanel(f.labels, values, chart, f.scaled, f.loss)

@@ -62,14 +62,19 @@ def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) 
     low, high = float(grid.loss.min()), float(grid.loss.max())
     span = (high - low) or 1.0
     paths: dict[str, list[str]] = {}
+    levels = np.minimum(((grid.loss - low) / span * LEVELS).astype(int), LEVELS)
     for r in range(n):
-        for c in range(n):
-            level = min(int((grid.loss[r, c] - low) / span * LEVELS), LEVELS)
-            fill = PALETTE[0][level]
-            x, y = OFFSET + c * cell, SIZE - (r + 1) * cell  # Z_k upwards
-            paths.setdefault(fill, []).append(
-                f"M{x:.1f} {y:.1f}h{cell:.1f}v{cell:.1f}h-{cell:.1f}z"
+        y = SIZE - (r + 1) * cell  # Z_k upwards
+        c = 0
+        while c < n:  # a run of cells of one level in this row is one rectangle
+            end = c + 1
+            while end < n and levels[r, end] == levels[r, c]:
+                end += 1
+            x, width = OFFSET + c * cell, (end - c) * cell
+            paths.setdefault(PALETTE[0][int(levels[r, c])], []).append(
+                f"M{x:.1f} {y:.1f}h{width:.1f}v{cell:.1f}h-{width:.1f}z"
             )
+            c = end
     zj0, zk0 = grid.zj[0], grid.zk[0]
     step = grid.zj[1] - grid.zj[0]
 

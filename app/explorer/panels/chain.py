@@ -21,10 +21,11 @@ class ChainTerm:
     """dE/dO_i · dO_i/dZ_j for the chosen j."""
 
     i: int  # 1-based
-    grad_prob: float | None  # None where O_i underflows (dE/dO_i is −∞)
+    grad_prob: float | None  # None where dE/dO_i is infinite (O_i underflows or σ_i saturates)
     jacobian: float
     value: float
     direct: bool
+    infinite: str = ""  # what dE/dO_i is where it is None: −∞, or +∞ for a saturated σ
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class ChainPanel:
     total: float  # dE/dZ_j
     chart: BarChart
     sentence: str
+    loss: str = "cross_entropy"
 
 
 def from_log(log_value: float) -> str:
@@ -54,6 +56,20 @@ def sentence(
 ) -> str:
     """Say in words which terms make dE/dZ_j, as the seed question needs it said."""
     j, J = f.j, f.j + 1
+    if f.loss == "bce":
+        return (
+            f"dE/dZ{J} = {number(grad[j], 3)}: under binary cross-entropy each σ_i depends on "
+            f"Z_i alone, so only the i = {J} term is non-zero, and it is w{J}(σ{J} − Y{J})/(T·N) "
+            "— here the diagonal-only intuition is right, because sigmoid outputs don't compete."
+        )
+    if f.loss == "mse":
+        direct = math.fsum(t.value for t in terms if t.direct)
+        cross = math.fsum(t.value for t in terms if not t.direct)
+        return (
+            f"dE/dZ{J} = {number(grad[j], 3)}: under squared error nothing cancels, each term "
+            f"keeps its O_i; the direct term (i = {J}) gives {number(direct, 3)} and the cross "
+            f"terms (i ≠ {J}) give {number(cross, 3)}."
+        )
     y = f.plain_one_hot
     if y is not None and y != j:
         # dE/dZ_y is O_y − 1 computed precisely (as −Σ_{k≠y} O_k): quote it, not O_y − 1 in
@@ -97,6 +113,7 @@ def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
             jacobian=float(J[i, j]),
             value=float(chain[i, j]),
             direct=i == j,
+            infinite="" if np.isfinite(grad_probs[i]) else "−∞" if grad_probs[i] < 0 else "+∞",
         )
         for i in range(f.n)
     ]
@@ -107,4 +124,12 @@ def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
         ["direct" if t.direct else "cross" for t in terms] + ["total"],
     )
     log_probs = first_row(ce.softmax.log_probs)
-    return ChainPanel(f.n, j + 1, terms, grad[j], chart, sentence(f, grad, terms, log_probs))
+    return ChainPanel(
+        f.n,
+        j + 1,
+        terms,
+        grad[j],
+        chart,
+        sentence(f, grad, terms, log_probs),
+        f.loss,
+    )

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.losses import bce, bce_jacobian, diagonal_chain, mse, mse_chain
-from app.core.softmax import jacobian
+from app.core import Array, CrossEntropy
+from app.core.objectives import LossName, chain_of, evaluate, output_jacobian
 from app.explorer.charts import BarChart, waterfall_chart
 from app.explorer.display import number
 from app.explorer.panels.facts import Facts
@@ -76,47 +76,46 @@ def _sentence(other: str, J: int, ce_total: float, total: float) -> str:
     return text
 
 
+def _worked(state: ExplorerState, loss: LossName) -> tuple[CrossEntropy, Array, Array]:
+    """Return a loss of the state, its Jacobian and its chain-rule terms (mse leaves out the
+    weights and bce the label smoothing, which they do not take)."""
+    Z = np.array([state.logits])
+    T = state.temperature
+    ce = evaluate(
+        loss,
+        Z,
+        np.array([state.target]),
+        temperature=T,
+        label_smoothing=0.0 if loss == "bce" else state.label_smoothing,
+        weights=np.array(state.weights) if state.weights and loss != "mse" else None,
+        reduction=state.reduction,
+    )
+    J = output_jacobian(loss, ce, Z, T)
+    return ce, J, chain_of(loss, ce, J, T)
+
+
 def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) -> ComparePanel:
     """Build the two waterfalls of dE/dZ_j (j = the state's) for cross-entropy and `other`."""
-    assert result.jacobian is not None
-    assert result.chain is not None
-    Z = np.array([state.logits])
-    target = np.array([state.target])
-    T = state.temperature
     notes = []
-    reduction = state.reduction
-    if other == "mse":
-        ce = mse(
-            Z,
-            target,
-            temperature=T,
-            label_smoothing=state.label_smoothing,
-            reduction=reduction,
-        )
-        J = jacobian(ce.softmax, T)
-        chain = mse_chain(ce, J)
-        if state.weights is not None:
-            notes.append("Squared error takes no class weights: they are left out here.")
+    if other == "mse" and state.weights is not None:
+        notes.append("Squared error takes no class weights: they are left out here.")
+    if other == "bce" and state.label_smoothing:
+        notes.append("Binary cross-entropy takes no label smoothing: Y is used as given.")
+    ce, J, chain = _worked(state, "mse" if other == "mse" else "bce")
+    if state.loss == "cross_entropy":  # the page's own result is cross-entropy's
+        assert result.jacobian is not None
+        assert result.chain is not None
+        main, main_J, main_chain = result.ce, result.jacobian, result.chain
     else:
-        ce = bce(
-            Z,
-            target,
-            temperature=T,
-            weights=np.array(state.weights) if state.weights else None,
-            reduction=reduction,
-        )
-        J = bce_jacobian(Z, T)
-        chain = diagonal_chain(ce)
-        if state.label_smoothing:
-            notes.append("Binary cross-entropy takes no label smoothing: Y is used as given.")
+        main, main_J, main_chain = _worked(state, "cross_entropy")
     j = f.j
-    gp = result.ce.grad_probs[0]
+    gp = main.grad_probs[0]
     terms = [
         Term(
             i=i + 1,
             ce_grad_prob=float(gp[i]) if np.isfinite(gp[i]) else None,
-            ce_jacobian=float(result.jacobian[0][i, j]),
-            ce_value=float(result.chain[0][i, j]),
+            ce_jacobian=float(main_J[0][i, j]),
+            ce_value=float(main_chain[0][i, j]),
             grad_prob=float(ce.grad_probs[0, i]),
             jacobian=float(J[0, i, j]),
             value=float(chain[0, i, j]),
@@ -125,7 +124,7 @@ def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) 
     ]
     labels = [str(t.i) for t in terms] + ["sum"]
     kinds = ["direct" if t.i == j + 1 else "cross" for t in terms] + ["total"]
-    ce_total = float(result.ce.grad_logits[0, j])
+    ce_total = float(main.grad_logits[0, j])
     total = float(ce.grad_logits[0, j])
     return ComparePanel(
         other=other,

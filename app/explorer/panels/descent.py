@@ -30,6 +30,7 @@ class DescentPanel:
     total: float  # Σ Z, the same at every step
     grad_norm: float
     behaviour: str
+    conserved: bool  # Σ Z is the same at every step (the gradient sums to 0): not for bce
     facts: list[str]
     trajectory: Trajectory
     loss_chart: LineChart
@@ -49,6 +50,7 @@ def trajectory_of(state: ExplorerState, instruments: Instruments) -> Trajectory:
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
         reduction=state.reduction,
+        loss=state.loss,
     )
 
 
@@ -68,7 +70,12 @@ def replay(
 
 def _facts(state: ExplorerState, f: Facts) -> list[str]:
     facts = []
-    if f.one_hot is not None:
+    if f.loss == "bce":
+        facts.append(
+            "Under binary cross-entropy each logit descends on its own σ_i: Σ Z changes, and "
+            "each Z_i heads for T·log(Y_i/(1 − Y_i)), at infinity for a target of 0 or 1."
+        )
+    elif f.one_hot is not None:
         y = f.one_hot + 1
         facts.append(
             f"With a one-hot target E → 0 only as Z{y} pulls away from every other logit: the "
@@ -81,6 +88,11 @@ def _facts(state: ExplorerState, f: Facts) -> list[str]:
                 "With soft targets or label smoothing the optimum is finite: O = Y′, where "
                 "Z_i − Z_k = T·log(Y′_i/Y′_k)."
             )
+    if f.loss == "mse":
+        facts.append(
+            "Squared error keeps the O_i of every term: where the target's O is tiny the steps "
+            "are tiny too, so it learns slowest when it is most wrong (compare=mse shows why)."
+        )
     if state.temperature != 1.0:
         facts.append(
             f"The temperature scales each step by 1/T = {number(1 / state.temperature, 3)}: "
@@ -124,6 +136,7 @@ def descent(
         total=float(math.fsum(trajectory.logits[-1])),
         grad_norm=float(np.linalg.norm(trajectory.grads[-1])),
         behaviour=behaviour(trajectory.loss),
+        conserved=f.loss != "bce",
         facts=_facts(state, f),
         trajectory=trajectory,
         loss_chart=series_chart(x, [losses], ["E"], "step", log=True),

@@ -26,6 +26,7 @@ class Facts:
     norm: float  # N: what the reduction divides by
     total: float  # S = Σ c, c = w·Y'
     scale: float  # S / (T·N): dE/dZ = scale · (O − c/S)
+    loss: str = "cross_entropy"  # the loss every panel follows
 
     @property
     def scaled(self) -> bool:
@@ -35,7 +36,8 @@ class Facts:
     @property
     def plain_one_hot(self) -> int | None:
         """Return the target class when dE/dZ is exactly O − Y for a one-hot Y, else None."""
-        return self.one_hot if self.one_hot is not None and self.scale == 1.0 else None
+        plain = self.one_hot is not None and self.scale == 1.0 and self.loss == "cross_entropy"
+        return self.one_hot if plain else None
 
 
 def facts(state: ExplorerState, result: GradientResult) -> Facts:
@@ -55,6 +57,7 @@ def facts(state: ExplorerState, result: GradientResult) -> Facts:
         norm=float(ce.norm),
         total=total,
         scale=total / (state.temperature * float(ce.norm)),
+        loss=state.loss,
     )
 
 

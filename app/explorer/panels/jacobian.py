@@ -19,10 +19,11 @@ class JacobianPanel:
     matrix: list[list[float]]
     map: Heatmap
     tempered: bool
+    loss: str
 
 
 def jacobian(state: ExplorerState, result: GradientResult, f: Facts) -> JacobianPanel:
     assert result.jacobian is not None
     J = result.jacobian[0].tolist()
     hmap = heatmap(J, [f"O{k}" for k in f.labels], [f"Z{k}" for k in f.labels])
-    return JacobianPanel(f.n, f.labels, J, hmap, f.tempered)
+    return JacobianPanel(f.n, f.labels, J, hmap, f.tempered, f.loss)

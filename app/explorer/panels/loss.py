@@ -39,6 +39,16 @@ class LossPanel:
     target_j: float  # Y'_j
     weighted_target_j: float  # c_j
     per_line: int  # terms per line of the formula: two fit a phone's width only if short
+    loss_name: str = "cross_entropy"
+    probs: tuple[float, ...] = ()  # O (mse) or σ (bce), for the other losses' formulas
+    targets: tuple[float, ...] = ()  # Y′ (mse) or Y (bce)
+    elements: tuple[float, ...] = ()  # each class's loss before the reduction divides by N
+    weight_j: float = 1.0
+
+    @property
+    def pairs(self) -> list[tuple[float, float]]:
+        """Return (O_i, Y′_i) per class, for squared error's formula."""
+        return list(zip(self.probs, self.targets, strict=True))
 
 
 def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
@@ -63,6 +73,11 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
         target_j=float(ce.target[0, f.j]),
         weighted_target_j=c[f.j],
         per_line=_per_line(terms, f.weighted or f.smoothed),
+        loss_name=state.loss,
+        probs=tuple(first_row(ce.softmax.probs)),
+        targets=tuple(first_row(ce.target)),
+        elements=tuple(first_row(ce.row_loss)) if ce.row_loss.ndim == 2 else (),
+        weight_j=state.weights[f.j] if state.weights else 1.0,
     )
 
 

@@ -97,6 +97,7 @@ def nudge(state: ExplorerState, result: GradientResult, f: Facts, j: int, h: flo
         label_smoothing=state.label_smoothing,
         weights=np.array(state.weights) if state.weights else None,
         reduction=state.reduction,
+        loss=state.loss,
     )
     label = f.labels[j]
     curve = loss_chart(
