@@ -35,7 +35,7 @@ PANEL_HEIGHTS = {
     "binary": (1358, 1358),
     "descent": (1531, 1554),
 }
-CONTROLS_HEIGHTS = {"all": (505, 991), "logits": (200, 536), "none": (0, 0)}
+CONTROLS_HEIGHTS = {"all": (590, 1076), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the
 # defaults (all controls only); the loss formula one term a line (label smoothing or weights)
 # and the gradient's general form (S·O_j − c_j)/(T·N) (T or weights).
@@ -62,7 +62,7 @@ def fitting_height(
     instruments = instruments or Instruments()
     if instruments.mode == "predict":  # sized for the reveal, which shows the hidden panels
         instruments = replace(instruments, guess=(0.0,) * n)
-    names = shown(options.panels, instruments, state)
+    names = shown(options.panels, instruments)
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
     if state is not None:
         weighted = state.weights is not None

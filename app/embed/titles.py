@@ -27,15 +27,14 @@ def figure_title(
     """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1", or for the instruments
     "dEdZ: predict dE/dZ (signs), Z = (2, 1), Y1 = 1"."""
     instruments = instruments or Instruments()
-    names = shown(options.panels, instruments, state)
+    names = shown(options.panels, instruments)
     logits, target = state.in_words(3)
     if state.loss != "cross_entropy":  # the loss every panel follows
         target += f", loss: {LOSS_TITLES[state.loss]}"
     if instruments.mode == "predict":
         ask = "predict dE/dZ" + (" (signs)" if instruments.ask == "sign" else "")
         return f"dEdZ: {ask}{', answered' if instruments.revealed else ''}, {logits}, {target}"
-    extra = ("nudge", "path") if "binary" in options.panels else ("nudge", "path", "binary")
-    base = tuple(name for name in names if name not in extra)
+    base = tuple(name for name in names if name not in ("nudge", "path"))
     if base == PANELS:  # the whole explorer: not the same title as the chain alone
         what = [f"explorer, with the chain rule for dE/dZ{state.j + 1}"]
     elif "chain" in base:

@@ -133,6 +133,8 @@ def _read(draft: Draft) -> tuple[dict[str, Any], dict[str, str]]:
                 values.append(read_item(name, i, item))
             except PydanticCustomError as exc:
                 errors[f"{name}-{i}"] = _message(exc)
+        if name == "weights" and len(values) == draft.n and all(w == 1.0 for w in values):
+            continue  # all 1 is no weights (the form always has the fields): mse takes none
         data[name] = values
     for name, text in (
         ("temperature", draft.temperature),

@@ -159,7 +159,8 @@ def context(
     """Return what the explorer's templates need (`here` writes a URL of this page's path and
     options for a query)."""
     instruments = instruments or Instruments()
-    names = panels.shown(options.panels, instruments, state)
+    # the explorer's own defaults (the bridge for two classes); an embed shows what it names
+    names = panels.shown(options.panels, instruments, state if share is not None else None)
     built = panels.build(state, result, names, instruments)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:

@@ -101,9 +101,9 @@ def test_default_page_shows_all_panels_and_the_seed_sentence(page: Page, base_ur
     assert response.status == 200
     assert page.evaluate("() => document.documentElement.classList.contains('js')")
     assert page.evaluate("() => typeof window.htmx") == "object"
-    for panel_id in PANEL_IDS:
+    for panel_id in (*PANEL_IDS, "panel-binary"):  # the bridge: two classes
         expect(page.locator(f"#{panel_id}")).to_be_visible()
-    assert page.locator("#panels > section.panel").count() == len(PANEL_IDS)
+    assert page.locator("#panels > section.panel").count() == len(PANEL_IDS) + 1
     expect(page.locator("#chain-sentence")).to_have_text(SEED_SENTENCE)
     expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
     expect(logit_inputs(page)).to_have_count(2)

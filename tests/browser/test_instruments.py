@@ -148,3 +148,23 @@ def test_play_steps_the_descent_until_paused(page: Page, base_url: str) -> None:
     stopped = page.url
     page.wait_for_timeout(1_000)
     assert page.url == stopped
+
+
+def test_a_student_switches_the_loss_and_every_panel_follows(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?logits=-4,4&target=0")
+    expect(page.locator("#panel-binary")).to_be_visible()  # two classes: the bridge by default
+    before = page.locator("#panel-grad").inner_text()
+    page.locator("#loss").select_option("mse")
+    expect(page).to_have_url(re.compile(r"loss=mse"), timeout=FAST)
+    expect(page.locator("#chain-sentence")).to_contain_text("under squared error nothing cancels")
+    expect(page.locator("#panel-binary")).to_have_count(0)  # the bridge is cross-entropy's
+    assert page.locator("#panel-grad").inner_text() != before
+    # keyboard only: focus the select and choose binary cross-entropy with the arrow keys
+    page.locator("#loss").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"loss=bce"), timeout=FAST)
+    expect(page.locator("#chain-sentence")).to_contain_text("only the i = 2 term is non-zero")
+    # the live page is a fresh load of its URL
+    live = page.locator("#panels").inner_text()
+    page.goto(page.url)
+    assert page.locator("#panels").inner_text() == live

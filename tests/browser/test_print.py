@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 PAGES = [  # (page, most A4 sheets it may print on; it printed on 5 to 10 before)
-    ("/?logits=2,1&target=0", 2),
+    ("/?logits=2,1&target=0", 3),  # with the two-class bridge, shown for two classes
     ("/?logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7", 3),
     ("/embed?logits=2,1,0&target=0&theme=dark", 2),
 ]

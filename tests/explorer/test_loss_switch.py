@@ -165,3 +165,12 @@ def test_the_bridge_is_shown_by_default_for_two_classes_under_cross_entropy() ->
     assert 'id="panel-binary"' not in CLIENT.get("/embed?logits=2,1&target=0&panels=chain").text
     html = CLIENT.get("/?logits=2,1,0&target=0&pair=0,2").text
     assert 'id="panel-binary"' in html
+
+
+def test_the_forms_weights_of_one_are_no_weights_so_squared_error_takes_them() -> None:
+    """The form always sends its weight fields; all 1 is no weights, and mse takes none."""
+    query = "logits=-4&logits=4&target=0&weights=1&weights=1&loss=mse"
+    response = CLIENT.get(f"/?{query}", headers={"HX-Request": "true", "HX-Target": "panels"})
+    assert "hx-reswap" not in response.headers
+    assert "under squared error nothing cancels" in response.text
+    assert CLIENT.get("/?logits=2,1&target=0&weights=1,1,1").status_code == 422  # still counted

@@ -51,9 +51,10 @@ def shown(
     names: Sequence[str], instruments: Instruments, state: ExplorerState | None = None
 ) -> tuple[str, ...]:
     """Return the panels a page shows, in order: the chosen ones, the instruments its URL asks
-    for, and none that gives the answer away while a prediction is asked. The whole explorer
-    of two classes under cross-entropy shows the two-class bridge after the chain rule: it is
-    the seed question's own picture."""
+    for, and none that gives the answer away while a prediction is asked. Given the state of
+    the explorer's own page (not an embed's, which shows what its URL names), the whole
+    explorer of two classes under cross-entropy shows the two-class bridge after the chain
+    rule: it is the seed question's own picture."""
     order = list(names)
     if (
         state is not None

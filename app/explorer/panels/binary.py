@@ -18,16 +18,21 @@ from app.explorer.panels.facts import Facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
-SIZE = 300  # the map's side in SVG units
-OFFSET = 40.0
+PLOT = 260.0  # the map's side in SVG units
+TOP = 40.0  # room above it for the Z_k axis name
+BELOW = 44.0  # room below it for the Z_j ticks and axis name
+CHARACTER = 9.5  # an upper bound on a label character's width (12 px sans-serif)
 
 
 @dataclass(frozen=True, slots=True)
 class MapGeometry:
     """Filled bands of E (one path per level), the point, the −∇E arrow and the (1, 1) line."""
 
-    size: int
-    offset: float
+    left: float  # x of the map's left edge: room for the longest Z_k tick
+    top: float
+    plot: float  # the map's side
+    width: float  # the viewBox's
+    height: float
     layers: list[tuple[str, str]]
     point: tuple[float, float]
     arrow: tuple[float, float, float, float]
@@ -58,19 +63,25 @@ class BinaryPanel:
 
 def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) -> MapGeometry:
     n = len(grid.zj)
-    cell = (SIZE - OFFSET) / n
+    ticks = [0, n // 2, n - 1]
+    x_labels = [number(float(grid.zj[t]), 3) for t in ticks]
+    y_labels = [number(float(grid.zk[t]), 3) for t in ticks]
+    # Margins sized by the labels they hold, so "−29999" or "1e−9" stays inside the viewBox.
+    left = max(40.0, 12.0 + CHARACTER * max(len(label) for label in y_labels))
+    right = max(12.0, CHARACTER * len(x_labels[-1]) / 2 + 4.0)
+    cell = PLOT / n
     low, high = float(grid.loss.min()), float(grid.loss.max())
     span = (high - low) or 1.0
     paths: dict[str, list[str]] = {}
     levels = np.minimum(((grid.loss - low) / span * LEVELS).astype(int), LEVELS)
     for r in range(n):
-        y = SIZE - (r + 1) * cell  # Z_k upwards
+        y = TOP + PLOT - (r + 1) * cell  # Z_k upwards
         c = 0
         while c < n:  # a run of cells of one level in this row is one rectangle
             end = c + 1
             while end < n and levels[r, end] == levels[r, c]:
                 end += 1
-            x, width = OFFSET + c * cell, (end - c) * cell
+            x, width = left + c * cell, (end - c) * cell
             paths.setdefault(PALETTE[0][int(levels[r, c])], []).append(
                 f"M{x:.1f} {y:.1f}h{width:.1f}v{cell:.1f}h-{width:.1f}z"
             )
@@ -79,25 +90,30 @@ def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) 
     step = grid.zj[1] - grid.zj[0]
 
     def at(zj: float, zk: float) -> tuple[float, float]:
-        return (OFFSET + ((zj - zj0) / step + 0.5) * cell, SIZE - ((zk - zk0) / step + 0.5) * cell)
+        return (
+            left + ((zj - zj0) / step + 0.5) * cell,
+            TOP + PLOT - ((zk - zk0) / step + 0.5) * cell,
+        )
 
     px, py = at(*point)
     norm = math.hypot(*grad) or 1.0
-    length = (SIZE - OFFSET) / 4
+    length = PLOT / 4
     # −∇E, in the map's coordinates (y grows downwards)
     ax, ay = px - grad[0] / norm * length, py + grad[1] / norm * length
-    half = (SIZE - OFFSET) / 2
+    half = PLOT / 2
     diagonal = (px - half, py + half, px + half, py - half)
-    ticks = [0, n // 2, n - 1]
     return MapGeometry(
-        size=SIZE,
-        offset=OFFSET,
+        left=left,
+        top=TOP,
+        plot=PLOT,
+        width=left + PLOT + right,
+        height=TOP + PLOT + BELOW,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
         point=(px, py),
         arrow=(px, py, ax, ay),
         diagonal=diagonal,
-        x_ticks=[(at(float(grid.zj[t]), zk0)[0], number(float(grid.zj[t]), 3)) for t in ticks],
-        y_ticks=[(at(zj0, float(grid.zk[t]))[1], number(float(grid.zk[t]), 3)) for t in ticks],
+        x_ticks=[(at(float(grid.zj[t]), zk0)[0], x_labels[k]) for k, t in enumerate(ticks)],
+        y_ticks=[(at(zj0, float(grid.zk[t]))[1], y_labels[k]) for k, t in enumerate(ticks)],
     )
 
 
