@@ -198,8 +198,8 @@ def series_chart(
     if high - low < 1e-12:
         low, high = low - 1.0, high + 1.0
     scale = Scale(low, high, TOP, HEIGHT - BOTTOM)
-    ticks = tick_values(scale)
-    left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)
+    ticks = [(v, number(10.0**v, 2) if log else label) for v, label in tick_values(scale)]
+    left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)  # as shown: 1e−300
     right = WIDTH - RIGHT
     span = (x[-1] - x[0]) or 1.0
 
@@ -219,7 +219,7 @@ def series_chart(
     ]
     every = max(1, math.ceil(span / 4))  # whole steps
     x_ticks = [(px(x[0] + t), number(x[0] + t, 3)) for t in range(0, int(span) + 1, every)]
-    y_ticks = [Tick(scale.y(v), number(10.0**v, 2) if log else label) for v, label in ticks]
+    y_ticks = [Tick(scale.y(v), label) for v, label in ticks]
     return LineChart(
         WIDTH,
         HEIGHT,

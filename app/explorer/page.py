@@ -20,7 +20,7 @@ from app.explorer import panels
 from app.explorer.display import exact, number
 from app.explorer.form import Draft
 from app.explorer.instruments import Instruments
-from app.explorer.state import ExplorerState
+from app.explorer.state import LOSS_TITLES, ExplorerState
 from app.service.compute import GradientResult
 from app.web.urls import Urls, join_queries
 
@@ -135,6 +135,8 @@ def settings_line(state: ExplorerState) -> str:
         parts.append("weights w = (" + ", ".join(number(w, 4) for w in state.weights) + ")")
     if state.reduction != "mean":
         parts.append(f"reduction {state.reduction}")
+    if state.loss != "cross_entropy":
+        parts.append(f"loss: {LOSS_TITLES[state.loss]}")
     return "; ".join(parts) + "."
 
 

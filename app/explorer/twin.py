@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import orjson
 from fastapi import APIRouter, Request
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from app.embed.options import read_options, unknown_parameters
+from app.embed.options import EmbedOptions, read_options, unknown_parameters
 from app.explorer import panels
 from app.explorer.form import check, read_draft
 from app.explorer.instruments import Instruments, read_instruments
@@ -27,6 +28,7 @@ from app.explorer.panels.descent import replay
 from app.explorer.panels.facts import facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult, compute
+from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.pages import rendered
@@ -160,14 +162,20 @@ async def explorer_json(request: Request) -> Response:
     return await rendered(_explorer_json, request)
 
 
-def _explorer_json(request: Request) -> Response:
-    settings = settings_of(request)
-    params = request.query_params
-    headers = page_headers(settings, fragments=False)
-    headers["Link"] = '</docs>; rel="help"'
+@dataclasses.dataclass(frozen=True, slots=True)
+class Figure:
+    """A valid explorer or embed query: the state (after any descent), its options and
+    instruments."""
+
+    state: ExplorerState
+    options: EmbedOptions
+    instruments: Instruments
+
+
+def read_figure(params: QueryParams, settings: Settings) -> Figure | dict[str, str]:
+    """Read an explorer or embed query as the pages do, or return its messages by URL name."""
     options, errors = read_options(params)
-    unknown = unknown_parameters(params)
-    for name in unknown:
+    for name in unknown_parameters(params):
         errors[name] = "unknown parameter"
     outcome = check(read_draft(params), settings)
     errors.update(outcome.errors)
@@ -177,18 +185,31 @@ def _explorer_json(request: Request) -> Response:
     )
     errors.update(instrument_errors)
     if state is None or errors:
-        detail = "; ".join(f"{url_name(key)}: {message}" for key, message in errors.items())
-        named = {url_name(key): message for key, message in errors.items()}
-        return _json({"detail": detail, "errors": named}, 422, headers)
+        return {url_name(key): message for key, message in errors.items()}
     if instruments.focus is not None:
         state = replace(state, j=instruments.focus[1])
     if instruments.start is not None:  # the k-th step from start
         replayed = replay(state, instruments)
         if isinstance(replayed, str):
-            return _json(
-                {"detail": f"steps: {replayed}", "errors": {"steps": replayed}}, 422, headers
-            )
+            return {"steps": replayed}
         state = replayed[0]
+    return Figure(state, options, instruments)
+
+
+def refusal(errors: dict[str, str], headers: dict[str, str]) -> Response:
+    """Return the 422 of a query that is not a valid figure: `detail` and `errors` by name."""
+    detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
+    return _json({"detail": detail, "errors": errors}, 422, headers)
+
+
+def _explorer_json(request: Request) -> Response:
+    settings = settings_of(request)
+    headers = page_headers(settings, fragments=False)
+    headers["Link"] = '</docs>; rel="help"'
+    figure = read_figure(request.query_params, settings)
+    if not isinstance(figure, Figure):
+        return refusal(figure, headers)
+    state, options, instruments = figure.state, figure.options, figure.instruments
     result = compute(state.request(settings))
     body = twin(state, result, options.panels, instruments, Urls.of(request), options.query())
     return _json(body, 200, headers)

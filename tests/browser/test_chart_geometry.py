@@ -24,6 +24,9 @@ CORPUS = [
     "logits=999999,-999999&target=0",
     "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
     "logits=5,5,5,5,5,5,5,5,5,5&target=9&weights=1000000,1,1,1,1,1,1,1,1,1&reduction=sum",
+    "logits=-4,4&target=0&loss=mse&reduction=sum&probe=0",
+    "logits=40,-40,3&target=1&loss=bce&temperature=0.01&start=40,-40,3&steps=5",
+    "logits=2,1,0.5&target=0.7,0.2,0.1&loss=mse&compare=bce",
 ]
 
 # For every chart: the viewBox, and each <text>'s box in the chart's own coordinates.

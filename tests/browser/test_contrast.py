@@ -12,6 +12,7 @@ STATES = [
     "logits=2,1,0.5&target=0&compare=mse&pair=0,1&start=2,1,0.5&steps=20",
     "logits=2,1,0.5&target=0.7,0.2,0.1&temperature=2",
     "logits=1,0.5,0,-0.5&target=1",
+    "logits=2,1&target=0&loss=bce&probe=0",
 ]
 
 # WCAG relative luminance and contrast, on colours the browser has resolved to rgb(a).

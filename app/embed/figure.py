@@ -1,0 +1,155 @@
+"""A figure as a standalone SVG (and from it a PNG), for slides and handouts.
+
+The charts are the page's own: the panels are rendered by the page's templates from the page's
+view models, and their `<svg>` elements are lifted out of that HTML, so an export can never
+draw a second, different chart. What the page's stylesheet does to them is inlined as a
+`<style>` with the theme's colours written out (the page's `light-dark()` colours and CSS
+variables do not travel), with fonts that degrade to any sans-serif.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from functools import cache
+
+from app.web.templates import STATIC_DIR
+
+THEMES = ("light", "dark")
+FONTS = '"DejaVu Sans", Verdana, "Segoe UI", Arial, sans-serif'
+PAD = 16
+HEADING = 22  # a panel heading's line
+GAP = 14  # between one chart and the next
+# Selectors that style the charts' SVG content (not the page around them).
+_SVG_SELECTOR = re.compile(
+    r"\.(chart|heatmap|graph|lines|bar|zero|grid|connector|ghost|step-arrow|step-head|"
+    r"hatch-ground|map|cells|frame|diagonal|cell-value|focus-cell|edge|node|dot|line|"
+    r"end-label|axis-title|zero-t|tick|value|label|shift|descent|descent-head|point)\b"
+)
+_LAYOUT = re.compile(r"^\s*(width|max-width|height|display|margin|outline|cursor)\s*:")
+_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+_SECTION = re.compile(r'<section class="panel[^"]*" id="panel-(\w+)".*?</section>', re.S)
+_HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+_VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
+
+
+@cache
+def palette(theme: str) -> dict[str, str]:
+    """Return the stylesheet's colour variables for a theme: `--ink` → `#1d2433`."""
+    css = (STATIC_DIR / "css" / "dedz.css").read_text(encoding="utf-8")
+    side = THEMES.index(theme)
+    colours = {}
+    for name, light, dark in re.findall(r"--([\w-]+):\s*light-dark\(([^,]+),\s*([^)]+)\)", css):
+        colours[name] = (light, dark)[side].strip()
+    return colours
+
+
+@cache
+def stylesheet(theme: str) -> str:
+    """Return the page's chart rules with the theme's colours written out."""
+    css = (STATIC_DIR / "css" / "dedz.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)  # print and motion
+    colours = palette(theme)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        chosen = [
+            s.strip()
+            for s in selectors.split(",")
+            if _SVG_SELECTOR.search(s) and ":" not in s and ".key" not in s
+        ]
+        if not chosen:
+            continue
+        declarations = [d.strip() for d in body.split(";") if d.strip() and not _LAYOUT.match(d)]
+        text = "; ".join(declarations)
+        text = re.sub(r"var\(--([\w-]+)\)", lambda m: colours[m.group(1)], text)
+        if text:
+            rules.append(f"{', '.join(chosen)} {{ {text} }}")
+    rules.append(f"text {{ font-family: {FONTS}; }}")
+    return "\n".join(rules)
+
+
+def _patterns(theme: str) -> str:
+    """The hatch patterns the O-beside-Y and chain charts fill with (the page defines them once)."""
+    colours = palette(theme)
+    ground = colours["paper"]
+    return "".join(
+        f'<pattern id="hatch-{name}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{ground}"/>'
+        f'<rect width="3" height="6" fill="{colours[colour]}"/></pattern>'
+        for name, colour in (("target", "target"), ("cross", "cross"))
+    )
+
+
+def _text(fragment: str) -> str:
+    """Return an HTML fragment's text: tags dropped, entities kept escaped for SVG."""
+    words = re.sub(r"<sub>(.*?)</sub>", r"\1", fragment)
+    words = re.sub(r"<[^>]+>", "", words)
+    return html.escape(html.unescape(re.sub(r"\s+", " ", words).strip()), quote=False)
+
+
+def charts_of(panels_html: str) -> list[tuple[str, str, list[str]]]:
+    """Return (panel name, heading, its charts' SVG) for each panel of rendered HTML."""
+    found = []
+    for match in _SECTION.finditer(panels_html):
+        section = match.group(0)
+        heading = _HEADING.search(section)
+        svgs = _SVG.findall(section)
+        if svgs:
+            found.append((match.group(1), _text(heading.group(1)) if heading else "", svgs))
+    return found
+
+
+def standalone(
+    charts: list[tuple[str, str, list[str]]], theme: str, title: str, description: str
+) -> str:
+    """Stack the charts, each panel under its heading, in one standalone SVG document."""
+    colours = palette(theme)
+    boxes = [_VIEWBOX.search(svg) for _, _, svgs in charts for svg in svgs]
+    width = max((float(box.group(1)) for box in boxes if box), default=320.0)
+    width = max(width, 320.0) + 2 * PAD
+    # The figure's title, wrapped to the width (15 px bold: at most ~8.6 units a character)
+    lines = textwrap.wrap(title, max(20, int((width - 2 * PAD) / 8.6)))
+    body = [
+        f'<text class="figure-title" x="{PAD}" y="{PAD + 14 + 19 * k}">'
+        f"{html.escape(line, quote=False)}</text>"
+        for k, line in enumerate(lines)
+    ]
+    y = PAD + 19.0 * len(lines) + 6
+    for _, heading, svgs in charts:
+        y += 8
+        body.append(f'<text class="panel-title" x="{PAD}" y="{y + 15:.1f}">{heading}</text>')
+        y += HEADING
+        for svg in svgs:
+            box = _VIEWBOX.search(svg)
+            assert box is not None
+            w, h = float(box.group(1)), float(box.group(2))
+            x = (width - w) / 2
+            inner = re.sub(
+                r"^<svg\b", f'<svg x="{x:.1f}" y="{y:.1f}" width="{w:g}" height="{h:g}"', svg
+            )
+            inner = re.sub(r' role="img"| aria-labelledby="[^"]*"| tabindex="[^"]*"', "", inner)
+            # the halo under the Jacobian's labels: as an attribute, which every renderer reads
+            inner = inner.replace(
+                '<text class="cell-value', '<text paint-order="stroke" class="cell-value'
+            )
+            body.append(inner)
+            y += h + GAP
+    height = y + PAD
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{width:g}" height="{height:.0f}" viewBox="0 0 {width:g} {height:.0f}" '
+        f'role="img" aria-labelledby="figure-title figure-desc">\n'
+        f'<title id="figure-title">{html.escape(title, quote=False)}</title>\n'
+        f'<desc id="figure-desc">{html.escape(description, quote=False)}</desc>\n'
+        f"<defs>{_patterns(theme)}</defs>\n"
+        f"<style>\n{stylesheet(theme)}\n"
+        f".figure-title {{ font-size: 15px; font-weight: 700; fill: {colours['ink']}; }}\n"
+        f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}\n"
+        f"</style>\n"
+        f'<rect width="100%" height="100%" fill="{colours["paper"]}"/>\n'
+        + "\n".join(body)
+        + "\n</svg>\n"
+    )
