@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.core.cross_entropy import Reduction
-from app.core.objectives import LossName, evaluate
+from app.core.objectives import LossName, evaluate, one_loss
 from app.core.softmax import Array
 
 MAX_STEPS = 500
@@ -55,7 +55,7 @@ def descend(
         )
         Z[k], E[k], O[k], G[k] = (
             z[0],
-            float(np.sum(ce.loss)),
+            one_loss(ce),
             ce.softmax.probs[0],
             ce.grad_logits[0],
         )

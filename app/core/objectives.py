@@ -74,3 +74,10 @@ def per_row(ce: CrossEntropy) -> Array:
     cross-entropy's row loss, or the sum of an elementwise loss's row."""
     rows: Array = ce.row_loss if ce.row_loss.ndim == 1 else ce.row_loss.sum(axis=1)
     return rows
+
+
+def one_loss(ce: CrossEntropy) -> float:
+    """Return a single row's E as one number: the reduced loss, or for 'none' the sum of the
+    row's losses (one for cross-entropy, n elementwise for mse and bce), whose gradient
+    `grad_logits` is."""
+    return float(np.sum(ce.loss))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from app.core.objectives import one_loss
 from app.explorer.state import LOSS_TITLES, ExplorerState
 from app.service.compute import GradientResult
 
@@ -39,7 +38,7 @@ def latex(state: ExplorerState, result: GradientResult) -> str:
     norm = float(ce.norm)
     over = "" if norm == 1.0 else f"\\frac{{1}}{{{tex_number(norm)}}}"
     over_symbol = "" if norm == 1.0 else "\\frac{1}{N}"
-    loss = float(np.atleast_1d(ce.loss)[0])
+    loss = one_loss(ce)
     lines = [
         f"% dEdZ: loss {LOSS_TITLES[state.loss]}; " + "; ".join(state.in_words(6)),
         "% Needs amsmath. N is what the reduction divides by; T the temperature.",
@@ -106,7 +105,7 @@ def pytorch(state: ExplorerState, result: GradientResult) -> str:
     ce = result.ce
     logits = [list(state.logits)]
     T = state.temperature
-    loss = float(np.atleast_1d(ce.loss)[0])
+    loss = one_loss(ce)
     grad = [float(g) for g in ce.grad_logits[0]]
     lines = [
         f"# dEdZ: {'; '.join(state.in_words(6))}; loss {LOSS_TITLES[state.loss]}",

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-import numpy as np
-
+from app.core.objectives import one_loss
 from app.embed.options import EmbedOptions
 from app.embed.share import Share
 from app.explorer import panels
@@ -114,7 +113,7 @@ def summary(result: GradientResult, j: int, predicting: bool = False) -> str:
     gradient while a prediction of it is asked)."""
     ce = result.ce
     grad = [float(g) for g in ce.grad_logits[0]]
-    loss = float(np.atleast_1d(ce.loss)[0])
+    loss = one_loss(ce)
     if predicting:
         return f"E = {number(loss, 4)}; the gradient is hidden until you give your prediction"
     return (

@@ -174,3 +174,21 @@ def test_the_forms_weights_of_one_are_no_weights_so_squared_error_takes_them() -
     assert "hx-reswap" not in response.headers
     assert "under squared error nothing cancels" in response.text
     assert CLIENT.get("/?logits=2,1&target=0&weights=1,1,1").status_code == 422  # still counted
+
+
+FACES = ("/", "/embed", "/explorer.json", "/figure.svg", "/figure.csv", "/figure.tex", "/figure.py")
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse", "bce"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_face_answers_every_loss_and_reduction(loss: str, reduction: str) -> None:
+    """loss=mse&reduction=none once answered 500: its E is n entries, not one number."""
+    for state in ("logits=2,1&target=0", "logits=3,-1,0.5&target=0.7,0.2,0.1&temperature=2"):
+        for extra in ("", "&probe=0&start=1,2" + (",0" if "0.5" in state else "") + "&steps=3"):
+            query = f"{state}&loss={loss}&reduction={reduction}{extra}&compare=bce"
+            for face in FACES:
+                response = CLIENT.get(f"{face}?{query}", follow_redirects=True)
+                assert response.status_code == 200, (face, query, response.text[:300])
+    data = twin(f"logits=2,1&target=0&loss={loss}&reduction={reduction}")
+    grad = api(f"logits=2,1&target=0&loss={loss}&reduction={reduction}")["grad_logits"]
+    assert data["panels"]["grad"]["values"] == grad

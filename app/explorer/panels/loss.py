@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from app.core.objectives import one_loss
 from app.explorer.display import number
 from app.explorer.panels.facts import Facts, first_row
 from app.explorer.state import ExplorerState
@@ -59,7 +58,7 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
         for i in range(f.n)
     ]
     return LossPanel(
-        loss=float(np.atleast_1d(ce.loss)[0]),
+        loss=one_loss(ce),
         terms=terms,
         smoothed=f.smoothed,
         weighted=f.weighted,

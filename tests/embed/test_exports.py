@@ -1,0 +1,195 @@
+"""The figure's exports: SVG that parses and carries the page's own charts, PNG that decodes at
+the stated size, CSV that is explorer.json's numbers, LaTeX with the state's numbers, and a
+PyTorch snippet that PyTorch ran to the golden vectors' answers."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import io
+import json
+import re
+import struct
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.embed.exports import rows
+from app.main import create_app
+
+CLIENT = TestClient(create_app())
+SEED = "logits=2,1&target=0"
+SVG = "{http://www.w3.org/2000/svg}"
+GOLDEN = Path(__file__).parent / "golden"
+SERVICE_GOLDEN = Path(__file__).parents[1] / "service" / "golden"
+
+
+def _get(path: str) -> Any:
+    response = CLIENT.get(path)
+    assert response.status_code == 200, response.text
+    return response
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"{SEED}&panel=chain",
+        f"{SEED}&panel=chain&theme=dark",
+        "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7",
+        "logits=2,1,0.5&target=0&panels=nudge,descent,compare,binary&probe=0&start=2,1,0.5"
+        "&steps=5&compare=mse&pair=0,1",
+        "logits=-4,4&target=0&loss=mse&reduction=sum",
+    ],
+)
+def test_the_svg_is_standalone_and_draws_the_pages_own_charts(query: str) -> None:
+    response = _get(f"/figure.svg?{query}")
+    assert response.headers["content-type"] == "image/svg+xml"
+    document = response.text
+    root = ET.fromstring(document.split("\n", 1)[1])  # after the XML declaration
+    assert root.tag == f"{SVG}svg"
+    assert root.find(f"{SVG}title") is not None
+    assert "Made with dEdZ" in (root.findtext(f"{SVG}desc") or "")
+    style = root.findtext(f"{SVG}style") or ""
+    assert "var(" not in style
+    assert "light-dark" not in style
+    # every chart is the page's: the same <rect>s, <text>s and paths in the same order
+    page = _get(f"/embed?{query.replace('&panel=', '&panels=')}").text
+    page_charts = re.findall(r"<svg class=\"(?:chart|heatmap|graph)[^>]*>(.*?)</svg>", page, re.S)
+    exported = re.findall(r"<svg x=[^>]*>(.*?)</svg>", document, re.S)
+    assert len(exported) == len(page_charts)
+    for ours, theirs in zip(exported, page_charts, strict=True):
+        assert re.sub(r"\s+", "", ours.replace(' paint-order="stroke"', "")) == re.sub(
+            r"\s+", "", theirs
+        )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_the_png_decodes_at_the_stated_size_for_1x_and_2x() -> None:
+    document = _get(f"/figure.svg?{SEED}&panel=chain").text
+    width, height = (
+        float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', document).groups()
+    )  # type: ignore[union-attr]
+    one = _get(f"/figure.png?{SEED}&panel=chain")
+    assert one.headers["content-type"] == "image/png"
+    assert _png_size(one.content) == (round(width), round(height))
+    two = _get(f"/figure.png?{SEED}&panel=chain&scale=2").content
+    assert _png_size(two) == (round(2 * width), round(2 * height))
+    assert len(set(two[100:2000])) > 10  # not a blank image
+
+
+def test_the_csv_is_explorer_json_one_number_a_row() -> None:
+    query = "logits=2,1,0.5&target=0.7,0.2,0.1&temperature=2&probe=1"
+    table = list(csv.reader(io.StringIO(_get(f"/figure.csv?{query}").text)))
+    assert table[0] == ["panel", "quantity", "i", "k", "value"]
+    body = _get(f"/explorer.json?{query}").json()
+    expected = [[p, q, i, k, "" if v is None else repr(v)] for p, q, i, k, v in rows(body)]
+    assert table[1:] == expected
+    grad = [float(r[4]) for r in table if r[0] == "grad" and r[1] == "values"]
+    assert grad == body["panels"]["grad"]["values"]
+    chain = [r for r in table[1:] if r[0] == "chain"]
+    only = _get(f"/figure.csv?{query}&panel=chain").text
+    assert chain == list(csv.reader(io.StringIO(only)))[1:]
+    jacobian = [r for r in table if r[0] == "jacobian" and r[1] == "matrix"]
+    assert len(jacobian) == 9  # i and k for a matrix
+    assert float(jacobian[5][4]) == body["panels"]["jacobian"]["matrix"][1][2]
+
+
+def test_the_latex_carries_the_states_numbers_and_balances() -> None:
+    text = _get("/figure.tex?logits=2,1,0.5&target=0&temperature=2&weights=2,1,1").text
+    for line in (ln for ln in text.splitlines() if ln.startswith("\\[")):
+        assert line.count("{") == line.count("}"), line
+        assert line.count("\\left(") == line.count("\\right)"), line
+    grad = _get("/gradient?logits=2,1,0.5&target=0&temperature=2&weights=2,1,1").json()
+    assert f"{grad['grad_logits'][1]:.4g}" in text
+    assert f"{grad['loss']:.4g}" in text
+    assert "\\frac{S\\,O_{2} - c_{2}}{T\\,N}" in text
+    mse = _get("/figure.tex?logits=-4,4&target=0&loss=mse").text
+    assert "(O_i - Y'_i)^2" in mse
+
+
+def _call(tree: ast.Module, name: str) -> ast.Call:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == name:
+            return node
+    raise AssertionError(f"no call to {name}")
+
+
+def test_the_snippet_builds_the_states_tensors_and_calls_pytorchs_function() -> None:
+    query = "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1&reduction=sum"
+    tree = ast.parse(_get(f"/figure.py?{query}").text)
+    z = _call(tree, "torch.tensor")
+    assert ast.literal_eval(z.args[0]) == [[2.0, 1.0, 0.5]]
+    call = _call(tree, "F.cross_entropy")
+    keywords = {k.arg: ast.unparse(k.value) for k in call.keywords}
+    assert keywords == {
+        "weight": "torch.tensor([2.0, 1.0, 1.0])",
+        "label_smoothing": "0.1",
+        "reduction": "'sum'",
+    }
+    assert ast.unparse(call.args[0]) == "z / T"
+    assigned = {
+        ast.unparse(node.targets[0]): ast.unparse(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+    }
+    assert assigned["T"] == "2.0"
+    assert assigned["target"] == "torch.tensor([0])"
+    bce = ast.parse(_get("/figure.py?logits=2,1&target=0.3,0.9&loss=bce").text)
+    assert ast.unparse(_call(bce, "F.binary_cross_entropy_with_logits").args[1]) == "Y"
+    assert "torch.sigmoid" in ast.unparse(bce)
+
+
+def test_pytorch_ran_every_recorded_snippet_to_the_golden_answer() -> None:
+    """scripts/snippets_pytorch.py ran each snippet under PyTorch; the hash ties the record to
+    the snippet the app writes now, and the golden vectors say what PyTorch should print."""
+    record = json.loads((GOLDEN / "pytorch_snippets.json").read_text())
+    assert record["provenance"]["torch"].startswith("2.")
+    golden = {}
+    for name in ("pytorch_cross_entropy", "pytorch_other_losses"):
+        for case in json.loads((SERVICE_GOLDEN / f"{name}.json").read_text())["cases"]:
+            golden[f"{name}: {case['name']}"] = case["expected"]
+    assert len(record["runs"]) >= 30
+    for run in record["runs"]:
+        snippet = _get(f"/figure.py?{run['query']}").text
+        assert hashlib.sha256(snippet.encode()).hexdigest() == run["sha256"], run["golden"]
+        expected = golden[run["golden"]]
+        loss = expected["loss"]
+        total = sum(loss) if isinstance(loss, list) else loss
+        assert run["printed"]["loss"] == pytest.approx(total, rel=1e-12, abs=1e-300)
+        assert run["printed"]["grad_logits"] == pytest.approx(
+            expected["grad_logits"], rel=1e-12, abs=1e-15
+        )
+        # and the snippet's own comment quotes dEdZ's numbers, which PyTorch agreed with
+        quoted = re.search(r"# dEdZ: (\S+)\n", snippet)
+        assert quoted is not None
+        assert float(quoted.group(1)) == pytest.approx(run["printed"]["loss"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        (f"{SEED}&panel=xx", "panel"),
+        (f"{SEED}&panel=loss", "panel"),  # a formula, not a chart: figure.tex has it
+        (f"{SEED}&scale=3", "scale"),
+        (f"{SEED}&scale=1&scale=2", "scale"),
+        ("logits=2,abc&target=0", "logits[1]"),
+        (f"{SEED}&loss=mse&mode=predict", "loss"),
+    ],
+)
+def test_bad_exports_are_a_422_naming_the_field(query: str, named: str) -> None:
+    for kind in ("svg", "png", "csv", "tex", "py"):
+        response = CLIENT.get(f"/figure.{kind}?{query}")
+        if named == "panel" and "loss" in query and kind in ("csv", "tex", "py"):
+            assert response.status_code == 200  # the loss panel's numbers and formula exist
+            continue
+        assert response.status_code == 422, (kind, query)
+        assert named in response.json()["errors"], (kind, response.text)
