@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.embed import figure as svg
 from app.embed import snippets
@@ -27,7 +28,7 @@ from app.service.compute import compute
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.templates import templates
-from app.web.urls import Urls
+from app.web.urls import Urls, join_queries
 
 router = APIRouter(include_in_schema=False)
 OWN = ("panel", "scale")  # the exports' own parameters, beside the figure's
@@ -211,3 +212,44 @@ async def figure_py(request: Request) -> Response:
     result = compute(figure.state.request(settings_of(request)))
     text = snippets.pytorch(figure.state, result)
     return Response(text, headers=_headers(request, "py", panel))
+
+
+FORMATS = {  # the export form's choices: format → (extension, extra query)
+    "svg": ("svg", ""),
+    "png": ("png", ""),
+    "png2": ("png", "scale=2"),
+    "csv": ("csv", ""),
+    "tex": ("tex", ""),
+    "py": ("py", ""),
+}
+FORMAT_TITLES = (
+    ("svg", "SVG (for slides)"),
+    ("png", "PNG"),
+    ("png2", "PNG at 2×"),
+    ("csv", "CSV (every number)"),
+    ("tex", "LaTeX"),
+    ("py", "PyTorch snippet"),
+)
+
+
+@router.api_route("/figure", methods=["GET", "HEAD"])
+async def figure_form(request: Request) -> Response:
+    """The share panel's export form: `query` (the figure's), `panel`, `format` → a 303 to the
+    export itself, which checks the figure's query."""
+    params = request.query_params
+    errors: dict[str, str] = {}
+    kind = params.get("format", "svg")
+    if kind not in FORMATS:
+        errors["format"] = f"must be one of {', '.join(FORMATS)}, got {kind[:20]!r}"
+    for name in ("query", "panel", "format"):
+        if len(params.getlist(name)) > 1:
+            errors[name] = "given more than once"
+    unknown = [k for k in params if k not in ("query", "panel", "format")]
+    for name in unknown:
+        errors[name] = "unknown parameter; expected query, panel, format"
+    if errors:
+        return refusal(errors, {})
+    extension, extra = FORMATS[kind]
+    panel = params.get("panel", "")
+    query = join_queries(params.get("query", ""), f"panel={quote(panel)}" if panel else "", extra)
+    return RedirectResponse(Urls.of(request).path(f"/figure.{extension}", query), status_code=303)

@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import QueryParams
 
 from app.embed.heights import fitting_height
-from app.embed.options import EmbedOptions, read_options
+from app.embed.options import PANEL_TITLES, EmbedOptions, read_options
 from app.embed.titles import figure_title
 from app.explorer.instruments import Instruments
+from app.explorer.panels import shown
 from app.explorer.state import ExplorerState
 from app.web.urls import Urls, join_queries
 
@@ -47,6 +48,8 @@ class Share:
     state_fields: tuple[tuple[str, str], ...] = ()
     height_note: str = ""  # why a typed height was not used as typed
     mode: str = "explore"  # what the embed asks of students: explore, predict, predict-sign
+    export_query: str = ""  # the figure's embed query, for the export form
+    export_panels: tuple[tuple[str, str], ...] = ()  # (name, title) of each shown panel
 
 
 def chosen_height(params: QueryParams) -> int | None:
@@ -114,6 +117,10 @@ def share(
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',
         state_fields=tuple(parse_qsl(state_query)),
         mode=mode,
+        export_query=join_queries(state_query, extra, instruments.query()),
+        export_panels=tuple(
+            (n, PANEL_TITLES[n]) for n in shown(options.panels, instruments) if n != "predict"
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
+from app.embed.exports import FORMAT_TITLES
 from app.embed.options import (
     INSTRUMENT_PANELS,
     PANEL_TITLES,
@@ -58,6 +59,7 @@ templates.env.globals.update(
     logit_range=page.LOGIT_RANGE,
     reductions=REDUCTIONS,
     loss_titles=LOSS_TITLES,
+    export_formats=FORMAT_TITLES,
     temperature_range=(MIN_TEMPERATURE, MAX_TEMPERATURE),
 )
 

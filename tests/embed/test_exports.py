@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import csv
 import hashlib
+import html
 import io
 import json
 import re
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from app.embed.exports import rows
@@ -193,3 +196,67 @@ def test_bad_exports_are_a_422_naming_the_field(query: str, named: str) -> None:
             continue
         assert response.status_code == 422, (kind, query)
         assert named in response.json()["errors"], (kind, response.text)
+
+
+def test_every_choice_of_the_share_panels_export_form_answers_with_its_media_type() -> None:
+    page = _get("/?logits=2,1,0.5&target=0&compare=mse&panels=chain,loss,compare").text
+    form = re.search(r'<form class="export-form".*?</form>', page, re.S)
+    assert form is not None
+    query = html.unescape(re.search(r'name="query" value="([^"]*)"', form.group(0)).group(1))  # type: ignore[union-attr]
+    panel_select = re.search(r'<select id="export-panel".*?</select>', form.group(0), re.S)
+    format_select = re.search(r'<select id="export-format".*?</select>', form.group(0), re.S)
+    assert panel_select is not None
+    assert format_select is not None
+    panel_values = re.findall(r'<option value="(\w*)"', panel_select.group(0))
+    formats = re.findall(r'<option value="(\w+)"', format_select.group(0))
+    assert "compare" in panel_values
+    assert formats == ["svg", "png", "png2", "csv", "tex", "py"]
+    media = {"svg": "image/svg+xml", "png": "image/png", "png2": "image/png", "csv": "text/csv"}
+    for panel in panel_values:
+        for kind in formats:
+            response = CLIENT.get(
+                "/figure", params={"query": query, "panel": panel, "format": kind}
+            )
+            if panel == "loss" and kind in ("svg", "png", "png2"):
+                assert response.status_code == 422  # a formula: CSV and LaTeX have it
+                continue
+            assert response.status_code == 200, (panel, kind, response.text[:200])
+            assert media.get(kind, kind if kind != "py" else "python") in response.headers[
+                "content-type"
+            ].replace("x-tex", "tex"), (panel, kind)
+    assert CLIENT.get("/figure?format=gif").status_code == 422
+    assert "format" in CLIENT.get("/figure?format=gif").json()["errors"]
+
+
+@given(
+    z=st.lists(
+        st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, 1e-300, -745.0, 709.0])),
+        min_size=2,
+        max_size=10,
+    ),
+    t=st.sampled_from(["1", "0.0001", "10000", "2.5"]),
+    loss=st.sampled_from(["cross_entropy", "mse", "bce"]),
+    theme=st.sampled_from(["light", "dark"]),
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_rasteriser_takes_every_state_the_explorer_takes(
+    z: list[float], t: str, loss: str, theme: str
+) -> None:
+    """resvg is a C-level dependency: fuzz what reaches it (every chart of extreme states)."""
+    logits = ",".join(repr(v) for v in z)
+    query = f"logits={logits}&target=0&temperature={t}&loss={loss}&theme={theme}"
+    response = CLIENT.get(f"/figure.png?{query}")
+    assert response.status_code == 200, response.text[:300]
+    width, height = _png_size(response.content)
+    assert 300 < width < 1000
+    assert 300 < height < 5000
+
+
+def test_an_edit_moves_the_export_forms_query_with_the_state() -> None:
+    response = CLIENT.get(
+        "/?logits=3,1&target=0", headers={"HX-Request": "true", "HX-Target": "panels"}
+    )
+    assert (
+        '<input type="hidden" id="export-query" name="query" value="logits=3,1&amp;target=0" '
+        'hx-swap-oob="true">' in response.text
+    )
