@@ -180,7 +180,9 @@ async def figure_csv(request: Request) -> Response:
     settings = settings_of(request)
     result = compute(figure.state.request(settings))
     names = (panel,) if panel else panels.shown(figure.options.panels, figure.instruments)
-    body = twin(figure.state, result, names, figure.instruments, Urls.of(request), "")
+    body = twin(
+        figure.state, result, names, figure.instruments, Urls.of(request), "", figure.options.names
+    )
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(("panel", "quantity", "i", "k", "value"))

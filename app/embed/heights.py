@@ -35,6 +35,7 @@ PANEL_HEIGHTS = {
     "binary": (1358, 1358),
     "descent": (1531, 1554),
 }
+PROMPT_MARGIN, PROMPT_LINE = 36, 27
 CONTROLS_HEIGHTS = {"all": (590, 1076), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the
 # defaults (all controls only); the loss formula one term a line (label smoothing or weights)
@@ -64,6 +65,8 @@ def fitting_height(
         instruments = replace(instruments, guess=(0.0,) * n)
     names = shown(options.panels, instruments)
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
+    if options.prompt:  # q=: 17 px bold lines of about 36 characters on a phone, and a margin
+        height += PROMPT_MARGIN + PROMPT_LINE * math.ceil(len(options.prompt) / 36)
     if state is not None:
         weighted = state.weights is not None
         if options.controls == "all" and state.advanced:

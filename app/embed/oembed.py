@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.api.openapi import BUSY, HOST, INVALID, TOO_LONG, MessageResponse
 from app.embed.heights import fitting_height
-from app.embed.options import read_options, unknown_parameters
+from app.embed.options import names_for, read_options, unknown_parameters
 from app.embed.share import DEFAULT_WIDTH, iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.form import state_of
@@ -77,6 +77,8 @@ async def oembed(
     options, option_errors = read_options(params)
     # An explorer URL may carry the share panel's starting height too.
     unknown = set(unknown_parameters(params)) - ({"height"} if page.path != "/embed" else set())
+    if state is not None:
+        option_errors.update(names_for(options, state.n))
     if state is None or option_errors or unknown:
         raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)

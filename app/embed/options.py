@@ -34,7 +34,22 @@ PANEL_TITLES = {
 }
 CONTROLS = ("all", "logits", "none")
 THEMES = ("auto", "light", "dark")
-OPTION_FIELDS = ("panels", "controls", "theme")
+OPTION_FIELDS = ("panels", "controls", "theme", "names", "q", "title", "lock")
+MAX_NAMES, MAX_NAME = 10, 16  # class names: at most 10, each at most 16 characters
+MAX_PROMPT = 200  # the prompt shown above the figure (`q=`)
+MAX_TITLE = 120
+# What an instructor may lock: a locked field shows as text, not as a control. It focuses a
+# lesson; it is no security: the URL still says everything, and a student can edit it.
+LOCKABLE = (
+    "logits",
+    "target",
+    "temperature",
+    "label_smoothing",
+    "weights",
+    "reduction",
+    "j",
+    "loss",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,14 @@ class EmbedOptions:
     panels: tuple[str, ...] = PANELS
     controls: str = "all"
     theme: str = "auto"
+    names: tuple[str, ...] = ()  # the classes' names; () labels them 1 … n
+    prompt: str = ""  # `q=`: plain text shown above the figure
+    title: str = ""  # the figure's title (iframe, page, oEmbed); "" derives one from the state
+    locks: tuple[str, ...] = ()  # fields shown as text, not controls
+
+    def locked(self, name: str) -> bool:
+        """Tell whether a field is shown as text rather than as a control."""
+        return name in self.locks
 
     def pairs(self) -> list[tuple[str, str]]:
         """Return the options that differ from the defaults, as query pairs."""
@@ -54,6 +77,14 @@ class EmbedOptions:
             pairs.append(("controls", self.controls))
         if self.theme != "auto":
             pairs.append(("theme", self.theme))
+        if self.names:
+            pairs.append(("names", ",".join(self.names)))
+        if self.prompt:
+            pairs.append(("q", self.prompt))
+        if self.title:
+            pairs.append(("title", self.title))
+        if self.locks:
+            pairs.append(("lock", ",".join(self.locks)))
         return pairs
 
     def query(self) -> str:
@@ -81,7 +112,66 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
             errors[name] = f"{value!r} is not one of {', '.join(allowed)}"
             value = default
         choices[name] = value
-    return EmbedOptions(panels, choices["controls"], choices["theme"]), errors
+    for name in ("names", "q", "title", "lock"):
+        if len(params.getlist(name)) > 1:
+            errors[name] = "given more than once"
+    class_names = _names(params.get("names"), errors)
+    prompt = _plain(params.get("q", ""), "q", MAX_PROMPT, errors)
+    title = _plain(params.get("title", ""), "title", MAX_TITLE, errors)
+    locks: tuple[str, ...] = ()
+    if "lock" in params:
+        asked = [p.strip() for p in params["lock"].split(",") if p.strip()]
+        unknown = [p for p in asked if p not in LOCKABLE]
+        if unknown:
+            errors["lock"] = (
+                f"{', '.join(repr(p[:20]) for p in unknown)} cannot be locked; "
+                f"choose from {', '.join(LOCKABLE)}"
+            )
+        else:
+            locks = tuple(p for p in LOCKABLE if p in asked)
+    options = EmbedOptions(
+        panels, choices["controls"], choices["theme"], class_names, prompt, title, locks
+    )
+    return options, errors
+
+
+def _plain(text: str, name: str, most: int, errors: dict[str, str]) -> str:
+    """Read a plain-text option: whitespace collapsed, control characters refused."""
+    text = " ".join(text.split())
+    if len(text) > most:
+        errors[name] = f"at most {most} characters, got {len(text):,}"
+        return ""
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        errors[name] = "must be plain text, without control characters"
+        return ""
+    return text
+
+
+def _names(text: str | None, errors: dict[str, str]) -> tuple[str, ...]:
+    """Read `names=cat,dog,bird`: at most 10 names of 1 to 16 characters, all different."""
+    if text is None:
+        return ()
+    names = [" ".join(n.split()) for n in text.split(",")]
+    if len(names) > MAX_NAMES:
+        errors["names"] = f"at most {MAX_NAMES} names, got {len(names):,}"
+    elif any(not n or len(n) > MAX_NAME for n in names):
+        errors["names"] = f"each name must have 1 to {MAX_NAME} characters, got " + ", ".join(
+            repr(n[:20]) for n in names if not n or len(n) > MAX_NAME
+        )
+    elif len(set(names)) != len(names):
+        errors["names"] = "names must all be different"
+    elif any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for n in names for c in n):
+        errors["names"] = "names must be plain text, without control characters"
+    else:
+        return tuple(names)
+    return ()
+
+
+def names_for(options: EmbedOptions, n: int) -> dict[str, str]:
+    """Return the message when the names do not name each of the state's n classes."""
+    if options.names and len(options.names) != n:
+        return {"names": f"must give one name per class ({n}), got {len(options.names)}"}
+    return {}
 
 
 # Every parameter an embed URL may carry: the API's fields, the page's own, the options.

@@ -26,9 +26,15 @@ def figure_title(
 ) -> str:
     """Return e.g. "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1", or for the instruments
     "dEdZ: predict dE/dZ (signs), Z = (2, 1), Y1 = 1"."""
+    if options.title:  # the instructor's own
+        return options.title
     instruments = instruments or Instruments()
     names = shown(options.panels, instruments)
-    logits, target = state.in_words(3)
+    logits, target = state.in_words(3, options.names)
+
+    def sub(k: int) -> str:  # Z2, or Z_cat with the instructor's names
+        return f"_{options.names[k]}" if len(options.names) == state.n else str(k + 1)
+
     if state.loss != "cross_entropy":  # the loss every panel follows
         target += f", loss: {LOSS_TITLES[state.loss]}"
     if instruments.mode == "predict":
@@ -36,17 +42,17 @@ def figure_title(
         return f"dEdZ: {ask}{', answered' if instruments.revealed else ''}, {logits}, {target}"
     base = tuple(name for name in names if name not in ("nudge", "path"))
     if base == PANELS:  # the whole explorer: not the same title as the chain alone
-        what = [f"explorer, with the chain rule for dE/dZ{state.j + 1}"]
+        what = [f"explorer, with the chain rule for dE/dZ{sub(state.j)}"]
     elif "chain" in base:
-        what = [f"chain rule for dE/dZ{state.j + 1}"]
+        what = [f"chain rule for dE/dZ{sub(state.j)}"]
     else:
         what = [" and ".join(_WHAT[p] for p in base)] if base else []
         if state.loss != "cross_entropy":
             what = [w.replace("cross-entropy loss", "loss") for w in what]
     if "nudge" in names:
         j = instruments.probe if instruments.probe is not None else state.j
-        what.append(f"the loss along Z{j + 1}")
+        what.append(f"the loss along Z{sub(j)}")
     if "path" in names:
         i, j = focus_of(state, instruments)
-        what.append(f"the path Z{j + 1} → O{i + 1} → E")
+        what.append(f"the path Z{sub(j)} → O{sub(i)} → E")
     return f"dEdZ: {', '.join(what)}, {logits}, {target}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from html import escape
 
 from app.explorer.display import number
 from app.explorer.scales import (
@@ -126,7 +127,8 @@ class _Frame:
         labels: Sequence[str],
         connectors: list[tuple[float, float, float]] | None = None,
     ) -> BarChart:
-        slots = [(self.centre(i), label) for i, label in enumerate(labels)]
+        # class labels may be an instructor's names: escaped, as the chart is drawn raw
+        slots = [(self.centre(i), escape(label)) for i, label in enumerate(labels)]
         return BarChart(
             WIDTH,
             HEIGHT,

@@ -28,3 +28,11 @@ def exact(value: float) -> str:
     if value == int(value) and abs(value) < 1e16:
         return str(int(value))
     return repr(float(value))
+
+
+def class_name(k: object, names: tuple[str, ...] = ()) -> str:
+    """Return how the page names class k (1-based): its instructor-given name, else k."""
+    text = str(k)
+    if names and text.isdigit() and 1 <= int(text) <= len(names):
+        return names[int(text) - 1]
+    return text

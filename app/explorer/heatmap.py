@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from app.explorer.display import number
 
@@ -99,8 +100,10 @@ def heatmap(
         cells=cells,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
         diagonal="".join(_square(offset + k * cell, offset + k * cell, cell) for k in range(n)),
-        row_labels=[(offset + (i + 0.5) * cell, label) for i, label in enumerate(row_labels)],
-        column_labels=[(offset + (j + 0.5) * cell, label) for j, label in enumerate(column_labels)],
+        row_labels=[(offset + (i + 0.5) * cell, escape(lb)) for i, lb in enumerate(row_labels)],
+        column_labels=[
+            (offset + (j + 0.5) * cell, escape(lb)) for j, lb in enumerate(column_labels)
+        ],
         show_values=show_values,
         cell=cell,
     )

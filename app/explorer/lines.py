@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from app.explorer.display import number
 from app.explorer.scales import Scale, Tick, nice_bounds, text_width, tick_values
@@ -163,7 +164,8 @@ def probs_chart(
         label = labels[i]
         kind = "rising" if label == j_label else f"falling k{i % 4}"
         ys = [row[i] for row in probs]
-        lines.append(Line(kind, axes.points(t, ys), f"O{label}", axes.right + 3, y_label))
+        name = escape(f"O{label}" if label.isdigit() else label)  # an instructor's name: raw SVG
+        lines.append(Line(kind, axes.points(t, ys), name, axes.right + 3, y_label))
     return LineChart(
         WIDTH,
         HEIGHT,
@@ -211,7 +213,7 @@ def series_chart(
         Line(
             f"falling k{k % 4}" if len(series) > 1 else "curve",
             " ".join(f"{px(a):.1f},{scale.y(b):.1f}" for a, b in zip(x, series[k], strict=True)),
-            labels[k],
+            escape(labels[k]),
             right + 3,
             y_label,
         )

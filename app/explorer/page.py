@@ -108,7 +108,9 @@ def _target_sum(draft: Draft) -> str:
         return "?"
 
 
-def summary(result: GradientResult, j: int, predicting: bool = False) -> str:
+def summary(
+    result: GradientResult, j: int, predicting: bool = False, names: tuple[str, ...] = ()
+) -> str:
     """Return the one-line summary a screen reader hears after each edit (without the
     gradient while a prediction of it is asked)."""
     ce = result.ce
@@ -119,7 +121,8 @@ def summary(result: GradientResult, j: int, predicting: bool = False) -> str:
     return (
         f"E = {number(loss, 4)}; dE/dZ = ("
         + ", ".join(number(g, 3) for g in grad)
-        + f"); dE/dZ{j + 1} = {number(grad[j], 3)}"
+        + f"); dE/dZ{f'_{names[j]}' if len(names) == len(grad) else j + 1} = "
+        + number(grad[j], 3)
     )
 
 
@@ -162,7 +165,7 @@ def context(
     instruments = instruments or Instruments()
     # the explorer's own defaults (the bridge for two classes); an embed shows what it names
     names = panels.shown(options.panels, instruments, state if share is not None else None)
-    built = panels.build(state, result, names, instruments)
+    built = panels.build(state, result, names, instruments, options.names)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:
         """The URL of another state (or other instruments) on this page. Another state leaves a
@@ -187,6 +190,7 @@ def context(
         "target_sum": _target_sum(form),
         "state": state,
         "panels": built,
+        "class_names": options.names,
         "options": options,
         "links": links,
         "last": state.to_query(),
@@ -197,7 +201,7 @@ def context(
             *instruments.carried(),
         ],
         "share": share,
-        "summary": summary(result, state.j, instruments.predicting),
+        "summary": summary(result, state.j, instruments.predicting, options.names),
         "settings_line": settings_line(state),
         "advanced_open": bool(
             state.advanced

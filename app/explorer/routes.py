@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
@@ -16,13 +19,14 @@ from app.embed.options import (
     PANELS,
     THEMES,
     EmbedOptions,
+    names_for,
     read_options,
     unknown_parameters,
 )
 from app.embed.share import choices_query, share
 from app.embed.titles import figure_title
 from app.explorer import page
-from app.explorer.display import exact, number
+from app.explorer.display import class_name, exact, number
 from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.instruments import read_instruments
@@ -48,6 +52,24 @@ from app.web.urls import Urls, join_queries
 router = APIRouter(include_in_schema=False)
 
 templates.env.filters["num"] = number
+
+
+@pass_context
+def _cls(context: Any, k: object) -> Markup:
+    """A class as the page names it (`names=`), escaped: names travel into SVG and MathML."""
+    return Markup(escape(class_name(k, context.get("class_names", ()))))
+
+
+@pass_context
+def _mcls(context: Any, k: object) -> Markup:
+    """A class as a MathML token: <mn>2</mn>, or <mi>cat</mi> for a name."""
+    name = class_name(k, context.get("class_names", ()))
+    tag = "mn" if name.isdigit() else "mi"
+    return Markup(f"<{tag}>{escape(name)}</{tag}>")
+
+
+templates.env.filters["cls"] = _cls
+templates.env.filters["mcls"] = _mcls
 templates.env.filters["exact"] = exact
 templates.env.globals.update(
     panel_names=PANELS,
@@ -118,6 +140,9 @@ def render(
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
     state = outcome.state or _last_valid(params.get("last"), settings)
+    if embed and (misnamed := names_for(options, state.n)):
+        option_errors = {**option_errors, **misnamed}
+        options = replace(options, names=())
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:

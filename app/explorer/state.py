@@ -61,11 +61,14 @@ class ExplorerState:
         """Tell whether the target is a probability row rather than a class index."""
         return not isinstance(self.target, int)
 
-    def in_words(self, digits: int) -> tuple[str, str]:
+    def in_words(self, digits: int, names: tuple[str, ...] = ()) -> tuple[str, str]:
         """Return the logits and the target as a title or a printout says them:
-        ("Z = (2, 1)", "Y1 = 1") or ("Z = (2, 1, 0)", "Y = (0.7, 0.2, 0.1)")."""
+        ("Z = (2, 1)", "Y1 = 1") or ("Z = (2, 1, 0)", "Y = (0.7, 0.2, 0.1)"); with class
+        names, the target class by its name ("Y_cat = 1")."""
         logits = "Z = (" + ", ".join(number(z, digits) for z in self.logits) + ")"
         if isinstance(self.target, int):
+            if len(names) == self.n:
+                return logits, f"Y_{names[self.target]} = 1"
             return logits, f"Y{self.target + 1} = 1"
         return logits, "Y = (" + ", ".join(number(y, digits) for y in self.target) + ")"
 

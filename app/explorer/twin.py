@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from app.embed.options import EmbedOptions, read_options, unknown_parameters
+from app.embed.options import EmbedOptions, names_for, read_options, unknown_parameters
 from app.explorer import panels
 from app.explorer.form import check, read_draft
 from app.explorer.instruments import Instruments, read_instruments
@@ -104,10 +104,11 @@ def twin(
     instruments: Instruments,
     urls: Urls,
     extra: str,
+    class_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Return the state, its links and every shown panel's numbers."""
     shown = panels.shown(names, instruments, state)
-    built = panels.build(state, result, shown, instruments)
+    built = panels.build(state, result, shown, instruments, class_names)
     body: dict[str, Any] = {
         "state": {
             "logits": list(state.logits),
@@ -130,7 +131,7 @@ def twin(
         "panels": {name: _plain(built[name]) for name in shown},
     }
     if "predict" in built and instruments.revealed:  # the answer stays hidden until then
-        f = facts(state, result)
+        f = facts(state, result, class_names)
         verdict = built["predict"]
         body["panels"]["predict"].update(
             truth=[float(v) for v in result.ce.grad_logits[0]],
@@ -184,6 +185,8 @@ def read_figure(params: QueryParams, settings: Settings) -> Figure | dict[str, s
         params, state.n if state else 2, state.loss if state else "cross_entropy"
     )
     errors.update(instrument_errors)
+    if state is not None:
+        errors.update(names_for(options, state.n))
     if state is None or errors:
         return {url_name(key): message for key, message in errors.items()}
     if instruments.focus is not None:
@@ -211,5 +214,7 @@ def _explorer_json(request: Request) -> Response:
         return refusal(figure, headers)
     state, options, instruments = figure.state, figure.options, figure.instruments
     result = compute(state.request(settings))
-    body = twin(state, result, options.panels, instruments, Urls.of(request), options.query())
+    body = twin(
+        state, result, options.panels, instruments, Urls.of(request), options.query(), options.names
+    )
     return _json(body, 200, headers)

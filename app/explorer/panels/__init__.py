@@ -103,9 +103,11 @@ def build(
     result: GradientResult,
     names: Sequence[str],
     instruments: Instruments | None = None,
+    class_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Return the view model of each named panel (only those: an embed may show a few)."""
-    f = facts(state, result)
+    """Return the view model of each named panel (only those: an embed may show a few), its
+    classes labelled by `class_names` when the instructor gave them."""
+    f = facts(state, result, class_names)
     instruments = instruments or Instruments()
     built: dict[str, Any] = {}
     # The descent's trajectory, once for its panel and the Z panel's outlines

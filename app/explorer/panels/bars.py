@@ -59,7 +59,7 @@ def logits(
     values = list(state.logits)
     ghosts = [(g, kind) for g, kind in ((start, "ghost-start"), (previous, "ghost-previous")) if g]
     steps = None if lr is None else [-lr * g for g in first_row(result.ce.grad_logits)]
-    chart = bar_chart(values, [f"Z{k}" for k in f.labels], symmetric_bounds(values), ghosts, steps)
+    chart = bar_chart(values, f.symbols("Z"), symmetric_bounds(values), ghosts, steps)
     return LogitsPanel(f.labels, values, chart, lr is not None)
 
 
@@ -71,5 +71,5 @@ def probs(state: ExplorerState, result: GradientResult, f: Facts) -> ProbsPanel:
 
 def grad(state: ExplorerState, result: GradientResult, f: Facts) -> GradPanel:
     values = first_row(result.ce.grad_logits)
-    chart = bar_chart(values, [f"Z{k}" for k in f.labels])
+    chart = bar_chart(values, f.symbols("Z"))
     return GradPanel(f.labels, values, chart, f.scaled, f.loss)

@@ -55,11 +55,12 @@ def sentence(
     f: Facts, grad: Sequence[float], terms: Sequence[ChainTerm], log_probs: Sequence[float]
 ) -> str:
     """Say in words which terms make dE/dZ_j, as the seed question needs it said."""
-    j, J = f.j, f.j + 1
+    j = f.j
+    J, I = f.sub(j), f.labels[j]  # Z2 or Z_cat; the i = 2 (or i = cat) term
     if f.loss == "bce":
         return (
             f"dE/dZ{J} = {number(grad[j], 3)}: under binary cross-entropy each σ_i depends on "
-            f"Z_i alone, so only the i = {J} term is non-zero, and it is w{J}(σ{J} − Y{J})/(T·N) "
+            f"Z_i alone, so only the i = {I} term is non-zero, and it is w{J}(σ{J} − Y{J})/(T·N) "
             "— here the diagonal-only intuition is right, because sigmoid outputs don't compete."
         )
     if f.loss == "mse":
@@ -67,11 +68,12 @@ def sentence(
         cross = math.fsum(t.value for t in terms if not t.direct)
         return (
             f"dE/dZ{J} = {number(grad[j], 3)}: under squared error nothing cancels, each term "
-            f"keeps its O_i; the direct term (i = {J}) gives {number(direct, 3)} and the cross "
-            f"terms (i ≠ {J}) give {number(cross, 3)}."
+            f"keeps its O_i; the direct term (i = {I}) gives {number(direct, 3)} and the cross "
+            f"terms (i ≠ {I}) give {number(cross, 3)}."
         )
     y = f.plain_one_hot
     if y is not None and y != j:
+        Y, Yn = f.sub(y), f.labels[y]
         # dE/dZ_y is O_y − 1 computed precisely (as −Σ_{k≠y} O_k): quote it, not O_y − 1 in
         # floating point, which rounds to 0 or to the wrong digits when O_y is near 1.
         if grad[j] == 0.0 and math.isfinite(log_probs[j]):
@@ -79,24 +81,24 @@ def sentence(
             tiny = from_log(log_probs[j])
             return (
                 f"dE/dZ{J} = O{J} ≈ {tiny}, too small for float64 (it computes as 0), and "
-                f"not O{y + 1} − 1 ≈ {MINUS}{tiny}: the i = {y + 1} term carries it, because "
-                f"O{y + 1} depends on Z{J} through the softmax's shared denominator."
+                f"not O{Y} − 1 ≈ {MINUS}{tiny}: the i = {Yn} term carries it, because "
+                f"O{Y} depends on Z{J} through the softmax's shared denominator."
             )
         return (
-            f"dE/dZ{J} = O{J} = {number(grad[j], 2)}, not O{y + 1} − 1 = "
-            f"{number(grad[y], 2)}: the i = {y + 1} term carries it, because "
-            f"O{y + 1} depends on Z{J} through the softmax's shared denominator."
+            f"dE/dZ{J} = O{J} = {number(grad[j], 2)}, not O{Y} − 1 = "
+            f"{number(grad[y], 2)}: the i = {Yn} term carries it, because "
+            f"O{Y} depends on Z{J} through the softmax's shared denominator."
         )
     if y is not None:
         return (
-            f"dE/dZ{J} = O{J} − 1 = {number(grad[j], 2)}: the i = {J} term carries it; "
+            f"dE/dZ{J} = O{J} − 1 = {number(grad[j], 2)}: the i = {I} term carries it; "
             f"the other outputs' targets are 0, so their terms vanish."
         )
     direct = math.fsum(t.value for t in terms if t.direct)
     cross = math.fsum(t.value for t in terms if not t.direct)
     return (
-        f"dE/dZ{J} = {number(grad[j], 3)}: the direct term (i = {J}) gives {number(direct, 3)} "
-        f"and the cross terms (i ≠ {J}) give {number(cross, 3)}."
+        f"dE/dZ{J} = {number(grad[j], 3)}: the direct term (i = {I}) gives {number(direct, 3)} "
+        f"and the cross terms (i ≠ {I}) give {number(cross, 3)}."
     )
 
 
@@ -120,7 +122,7 @@ def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
     grad = first_row(ce.grad_logits)
     chart = waterfall_chart(
         [t.value for t in terms],
-        [str(t.i) for t in terms] + ["sum"],
+        [*f.labels, "sum"],
         ["direct" if t.direct else "cross" for t in terms] + ["total"],
     )
     log_probs = first_row(ce.softmax.log_probs)

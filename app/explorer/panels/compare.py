@@ -122,7 +122,7 @@ def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) 
         )
         for i in range(f.n)
     ]
-    labels = [str(t.i) for t in terms] + ["sum"]
+    labels = [*f.labels, "sum"]
     kinds = ["direct" if t.i == j + 1 else "cross" for t in terms] + ["total"]
     ce_total = float(main.grad_logits[0, j])
     total = float(ce.grad_logits[0, j])

@@ -25,5 +25,5 @@ class JacobianPanel:
 def jacobian(state: ExplorerState, result: GradientResult, f: Facts) -> JacobianPanel:
     assert result.jacobian is not None
     J = result.jacobian[0].tolist()
-    hmap = heatmap(J, [f"O{k}" for k in f.labels], [f"Z{k}" for k in f.labels])
+    hmap = heatmap(J, f.symbols("O"), f.symbols("Z"))
     return JacobianPanel(f.n, f.labels, J, hmap, f.tempered, f.loss)
