@@ -17,7 +17,7 @@ from app.api import routes as api
 from app.api.lane import FastLane
 from app.api.large import Turns
 from app.api.openapi import DESCRIPTION, openapi_document
-from app.embed import exports, oembed
+from app.embed import build, exports, oembed
 from app.embed import routes as embed
 from app.explorer import routes as explorer
 from app.explorer import twin
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> DedzAPI:
         embed.router,
         oembed.router,
         exports.router,
+        build.router,
     ):
         app.include_router(router)
     app.mount("/static", FingerprintedStatic(directory=STATIC_DIR), name="static")

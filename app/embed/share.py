@@ -49,6 +49,7 @@ class Share:
     height_note: str = ""  # why a typed height was not used as typed
     mode: str = "explore"  # what the embed asks of students: explore, predict, predict-sign
     export_query: str = ""  # the figure's embed query, for the export form
+    build: str = ""  # /build with this state and these choices
     export_panels: tuple[tuple[str, str], ...] = ()  # (name, title) of each shown panel
 
 
@@ -118,6 +119,9 @@ def share(
         state_fields=tuple(parse_qsl(state_query)),
         mode=mode,
         export_query=join_queries(state_query, extra, instruments.query()),
+        build=urls.path(
+            "/build", join_queries(state_query, extra, f"mode={mode}" if mode != "explore" else "")
+        ),
         export_panels=tuple(
             (n, PANEL_TITLES[n]) for n in shown(options.panels, instruments) if n != "predict"
         ),
