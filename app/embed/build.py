@@ -54,6 +54,7 @@ MODES = (
     ("predict-sign", "Predict first (signs)"),
     ("nudge", "Nudge a logit (the slope is dE/dZ_j)"),
     ("descent", "Gradient descent on the logits"),
+    ("derive", "Derive dE/dZ_j step by step (a faded worked example)"),
 )
 STATE_FIELDS = ("logits", "target", "temperature", "label_smoothing", "weights", "reduction")
 BUILD_FIELDS: tuple[str, ...] = (
@@ -69,6 +70,8 @@ def _mode_pairs(mode: str, state: ExplorerState) -> list[tuple[str, str]]:
         return [("mode", "predict"), ("ask", "sign")]
     if mode == "nudge":
         return [("probe", str(state.j))]
+    if mode == "derive":
+        return [("mode", "derive")]
     if mode == "descent":
         return [("start", ",".join(f"{z!r}" for z in state.logits))]
     return []

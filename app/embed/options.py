@@ -17,7 +17,7 @@ from app.service.fields import QUERY_FIELDS
 PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 # Instruments an instructor may add to a figure's panels (shown on their own when a URL asks for
 # them: `probe=` adds the nudge, `focus=` the path, `mode=predict` the prediction).
-INSTRUMENT_PANELS = ("predict", "nudge", "path", "compare", "binary", "descent")
+INSTRUMENT_PANELS = ("predict", "nudge", "path", "compare", "binary", "descent", "derive")
 PANEL_TITLES = {
     "predict": "Predict first",
     "nudge": "Nudge a logit",
@@ -25,6 +25,7 @@ PANEL_TITLES = {
     "compare": "Another loss's chain rule",
     "binary": "The two-class bridge",
     "descent": "Gradient descent on the logits",
+    "derive": "A faded derivation",
     "logits": "Logits Z",
     "probs": "O beside Y",
     "grad": "Gradient dE/dZ",

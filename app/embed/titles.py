@@ -18,6 +18,7 @@ _WHAT = {
     "compare": "cross-entropy's chain rule beside another loss's",
     "binary": "the two-class bridge",
     "descent": "gradient descent on the logits",
+    "derive": "a faded derivation of dE/dZ",
 }
 
 
@@ -37,6 +38,8 @@ def figure_title(
 
     if state.loss != "cross_entropy":  # the loss every panel follows
         target += f", loss: {LOSS_TITLES[state.loss]}"
+    if instruments.mode == "derive":
+        return f"dEdZ: derive dE/dZ{sub(state.j)} step by step, {logits}, {target}"
     if instruments.mode == "predict":
         ask = "predict dE/dZ" + (" (signs)" if instruments.ask == "sign" else "")
         return f"dEdZ: {ask}{', answered' if instruments.revealed else ''}, {logits}, {target}"

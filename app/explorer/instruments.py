@@ -19,7 +19,11 @@ from starlette.datastructures import QueryParams
 from app.core.descent import MAX_STEPS
 from app.explorer.display import exact
 
-MODES = ("explore", "predict")
+MODES = ("explore", "predict", "derive")
+STEPS = 5  # the faded derivation's steps
+DEFAULT_FADE = 2  # blanks the last two: the terms and their sum
+ANSWERS = tuple(f"a{k}" for k in range(1, STEPS + 1))  # a1 … a5: the blanks as typed
+MAX_ANSWER = 40  # characters of one typed value
 ASKS = ("value", "sign")
 SIGNS = {"raises": 1, "lowers": -1, "none": 0}
 SIGN_NAMES = {value: name for name, value in SIGNS.items()}
@@ -42,6 +46,8 @@ PARAMETERS = (
     "start",
     "lr",
     "steps",
+    "fade",
+    *ANSWERS,
 )
 DEFAULT_LR = 0.5
 MIN_LR, MAX_LR = 0.01, 10.0
@@ -66,11 +72,31 @@ class Instruments:
     start: tuple[float, ...] | None = None  # gradient descent: the logits it starts from
     lr: float = DEFAULT_LR  # η
     steps: int = 0  # k: the state's logits are the k-th step from `start`
+    fade: int = DEFAULT_FADE  # the derivation's last `fade` steps are blanks
+    answers: tuple[tuple[str, ...], ...] = ()  # per step 1 … 5, the values typed (or none)
 
     @property
     def predicting(self) -> bool:
-        """Tell whether the answer is hidden: a prediction is asked and not yet given."""
-        return self.mode == "predict" and self.guess is None
+        """Tell whether the answer is hidden: a prediction is asked and not yet given, or a
+        derivation is asked (its steps are the answer)."""
+        return (self.mode == "predict" and self.guess is None) or self.mode == "derive"
+
+    def answer(self, step: int) -> tuple[str, ...]:
+        """Return what was typed for step 1 … 5 (nothing if the step was not answered)."""
+        return self.answers[step - 1] if len(self.answers) >= step else ()
+
+    @property
+    def answered(self) -> bool:
+        """Tell whether any blank of the derivation was filled in."""
+        return any(any(v.strip() for v in a) for a in self.answers)
+
+    def faded(self, fade: int) -> Instruments:
+        """Return the derivation with `fade` blanks and nothing typed yet."""
+        return replace(self, fade=min(max(fade, 0), STEPS), answers=())
+
+    def renumbered(self, seed: int) -> Instruments:
+        """Return the same steps for the numbers drawn from `seed`, nothing typed yet."""
+        return replace(self, seed=seed, answers=())
 
     @property
     def revealed(self) -> bool:
@@ -110,6 +136,12 @@ class Instruments:
                 pairs.append(("lr", exact(self.lr)))
             if self.steps:
                 pairs.append(("steps", str(self.steps)))
+        if self.mode == "derive":
+            if self.fade != DEFAULT_FADE:
+                pairs.append(("fade", str(self.fade)))
+            for name, values in zip(ANSWERS, self.answers, strict=False):
+                if any(v.strip() for v in values):
+                    pairs.append((name, ",".join(v.strip() for v in values)))
         return pairs
 
     def with_focus(self, focus: tuple[int, int]) -> Instruments:
@@ -131,7 +163,7 @@ class Instruments:
     def carried(self) -> list[tuple[str, str]]:
         """Return what the form carries along an edit: the instruments, not the answer given
         for the state before it, nor a descent (an edited logit starts from where it is)."""
-        dropped = ("guess", "why", "start", "lr", "steps")
+        dropped = ("guess", "why", "start", "lr", "steps", *ANSWERS)
         return [(k, v) for k, v in self.pairs() if k not in dropped]
 
     def without_descent(self) -> Instruments:
@@ -199,7 +231,9 @@ def read_instruments(
         if name != "guess" and len(params.getlist(name)) > 1:
             errors[name] = "given more than once"
     panels = ",".join(params.getlist("panels")).split(",")
-    mode = params.get("mode", "predict" if "predict" in panels else "explore")
+    mode = params.get(
+        "mode", "predict" if "predict" in panels else "derive" if "derive" in panels else "explore"
+    )
     if mode not in MODES:
         errors["mode"] = f"{mode[:20]!r} is not one of {', '.join(MODES)}"
         mode = "explore"
@@ -307,11 +341,31 @@ def read_instruments(
         errors["start"] = "lr and steps need start= (the logits the descent starts from)"
     if mode != "predict" and (guess is not None or "ask" in params):
         errors.setdefault("mode", "guess and ask need mode=predict")
+    fade = DEFAULT_FADE
+    if "fade" in params:
+        text = params["fade"].strip()
+        if text.isascii() and text.isdigit() and int(text) <= STEPS:
+            fade = int(text)
+        else:
+            errors["fade"] = f"must be how many steps are blank, 0 to {STEPS}, got {text[:20]!r}"
+    answers: list[tuple[str, ...]] = []
+    for name in ANSWERS:
+        values = params.getlist(name)
+        items = values[0].split(",") if len(values) == 1 else values
+        if len(items) > n or any(len(v) > MAX_ANSWER for v in items):
+            errors[name] = f"at most {n} values of at most {MAX_ANSWER} characters"
+            items = []
+        answers.append(tuple(items))
+    while answers and not any(v.strip() for v in answers[-1]):
+        answers.pop()
+    if mode != "derive" and ("fade" in params or any(a in params for a in ANSWERS)):
+        errors.setdefault("mode", "fade and a1 … a5 need mode=derive")
     if loss != "cross_entropy":
         needing = [
             what
             for what, asked in (
                 ("predict first (mode=predict)", mode == "predict"),
+                ("the faded derivation (mode=derive)", mode == "derive"),
                 ("follow one path (focus=)", focus is not None or "path" in panels),
                 ("the two-class bridge (pair=)", pair is not None or "binary" in panels),
             )
@@ -327,7 +381,22 @@ def read_instruments(
             )
     return (
         Instruments(
-            mode, ask, guess, why, seed, probe, h, focus, typed, compare, pair, start, lr, steps
+            mode,
+            ask,
+            guess,
+            why,
+            seed,
+            probe,
+            h,
+            focus,
+            typed,
+            compare,
+            pair,
+            start,
+            lr,
+            steps,
+            fade,
+            tuple(answers),
         ),
         errors,
     )

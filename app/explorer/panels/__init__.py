@@ -16,6 +16,7 @@ from app.explorer.panels import (
     binary,
     chain,
     compare,
+    derive,
     descent,
     jacobian,
     loss,
@@ -66,6 +67,8 @@ def shown(
         order.insert(order.index("chain") + 1, "binary")
     if instruments.mode == "predict" and "predict" not in order:
         order.insert(0, "predict")
+    if instruments.mode == "derive" and "derive" not in order:
+        order.insert(0, "derive")
     if instruments.probe is not None and "nudge" not in order:
         order.insert(order.index("grad") + 1 if "grad" in order else len(order), "nudge")
     if instruments.focus is not None and "path" not in order:
@@ -117,6 +120,8 @@ def build(
     for name in names:
         if name == "predict":
             built[name] = predict.predict(state, result, f, instruments)
+        elif name == "derive":
+            built[name] = derive.derive(state, result, f, instruments)
         elif name == "nudge":
             j = instruments.probe if instruments.probe is not None else state.j
             built[name] = nudge.nudge(state, result, f, j, instruments.h)

@@ -187,7 +187,7 @@ def _temperature(result: GradientResult) -> float:
     return float(result.request.temperature)
 
 
-def _draw(state: ExplorerState, seed: int) -> ExplorerState:
+def draw(state: ExplorerState, seed: int) -> ExplorerState:
     """Return a state of the same family (n, target kind, T, ε, weights, reduction) drawn from
     `seed`: of a few draws, the one whose wrong models are furthest from the truth, so that a
     prediction tells them apart."""
@@ -218,7 +218,7 @@ def _draw(state: ExplorerState, seed: int) -> ExplorerState:
             reduction=state.reduction,
         )
         one_hot = target if isinstance(target, int) else None
-        models = wrong_models(ce, Z, _raw(candidate), state.temperature, one_hot)
+        models = wrong_models(ce, Z, raw_target(candidate), state.temperature, one_hot)
         # Told apart: the closest two of the truth and the models, as far apart as can be.
         values = [ce.grad_logits[0], *(m.gradient for m in models)]
         score = min(_distance(a, b) for k, a in enumerate(values) for b in values[k + 1 :])
@@ -227,7 +227,7 @@ def _draw(state: ExplorerState, seed: int) -> ExplorerState:
     return best
 
 
-def _raw(state: ExplorerState) -> np.ndarray:
+def raw_target(state: ExplorerState) -> np.ndarray:
     """The target as given: one-hot or the probabilities."""
     if isinstance(state.target, int):
         raw = np.zeros(state.n)
@@ -241,7 +241,7 @@ def predict(
 ) -> PredictPanel:
     """Build the question, or the reveal when a prediction was given."""
     seed = (instruments.seed or 0) + 1
-    another = _draw(state, seed)
+    another = draw(state, seed)
     guess = instruments.guess
     fields = [*instruments.typed, *[""] * f.n][: f.n]  # what was typed, if it was refused
     if guess is None:
@@ -264,7 +264,9 @@ def predict(
     truth = ce.grad_logits[0]
     g = np.array(guess)
     scale = float(np.max(np.abs(truth))) or 1.0
-    models = wrong_models(ce, np.array([state.logits]), _raw(state), state.temperature, f.one_hot)
+    models = wrong_models(
+        ce, np.array([state.logits]), raw_target(state), state.temperature, f.one_hot
+    )
     if instruments.ask == "sign":
         true_signs = signs(truth, scale)
         right = [bool(s == int(k)) for s, k in zip(true_signs, guess, strict=True)]
@@ -346,7 +348,7 @@ def predict(
 def model_values(state: ExplorerState, result: GradientResult, f: Facts) -> dict[str, list[float]]:
     """Return every catalogue model's ĝ on this state (for explorer.json)."""
     models = wrong_models(
-        result.ce, np.array([state.logits]), _raw(state), state.temperature, f.one_hot
+        result.ce, np.array([state.logits]), raw_target(state), state.temperature, f.one_hot
     )
     return {m.model: [float(v) for v in m.gradient] for m in models}
 
