@@ -34,7 +34,8 @@ PANEL_HEIGHTS = {
     "compare": (1189, 1484),
     "binary": (1358, 1358),
     "descent": (1531, 1554),
-    "derive": (1500, 2300),  # measured below, with every step a blank
+    # every step a blank (1235, 1928 measured), and room for two hints after a check
+    "derive": (1490, 2180),
 }
 PROMPT_MARGIN, PROMPT_LINE = 36, 27
 CONTROLS_HEIGHTS = {"all": (590, 1076), "logits": (200, 536), "none": (0, 0)}

@@ -89,3 +89,22 @@ def test_payload_through_the_form_without_javascript(browser: Browser, base_url:
     assert page.locator(f"#{MARK}").count() == 0
     assert PAYLOADS[0] in page.locator("#z-0").get_attribute("value", timeout=2000) or ""
     context.close()
+
+
+SHORT = [f'<b id="{MARK}">', '"><svg onload=1>', "</text><script>"]  # names: 16 characters
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("path", ["/embed", "/build", "/figure.svg"])
+def test_an_instructors_prompt_title_and_names_do_not_execute(
+    page: Page, base_url: str, payload: str, path: str
+) -> None:
+    names = ",".join(quote(n) for n in SHORT)
+    query = f"logits=2,1,0.5&target=0&names={names}&q={quote(payload)}&title={quote(payload)}"
+    dialogs = open_with_dialog_watch(page, f"{base_url}{path}?{query}")
+    assert dialogs == []
+    assert page.evaluate(f"window.__{MARK}") is None
+    assert page.locator(f"#{MARK}").count() == 0
+    if path == "/embed":
+        expect(page.locator("#figure-prompt")).to_have_text(payload)  # shown, as text
+        assert page.title() == payload
