@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -85,7 +86,9 @@ def _panels_html(request: Request, figure: Figure, names: tuple[str, ...]) -> tu
     context["shown"] = names
     context["urls"] = urls
     html = templates.get_template("partials/_panels.html").render(context)
-    return html, figure_title(state, figure.options, figure.instruments)
+    # one panel's export is titled for that panel (the chain rule, not the whole explorer)
+    options = replace(figure.options, panels=names) if len(names) == 1 else figure.options
+    return html, figure_title(state, options, figure.instruments)
 
 
 def _theme(figure: Figure) -> str:

@@ -84,7 +84,11 @@ def _patterns(theme: str) -> str:
 
 def _text(fragment: str) -> str:
     """Return an HTML fragment's text: tags dropped, entities kept escaped for SVG."""
-    words = re.sub(r"<sub>(.*?)</sub>", r"\1", fragment)
+    words = re.sub(  # Z<sub>2</sub> → Z2, Z<sub>cat</sub> → Z_cat
+        r"<sub>(.*?)</sub>",
+        lambda m: m.group(1) if m.group(1).isdigit() else f"_{m.group(1)}",
+        fragment,
+    )
     words = re.sub(r"<[^>]+>", "", words)
     return html.escape(html.unescape(re.sub(r"\s+", " ", words).strip()), quote=False)
 
