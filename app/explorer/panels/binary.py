@@ -142,7 +142,7 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
         weights=np.array(state.weights) if state.weights else None,
         reduction=state.reduction,
     )
-    J, K = j + 1, k + 1
+    J, K = f.sub(j), f.sub(k)  # 2, or _cat with the instructor's names
     if f.n == 2:
         sentence = (
             f"Both gradients come from one number: d = Z{J} − Z{K} = {number(d, 3)}, "
@@ -163,8 +163,8 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
         for r in range(0, len(grid.zk), 6)
     ]
     return BinaryPanel(
-        j=J,
-        k=K,
+        j=j + 1,
+        k=k + 1,
         n=f.n,
         d=d,
         prob=prob,

@@ -76,7 +76,7 @@ def _facts(state: ExplorerState, f: Facts) -> list[str]:
             "each Z_i heads for T·log(Y_i/(1 − Y_i)), at infinity for a target of 0 or 1."
         )
     elif f.one_hot is not None:
-        y = f.one_hot + 1
+        y = f.sub(f.one_hot)
         facts.append(
             f"With a one-hot target E → 0 only as Z{y} pulls away from every other logit: the "
             "optimum is at infinity, so the gaps keep growing however long the descent runs."
@@ -119,7 +119,7 @@ def descent(
         return [v if k else v * 2 for v in values]
 
     losses = trajectory.loss.tolist() if k else trajectory.loss.tolist() * 2
-    labels = [f"Z{i}" for i in f.labels]
+    labels = f.symbols("Z")
     steps = [
         ("1 step", instruments.stepped(k + 1)),
         ("10 steps", instruments.stepped(k + 10)),
@@ -141,7 +141,7 @@ def descent(
         trajectory=trajectory,
         loss_chart=series_chart(x, [losses], ["E"], "step", log=True),
         probs_chart=series_chart(
-            x, rows(trajectory.probs), [f"O{i}" for i in f.labels], "step", fixed=(0.0, 1.0)
+            x, rows(trajectory.probs), f.symbols("O"), "step", fixed=(0.0, 1.0)
         ),
         logits_chart=series_chart(x, rows(trajectory.logits), labels, "step"),
         links=links,

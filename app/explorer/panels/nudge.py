@@ -56,7 +56,7 @@ def _about(change: float, linear: float) -> str:
 
 
 def _sentence(f: Facts, line: LossLine, state: ExplorerState) -> str:
-    J = line.j + 1
+    J = f.sub(line.j)  # 2, or _cat with the instructor's names
     h = line.h
     change = line.chord[1] - line.loss_at_zero
     moves = "raises" if change > 0 else "lowers" if change < 0 else "does not change"
@@ -79,7 +79,7 @@ def _sentence(f: Facts, line: LossLine, state: ExplorerState) -> str:
     if y is not None and f.n == 2 and y != line.j:
         wrong = -line.slope  # the belief dE/dZ_j = O_y − 1, which is −O_j for n = 2
         text += (
-            f" The belief that dE/dZ{J} = O{y + 1} − 1 = {number(wrong, 3)} would predict the "
+            f" The belief that dE/dZ{J} = O{f.sub(y)} − 1 = {number(wrong, 3)} would predict the "
             f"opposite: that the loss falls by about {number(abs(wrong) * h, 3)}."
         )
     return text

@@ -106,7 +106,7 @@ def _text(
     ce = result.ce
     assert result.jacobian is not None
     assert result.chain is not None
-    I, J = i + 1, j + 1
+    I, J = f.sub(i), f.sub(j)  # 2, or _cat with the instructor's names
     O = first_row(ce.softmax.probs)
     g = first_row(ce.grad_logits)
     gp = first_row(ce.grad_probs)
@@ -133,7 +133,7 @@ def _text(
     )
     if model == "copy-true-class":
         y = f.one_hot if f.one_hot is not None else i
-        copied = f"dE/dZ{J} = O{y + 1} − 1 = {number(float(values[j]), 3)}"
+        copied = f"dE/dZ{J} = O{f.sub(y)} − 1 = {number(float(values[j]), 3)}"
         said = (
             f"You said raising Z{J} {SIGN_WORDS[int(np.sign(values[j]))]}, as if {copied}"
             if ask == "sign"
@@ -145,14 +145,14 @@ def _text(
         )
     if model == "direct-only":
         return (
-            f"{given}, the direct term i = {J} alone: that takes the Jacobian as diagonal. "
-            f"But Z{J} also moves O{I} through the softmax's shared denominator: " + path
+            f"{given}, the direct term i = {f.labels[j]} alone: that takes the Jacobian as "
+            f"diagonal. But Z{J} also moves O{I} through the softmax's shared denominator: " + path
         )
     if model == "stop-at-outputs":
         return (
             f"{given} = dE/dO{J}: the chain rule stopped at the outputs. The last step multiplies "
             f"by the Jacobian and sums over every output: dE/dZ{J} = Σi (dE/dOi)(dOi/dZ{J}); "
-            f"for i = {I}, " + path
+            f"for i = {f.labels[i]}, " + path
         )
     if model == "sign-flipped":
         return (
