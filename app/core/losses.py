@@ -56,7 +56,8 @@ def mse(
     near = Y.reshape(-1)[sm.at_top] >= 0.5
     flat[sm.at_top[near]] = (1.0 - Y.reshape(-1)[sm.at_top[near]]) - sm.complement[near]
     norm = _norm(Z.shape, reduction)
-    terms = diff * diff / norm
+    element = diff * diff  # each entry's loss as 'none' returns it, to the last bit
+    terms = element / norm
     grad_probs = 2.0 * diff / norm
     grad = _through_softmax(O, grad_probs)
     if temperature != 1.0:
@@ -67,7 +68,7 @@ def mse(
         Y,
         norm,
         terms,
-        terms * norm,
+        element,
         _reduced(terms, norm, reduction),
         grad,
         grad_probs,

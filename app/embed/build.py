@@ -9,6 +9,7 @@ snippet frames it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -161,9 +162,17 @@ def build(request: Request) -> Response:
 
 
 def _kept(params: QueryParams) -> str:
-    """Return the form's choices other than the state, so a preset link keeps them."""
-    kept = [(k, v) for k, v in params.multi_items() if k not in (*STATE_FIELDS, "j", "preset")]
+    """Return the form's choices other than the state (and the names, which name the
+    current classes, not a preset's), so a preset link keeps them."""
+    dropped = (*STATE_FIELDS, "j", "preset", "names")
+    kept = [(k, v) for k, v in params.multi_items() if k not in dropped]
     return urlencode(kept, safe=",")
+
+
+def _markdown(text: str) -> str:
+    """Escape a link text for Markdown: *grad* stays literal, <b> stays text."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+    return escaped.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _outputs(
@@ -180,8 +189,12 @@ def _outputs(
     snippet = iframe_snippet(embed, height, title)
     page = urls.absolute("/", join_queries(state.to_query(), mode_query))
     oembed = urls.absolute("/oembed", f"url={quote(embed, safe='')}&format=json")
-    markdown = f"[{title}]({page})\n\n{snippet}"
-    return Built(page, embed, snippet, oembed, markdown, snippet, height, title, query)
+    markdown = f"[{_markdown(title)}]({page})\n\n{snippet}"
+    # the instructor's exports show the answer: the figure's query without what students do
+    # (every panel, so that the chain rule's image exists whichever panels students see)
+    drawn = EmbedOptions(names=options.names, theme=options.theme, title=options.title)
+    exports = join_queries(state.to_query(), drawn.query())
+    return Built(page, embed, snippet, oembed, markdown, snippet, height, title, exports)
 
 
 @router.api_route("/build", methods=["GET", "HEAD"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +22,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
 from app.embed import figure as svg
-from app.embed import snippets
+from app.embed import raster, snippets
 from app.embed.titles import figure_title
 from app.explorer import page, panels
 from app.explorer.form import draft_of
@@ -57,7 +59,7 @@ def _read(request: Request) -> tuple[Figure, str | None, int] | dict[str, str]:
     if not isinstance(figure, Figure):
         return {**figure, **errors}
     panel = params.get("panel")
-    names = panels.shown(figure.options.panels, figure.instruments)
+    names = panels.shown(figure.options.panels, figure.instruments, figure.state)
     if panel is not None and panel not in names:
         errors["panel"] = (
             f"{panel[:20]!r} is not a panel of this figure; it shows {', '.join(names)}"
@@ -82,6 +84,7 @@ def _panels_html(request: Request, figure: Figure, names: tuple[str, ...]) -> tu
         links=page.links(urls, state, "/embed", figure.options, figure.instruments),
         share=None,
         instruments=figure.instruments,
+        only=names,
     )
     context["shown"] = names
     context["urls"] = urls
@@ -96,7 +99,9 @@ def _theme(figure: Figure) -> str:
 
 
 def _document(request: Request, figure: Figure, panel: str | None) -> str | dict[str, str]:
-    names = (panel,) if panel else panels.shown(figure.options.panels, figure.instruments)
+    names = (
+        (panel,) if panel else panels.shown(figure.options.panels, figure.instruments, figure.state)
+    )
     html, title = _panels_html(request, figure, names)
     charts = svg.charts_of(html)
     if not charts:
@@ -126,13 +131,6 @@ async def figure_svg(request: Request) -> Response:
     return Response(document, headers=_headers(request, "svg", panel))
 
 
-def rasterise(document: str, scale: int) -> bytes:
-    """Render a standalone SVG to PNG at `scale` pixels per unit (resvg)."""
-    import resvg_py
-
-    return bytes(resvg_py.svg_to_bytes(svg_string=document, zoom=float(scale)))
-
-
 @router.api_route("/figure.png", methods=["GET", "HEAD"])
 async def figure_png(request: Request) -> Response:
     """The figure (or `panel=`) as a PNG at 1× or 2× (`scale=`), rendered from its SVG."""
@@ -143,7 +141,14 @@ async def figure_png(request: Request) -> Response:
     document = await run_in_threadpool(_document, request, figure, panel)
     if isinstance(document, dict):
         return refusal(document, {})
-    png = await run_in_threadpool(rasterise, document, scale)
+    if raster.pixels(document, scale) > raster.MAX_PIXELS:
+        return refusal({"scale": f"the image would exceed {raster.MAX_PIXELS:,} pixels"}, {})
+    try:
+        png = await raster.rasterise(document, scale)
+    except raster.BusyError:
+        headers = {"Retry-After": "2"}
+        busy = {"detail": "busy rendering other images; retry in a moment", "errors": {}}
+        return Response(json.dumps(busy), 503, headers, media_type="application/json")
     return Response(png, headers=_headers(request, "png", panel))
 
 
@@ -176,32 +181,58 @@ def rows(body: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
 @router.api_route("/figure.csv", methods=["GET", "HEAD"])
 async def figure_csv(request: Request) -> Response:
     """Every number of the figure's panels (or of `panel=`), one row each, as explorer.json."""
+    return await run_in_threadpool(_csv, request)
+
+
+def _csv(request: Request) -> Response:
     read = _read(request)
     if isinstance(read, dict):
         return refusal(read, {})
     figure, panel, _ = read
     settings = settings_of(request)
     result = compute(figure.state.request(settings))
-    names = (panel,) if panel else panels.shown(figure.options.panels, figure.instruments)
+    # explorer.json's own panels, in its order (the export takes one of them, or all)
     body = twin(
-        figure.state, result, names, figure.instruments, Urls.of(request), "", figure.options.names
+        figure.state,
+        result,
+        figure.options.panels,
+        figure.instruments,
+        Urls.of(request),
+        "",
+        figure.options.names,
     )
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(("panel", "quantity", "i", "k", "value"))
     for row in rows(body):
         if panel is None or row[0] == panel:
-            writer.writerow((*row[:4], "" if row[4] is None else repr(row[4])))
+            value = row[4]
+            # empty where explorer.json has null (NaN, ±∞): never a nan or inf token
+            finite = value is not None and math.isfinite(value)
+            writer.writerow((*row[:4], repr(value) if finite else ""))
     return Response(text.getvalue(), headers=_headers(request, "csv", panel))
+
+
+def _hidden() -> dict[str, str]:
+    return {
+        "mode": "the gradient is hidden while students predict or derive it; "
+        "export the same query without mode="
+    }
 
 
 @router.api_route("/figure.tex", methods=["GET", "HEAD"])
 async def figure_tex(request: Request) -> Response:
     """The loss and the dE/dZ_j derivation in LaTeX, with the state's numbers."""
+    return await run_in_threadpool(_tex, request)
+
+
+def _tex(request: Request) -> Response:
     read = _read(request)
     if isinstance(read, dict):
         return refusal(read, {})
     figure, panel, _ = read
+    if figure.instruments.predicting:
+        return refusal(_hidden(), {})
     result = compute(figure.state.request(settings_of(request)))
     text = snippets.latex(figure.state, result)
     return Response(text, headers=_headers(request, "tex", panel))
@@ -210,10 +241,16 @@ async def figure_tex(request: Request) -> Response:
 @router.api_route("/figure.py", methods=["GET", "HEAD"])
 async def figure_py(request: Request) -> Response:
     """A runnable PyTorch snippet that reproduces the figure's numbers."""
+    return await run_in_threadpool(_py, request)
+
+
+def _py(request: Request) -> Response:
     read = _read(request)
     if isinstance(read, dict):
         return refusal(read, {})
     figure, panel, _ = read
+    if figure.instruments.predicting:
+        return refusal(_hidden(), {})
     result = compute(figure.state.request(settings_of(request)))
     text = snippets.pytorch(figure.state, result)
     return Response(text, headers=_headers(request, "py", panel))

@@ -9,6 +9,7 @@ variables do not travel), with fonts that degrade to any sans-serif.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import textwrap
@@ -70,12 +71,12 @@ def stylesheet(theme: str) -> str:
     return "\n".join(rules)
 
 
-def _patterns(theme: str) -> str:
+def _patterns(theme: str, prefix: str) -> str:
     """The hatch patterns the O-beside-Y and chain charts fill with (the page defines them once)."""
     colours = palette(theme)
     ground = colours["paper"]
     return "".join(
-        f'<pattern id="hatch-{name}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<pattern id="{prefix}-hatch-{name}" width="6" height="6" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{ground}"/>'
         f'<rect width="3" height="6" fill="{colours[colour]}"/></pattern>'
         for name, colour in (("target", "target"), ("cross", "cross"))
@@ -141,19 +142,29 @@ def standalone(
             body.append(inner)
             y += h + GAP
     height = y + PAD
+    content = "\n".join(body)
+    # Every rule is scoped to this figure's own id, so that a light and a dark export inlined
+    # in one page do not restyle each other.
+    fid = "dedz-" + hashlib.sha1(f"{theme}{content}".encode()).hexdigest()[:10]
+    rules = (
+        f"{stylesheet(theme)}\n"
+        f".figure-title {{ font-size: 15px; font-weight: 700; fill: {colours['ink']}; }}\n"
+        f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}"
+    )
+    scoped = re.sub(
+        r"^([^{]+)\{",
+        lambda m: ", ".join(f"#{fid} {sel.strip()}" for sel in m.group(1).split(",")) + " {",
+        rules,
+        flags=re.M,
+    ).replace("url(#hatch-", f"url(#{fid}-hatch-")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'width="{width:g}" height="{height:.0f}" viewBox="0 0 {width:g} {height:.0f}" '
-        f'role="img" aria-labelledby="figure-title figure-desc">\n'
-        f'<title id="figure-title">{html.escape(title, quote=False)}</title>\n'
-        f'<desc id="figure-desc">{html.escape(description, quote=False)}</desc>\n'
-        f"<defs>{_patterns(theme)}</defs>\n"
-        f"<style>\n{stylesheet(theme)}\n"
-        f".figure-title {{ font-size: 15px; font-weight: 700; fill: {colours['ink']}; }}\n"
-        f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}\n"
-        f"</style>\n"
-        f'<rect width="100%" height="100%" fill="{colours["paper"]}"/>\n'
-        + "\n".join(body)
-        + "\n</svg>\n"
+        f'id="{fid}" role="img" aria-labelledby="{fid}-title {fid}-desc">\n'
+        f'<title id="{fid}-title">{html.escape(title, quote=False)}</title>\n'
+        f'<desc id="{fid}-desc">{html.escape(description, quote=False)}</desc>\n'
+        f"<defs>{_patterns(theme, fid)}</defs>\n"
+        f"<style>\n{scoped}\n</style>\n"
+        f'<rect width="100%" height="100%" fill="{colours["paper"]}"/>\n' + content + "\n</svg>\n"
     )

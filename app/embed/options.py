@@ -108,6 +108,8 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
             panels = tuple(p for p in known if p in names)
     choices = {}
     for name, allowed, default in (("controls", CONTROLS, "all"), ("theme", THEMES, "auto")):
+        if len(params.getlist(name)) > 1:
+            errors[name] = "given more than once"
         value = params.get(name, default)
         if value not in allowed:
             errors[name] = f"{value!r} is not one of {', '.join(allowed)}"
@@ -142,7 +144,7 @@ def _plain(text: str, name: str, most: int, errors: dict[str, str]) -> str:
     if len(text) > most:
         errors[name] = f"at most {most} characters, got {len(text):,}"
         return ""
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+    if not all(c.isprintable() for c in text):  # controls, noncharacters (XML refuses U+FFFF)
         errors[name] = "must be plain text, without control characters"
         return ""
     return text
@@ -161,7 +163,7 @@ def _names(text: str | None, errors: dict[str, str]) -> tuple[str, ...]:
         )
     elif len(set(names)) != len(names):
         errors["names"] = "names must all be different"
-    elif any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for n in names for c in n):
+    elif not all(c.isprintable() for n in names for c in n):
         errors["names"] = "names must be plain text, without control characters"
     else:
         return tuple(names)

@@ -109,7 +109,9 @@ def pytorch(state: ExplorerState, result: GradientResult) -> str:
     grad = [float(g) for g in ce.grad_logits[0]]
     lines = [
         f"# dEdZ: {'; '.join(state.in_words(6))}; loss {LOSS_TITLES[state.loss]}",
-        "# Reproduces dEdZ's numbers with PyTorch (float64 throughout).",
+        "# Reproduces dEdZ's numbers with PyTorch (float64 throughout). Compare with a relative",
+        "# tolerance (1e-9, say): where an output saturates, PyTorch's float64 cancels digits",
+        "# that dEdZ keeps, and may print 0 or a less precise number for a tiny one.",
         "import torch",
         "import torch.nn.functional as F",
         "",

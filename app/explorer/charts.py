@@ -11,6 +11,7 @@ from app.explorer.scales import (
     Scale,
     Tick,
     digits_for,
+    fitted,
     nice_bounds,
     text_width,
     tick_values,
@@ -128,7 +129,10 @@ class _Frame:
         connectors: list[tuple[float, float, float]] | None = None,
     ) -> BarChart:
         # class labels may be an instructor's names: escaped, as the chart is drawn raw
-        slots = [(self.centre(i), escape(label)) for i, label in enumerate(labels)]
+        slots = [
+            (self.centre(i), escape(fitted(label, self.slot - 4, 13)))
+            for i, label in enumerate(labels)
+        ]
         return BarChart(
             WIDTH,
             HEIGHT,

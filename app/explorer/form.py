@@ -71,7 +71,7 @@ def read_draft(params: QueryParams) -> Draft:
     weights = _items(params, "weights") if "weights" in params else []
     if weights in ([""], ["null"]):
         weights = []
-    repeated = tuple(name for name in SCALAR_FIELDS if len(params.getlist(name)) > 1)
+    repeated = tuple(name for name in (*SCALAR_FIELDS, "j") if len(params.getlist(name)) > 1)
     j_text = params.get("j", str(DEFAULT_J))
     j = int(j_text) if len(j_text) <= 4 and is_integer_token(j_text) else -1
     last = max(len(logits) - 1, 0)

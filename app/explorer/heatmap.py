@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from app.explorer.display import number
+from app.explorer.scales import fitted, text_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,12 @@ def heatmap(
 ) -> Heatmap:
     """Return the cells of a square matrix, coloured by value / max |value| in steps."""
     n = len(matrix)
-    offset = 40.0
+    # room for the longest row label (class names), within reason; longer ones are cut
+    offset = min(max(40.0, max((text_width(lb, 13) for lb in row_labels), default=0) + 10), 110.0)
     size = 320
     cell = (size - offset) / n
+    row_labels = [fitted(lb, offset - 8, 13) for lb in row_labels]
+    column_labels = [fitted(lb, cell - 2, 13) for lb in column_labels]
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
     show_values = n <= 6
     cells = []

@@ -228,7 +228,7 @@ def read_instruments(
     `predict` is in predict mode."""
     errors: dict[str, str] = {}
     for name in PARAMETERS:
-        if name != "guess" and len(params.getlist(name)) > 1:
+        if name != "guess" and name not in ANSWERS and len(params.getlist(name)) > 1:
             errors[name] = "given more than once"
     panels = ",".join(params.getlist("panels")).split(",")
     mode = params.get(

@@ -135,7 +135,7 @@ def loss_chart(
         axes.x(0.0),
         lines,
         dots,
-        f"t: Z{j_label} + t",
+        escape(f"t: Z{j_label if j_label.isdigit() else '_' + j_label} + t"),  # names: raw SVG
     )
 
 
@@ -178,7 +178,7 @@ def probs_chart(
         axes.x(0.0),
         lines,
         [],
-        f"t: Z{j_label} + t",
+        escape(f"t: Z{j_label if j_label.isdigit() else '_' + j_label} + t"),  # names: raw SVG
     )
 
 

@@ -117,7 +117,7 @@ def summary(
     grad = [float(g) for g in ce.grad_logits[0]]
     loss = one_loss(ce)
     if predicting:
-        return f"E = {number(loss, 4)}; the gradient is hidden until you give your prediction"
+        return f"E = {number(loss, 4)}; the gradient is hidden until you give your answer"
     return (
         f"E = {number(loss, 4)}; dE/dZ = ("
         + ", ".join(number(g, 3) for g in grad)
@@ -159,12 +159,15 @@ def context(
     share: Share | None,
     instruments: Instruments | None = None,
     here: Callable[[str], str] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Return what the explorer's templates need (`here` writes a URL of this page's path and
     options for a query)."""
     instruments = instruments or Instruments()
     # the explorer's own defaults (the bridge for two classes); an embed shows what it names
     names = panels.shown(options.panels, instruments, state if share is not None else None)
+    if only is not None:  # an export's panels (the page's own, or one of them)
+        names = only
     built = panels.build(state, result, names, instruments, options.names)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:

@@ -90,3 +90,14 @@ def tick_values(scale: Scale) -> list[tuple[float, str]]:
     first = math.ceil(scale.low / step - 1e-9)
     last = math.floor(scale.high / step + 1e-9)
     return [(k * step, number(k * step, 2)) for k in range(first, last + 1)]
+
+
+def fitted(label: str, width: float, size: float) -> str:
+    """Return a label cut with an ellipsis to fit `width` at font size `size` (an instructor's
+    long class names under narrow bars); the tables carry the names whole."""
+    if text_width(label, size) <= width:
+        return label
+    for end in range(len(label) - 1, 0, -1):
+        if text_width(label[:end] + "…", size) <= width:
+            return label[:end] + "…"
+    return label[:1]

@@ -130,6 +130,9 @@ def twin(
         },
         "panels": {name: _plain(built[name]) for name in shown},
     }
+    if instruments.predicting and "loss" in body["panels"]:  # the page hides its gradient line
+        for key in ("grad_j", "general"):
+            body["panels"]["loss"].pop(key, None)
     if "predict" in built and instruments.revealed:  # the answer stays hidden until then
         f = facts(state, result, class_names)
         verdict = built["predict"]

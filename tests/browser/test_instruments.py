@@ -67,7 +67,7 @@ def test_editing_a_logit_while_predicting_keeps_the_answer_hidden(
     expect(page.locator("#panel-predict")).to_be_visible()
     assert page.locator("#panel-grad").count() == 0
     assert page.locator("#panel-chain").count() == 0
-    expect(page.locator("#live-summary")).to_contain_text("hidden until you give your prediction")
+    expect(page.locator("#live-summary")).to_contain_text("hidden until you give your answer")
 
 
 def test_a_nudge_link_moves_the_state_and_the_slope_is_the_gradient(

@@ -38,7 +38,7 @@ def test_predict_hides_every_answer_until_a_prediction_is_given(client: TestClie
     for hidden in ("panel-grad", "panel-chain", "panel-jacobian"):
         assert f'id="{hidden}"' not in page
     assert "And the gradient for j" not in page  # the loss panel's gradient line
-    assert "the gradient is hidden until you give your prediction" in page
+    assert "the gradient is hidden until you give your answer" in page
     assert page.count('name="guess"') == 2
     assert 'id="panel-probs"' in page
     assert 'id="panel-logits"' in page

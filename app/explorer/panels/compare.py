@@ -101,6 +101,15 @@ def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) 
         notes.append("Squared error takes no class weights: they are left out here.")
     if other == "bce" and state.label_smoothing:
         notes.append("Binary cross-entropy takes no label smoothing: Y is used as given.")
+    if (
+        state.loss == "bce"
+        and not isinstance(state.target, int)
+        and abs(sum(state.target) - 1.0) > 1e-6
+    ):
+        notes.append(
+            "Cross-entropy takes this target as given, though it does not sum to 1 "
+            "(binary cross-entropy allows that; /gradient refuses it for cross-entropy)."
+        )
     ce, J, chain = _worked(state, "mse" if other == "mse" else "bce")
     if state.loss == "cross_entropy":  # the page's own result is cross-entropy's
         assert result.jacobian is not None

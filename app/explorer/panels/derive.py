@@ -96,6 +96,8 @@ def _hint2(g: float, i: int, c: float, O: float, f: Facts) -> str:
     k = f.sub(i)
     if c == 0.0:
         return f"c{k} = 0 (its target is 0): dE/dO{k} = 0, whatever O{k} is."
+    if O == 0.0:  # O_i underflows: −c_i/O_i is −∞
+        return f"O{k} is below float64's range (it computes as 0): dE/dO{k} = −c{k}/O{k} is −∞."
     if close(g, -c) and O != 1.0:
         return f"dE/dO{k} divides by O{k}: −c{k}/O{k} = −{_n(c)}/{_n(O)}."
     if close(g, c / O):
