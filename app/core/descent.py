@@ -1,5 +1,6 @@
 """Gradient descent on the logits: k steps of Z ← Z − η·dE/dZ from a start, replayed exactly
-(the same start, η and k give the same bits), through the same `cross_entropy` as `/gradient`."""
+(the same start, η and k give the same bits), through the same loss (`objectives.evaluate`) as
+`/gradient`."""
 
 from __future__ import annotations
 
@@ -68,9 +69,15 @@ def behaviour(loss: Array) -> str:
     if loss.size < 3:
         return "starting"
     steps = np.diff(loss)
-    if not np.isfinite(loss).all() or loss[-1] > loss[0] * 1.5 + 1e-12:
+    if not np.isfinite(loss).all():
+        return "diverging"
+    quarter = max(loss.size // 4, 1)
+    growing = loss[-quarter:].max() > 2.0 * loss[:quarter].max() + 1e-12
+    if loss[-1] > loss[0] * 1.5 + 1e-12 and growing:
         return "diverging"
     ups = np.count_nonzero(steps > 1e-15 * np.abs(loss[:-1]))
     if ups > steps.size // 4:
         return "oscillating"
+    if loss[0] - loss[-1] <= 1e-3 * abs(loss[0]):  # a plateau: the steps barely move E
+        return "stalled"
     return "converging"

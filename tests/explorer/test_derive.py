@@ -54,13 +54,13 @@ def _softmax(z: np.ndarray) -> np.ndarray:
         # step 3: dO_i/dZ_2 = O_i(δ_i2 − O_2) = (−0.197, 0.197)
         (SEED, "a3=-0.197,0.197", True, ""),
         (THREE, "a3=0.2331,0.1778,-0.0324", False, "the off-diagonal entry is −O1·O2 = −0.145"),
-        (SEED, "a3=-0.197,-0.0723", False, "δ22 = 1 on the diagonal"),
+        (SEED, "a3=-0.197,-0.0723", False, "δ(2,2) = 1 on the diagonal"),
         (SEED, "a3=0.197,-0.197", False, "The sign"),
         ("logits=2,1&target=0&temperature=2", "a3=-0.235,0.235", False, "Divide by T = 2"),
         # step 4: term_i = −c_i(δ_i2 − O_2) = (0.269, 0)
         (SEED, "a4=0.269,0", True, ""),
         (SEED, "a4=-1.368,0", False, "That is dE/dO1 alone"),
-        (SEED, "a4=-0.197,0", False, "That is dO1/dZ_j alone"),
+        (SEED, "a4=-0.197,0", False, "That is dO1/dZ2 alone"),
         # step 5: dE/dZ_2 = 0.269
         (SEED, "a5=0.269", True, ""),
         (SEED, "a5=0.27", True, ""),  # within 0.005
@@ -168,3 +168,37 @@ def test_without_javascript_the_form_submits_the_blanks_as_typed() -> None:
     assert fields == ["a5"]
     response = CLIENT.get(form.group(1), params={**hidden, "a5": "0.269"})
     assert 'id="derive-solved"' in response.text
+
+
+def test_a_mean_that_divides_by_n_is_in_steps_2_and_4_as_in_the_chain_rule_panel() -> None:
+    """With weights 2,1,1 and class 0, 'mean' divides by N = 2: dE/dO1 is −c1/(N·O1), the
+    chain-rule panel's and /gradient's."""
+    query = "logits=2,1,0.5&target=0&weights=2,1,1"
+    api = CLIENT.get(f"/gradient?{query}&include=chain").json()
+    steps = panel(f"{query}&mode=derive&fade=0")["steps"]
+    assert [e["truth"] for e in steps[1]["entries"]] == pytest.approx(api["grad_probs"])
+    assert [e["truth"] for e in steps[3]["entries"]] == pytest.approx([r[1] for r in api["chain"]])
+    slip = step(f"{query}&mode=derive&fade=4&a2=-3.182,0,0", 2)  # the 1/N left out
+    assert "Divide by N = 2" in slip["entries"][0]["hint"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
+    [("0.0305", False), ("0.0345", False), ("0.0316", True), ("-0.0315", False)],
+)
+def test_small_values_need_their_own_digits_and_sign(answer: str, right: bool) -> None:
+    """dE/dZ2 = 0.03154 here: 0.005 would be a sixth of it."""
+    query = "logits=3.8,0.4,0.1&target=2&mode=derive&fade=1"
+    assert step(f"{query}&a5={answer}", 5)["right"] is right
+
+
+def test_a_half_filled_step_says_what_is_missing() -> None:
+    checked = step(f"{SEED}&mode=derive&fade=3&a3=-0.197", 3)
+    assert checked["right"] is False
+    assert checked["hint"] == "Fill in every class's value."
+
+
+def test_the_blank_first_step_does_not_show_its_answer() -> None:
+    page = CLIENT.get(f"/?{SEED}&mode=derive&fade=5").text
+    first = page.split('id="step-1"', 1)[1].split("</li>", 1)[0]
+    assert "∑" not in first

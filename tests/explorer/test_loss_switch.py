@@ -192,3 +192,33 @@ def test_every_face_answers_every_loss_and_reduction(loss: str, reduction: str) 
     data = twin(f"logits=2,1&target=0&loss={loss}&reduction={reduction}")
     grad = api(f"logits=2,1&target=0&loss={loss}&reduction={reduction}")["grad_logits"]
     assert data["panels"]["grad"]["values"] == grad
+
+
+@pytest.mark.parametrize(
+    ("query", "claims"),
+    [
+        ("logits=2,1&target=0", True),  # dE/dd = O1 − 1: the seed's case
+        ("logits=2,1&target=1", False),
+        ("logits=2,1&target=0&temperature=2", False),
+        ("logits=2,1&target=0&label_smoothing=0.2", False),
+        ("logits=2,1&target=0.3,0.7", False),
+    ],
+)
+def test_the_bridge_says_not_o1_minus_1_only_where_de_dd_is_o1_minus_1(
+    query: str, claims: bool
+) -> None:
+    sentence = twin(f"{query}&panels=binary")["panels"]["binary"]["sentence"]
+    assert ("is not O1 − 1 but its negative" in sentence) is claims, sentence
+    assert "each other's negatives" in sentence or claims
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ("logits=-4,4&target=0&loss=mse&start=-4,4&steps=50", "stalled"),
+        ("logits=2,1&target=0.7,0.3&start=2,1&lr=10&steps=50", "oscillating"),
+        ("logits=2,1&target=0&start=2,1&steps=20", "converging"),
+    ],
+)
+def test_the_descents_behaviour_label_reads_its_loss(query: str, label: str) -> None:
+    assert twin(query)["panels"]["descent"]["behaviour"] == label

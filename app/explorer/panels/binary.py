@@ -148,8 +148,12 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
             f"Both gradients come from one number: d = Z{J} − Z{K} = {number(d, 3)}, "
             f"O{J} = σ(d/T) = {number(prob, 3)} and dE/dd = {number(grad_d, 3)}. "
             f"dE/dZ{J} = (+1)·dE/dd = {number(float(g[j]), 3)} and dE/dZ{K} = (−1)·dE/dd = "
-            f"{number(float(g[k]), 3)}: Z{K} enters d with a minus sign, which is why dE/dZ{K} is "
-            f"not O{J} − 1 but its negative."
+            f"{number(float(g[k]), 3)}: Z{K} enters d with a minus sign, "
+            + (
+                f"which is why dE/dZ{K} is not O{J} − 1 but its negative."
+                if f.plain_one_hot == j  # dE/dd = O_J − 1 exactly
+                else "so the two gradients are each other's negatives."
+            )
         )
     else:
         sentence = (

@@ -25,12 +25,13 @@ CHOICES = (
 )
 TITLES = (
     "The chain rule: which terms make dE/dZ_j?",
-    "dE/dO_i = −c_i/O_i for each i",
+    "dE/dO_i = −c_i/(N·O_i) for each i",
     "dO_i/dZ_j = O_i(δ_ij − O_j)/T for each i",
-    "term_i = (dE/dO_i)(dO_i/dZ_j) = −c_i(δ_ij − O_j)/T: the O_i cancels",
-    "dE/dZ_j = Σ_i term_i / N = (O_j·S − c_j)/(T·N)",
+    "term_i = (dE/dO_i)(dO_i/dZ_j) = −c_i(δ_ij − O_j)/(T·N): the O_i cancels",
+    "dE/dZ_j = Σ_i term_i = (O_j·S − c_j)/(T·N)",
 )
-ABSOLUTE, RELATIVE = 0.005, 0.01  # a number is right within 0.005 or 1%
+# A number is right within 1%, or within 0.005 (2% of a value under 0.25), with its sign.
+ABSOLUTE, RELATIVE, SMALL = 0.005, 0.01, 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,14 @@ def read_number(text: str) -> float | None:
 
 
 def close(given: float, value: float) -> bool:
-    """Tell whether a typed number is right: within 0.005 or 1% (∞ only as itself)."""
+    """Tell whether a typed number is right: within 1%, or 0.005 (2% of a value under 0.25),
+    and of the value's sign; ∞ only as itself."""
     if not math.isfinite(value) or not math.isfinite(given):
         return given == value
-    return abs(given - value) <= max(ABSOLUTE, RELATIVE * abs(value))
+    if value != 0.0 and given != 0.0 and (given > 0) != (value > 0):
+        return False
+    near = ABSOLUTE if value == 0.0 else min(ABSOLUTE, SMALL * abs(value))
+    return abs(given - value) <= max(near, RELATIVE * abs(value))
 
 
 def _n(v: float) -> str:
@@ -94,12 +99,16 @@ def _n(v: float) -> str:
 
 def _hint2(g: float, i: int, c: float, O: float, f: Facts) -> str:
     k = f.sub(i)
+    N = f.norm
+    if c != 0.0 and O != 0.0 and N != 1.0 and close(g, -c / O):
+        return f"Divide by N = {_n(N)} too: the reduction divides E, so dE/dO{k} = −c{k}/(N·O{k})."
+    c = c / N  # the rest compare with −c_i/O_i per unit of E
     if c == 0.0:
         return f"c{k} = 0 (its target is 0): dE/dO{k} = 0, whatever O{k} is."
     if O == 0.0:  # O_i underflows: −c_i/O_i is −∞
         return f"O{k} is below float64's range (it computes as 0): dE/dO{k} = −c{k}/O{k} is −∞."
     if close(g, -c) and O != 1.0:
-        return f"dE/dO{k} divides by O{k}: −c{k}/O{k} = −{_n(c)}/{_n(O)}."
+        return f"dE/dO{k} divides by O{k}: −c{k}/(N·O{k}), with c{k}/N = {_n(c)}, O{k} = {_n(O)}."
     if close(g, c / O):
         return f"The sign: E = −Σ c·log O falls as O{k} rises, so dE/dO{k} = −c{k}/O{k} < 0."
     if close(g, -1.0 / O) and c != 1.0:
@@ -107,7 +116,7 @@ def _hint2(g: float, i: int, c: float, O: float, f: Facts) -> str:
             f"c{k} = {_n(c)} here (weights and smoothing change it from Y{k}): "
             f"dE/dO{k} = −c{k}/O{k}."
         )
-    return f"dE/dO{k} = −c{k}/O{k}, with c{k} = {_n(c)} and O{k} = {_n(O)}."
+    return f"dE/dO{k} = −c{k}/(N·O{k}), with c{k}/N = {_n(c)} and O{k} = {_n(O)}."
 
 
 def _hint3(g: float, i: int, j: int, O: np.ndarray, truth: float, T: float, f: Facts) -> str:
@@ -115,36 +124,39 @@ def _hint3(g: float, i: int, j: int, O: np.ndarray, truth: float, T: float, f: F
     over = "/T" if T != 1.0 else ""
     if i != j and (close(g, O[i] * (1 - O[i]) / T) or close(g, O[i] * (1 - O[i]))):
         return (
-            f"δ{k}{J} = 0 when i ≠ j: the off-diagonal entry is −O{k}·O{J}{over} = "
-            f"{_n(-O[i] * O[j] / T)}."
+            f"δ({f.labels[i]},{f.labels[j]}) = 0 when i ≠ j: the off-diagonal entry is "
+            f"−O{k}·O{J}{over} = {_n(-O[i] * O[j] / T)}."
         )
     if i == j and (close(g, -(O[j] ** 2) / T) or close(g, -(O[j] ** 2))):
-        return f"δ{J}{J} = 1 on the diagonal: O{J}(1 − O{J}){over} = {_n(O[j] * (1 - O[j]) / T)}."
+        return (
+            f"δ({f.labels[j]},{f.labels[j]}) = 1 on the diagonal: O{J}(1 − O{J}){over} = "
+            f"{_n(O[j] * (1 - O[j]) / T)}."
+        )
     if T != 1.0 and close(g, truth * T):
         return f"Divide by T = {_n(T)}: the softmax is of Z/T, so each slope is 1/T as steep."
     if close(g, -truth):
-        return "The sign: raising Z_j raises O_j (δ = 1) and lowers every other O_i."
+        return f"The sign: raising Z{J} raises O{J} (δ = 1) and lowers every other output."
     if i == j:
-        return f"On the diagonal δ{J}{J} = 1: O{J}(1 − O{J}){over}, with O{J} = {_n(O[j])}."
-    return (
-        f"Off the diagonal δ{k}{J} = 0: −O{k}·O{J}{over}, with O{k} = {_n(O[i])}, "
-        f"O{J} = {_n(O[j])}."
-    )
+        return f"On the diagonal δ = 1: O{J}(1 − O{J}){over}, with O{J} = {_n(O[j])}."
+    return f"Off the diagonal δ = 0: −O{k}·O{J}{over}, with O{k} = {_n(O[i])}, O{J} = {_n(O[j])}."
 
 
-def _hint4(g: float, i: int, s: Steps, truth: float, T: float, f: Facts) -> str:
-    k = f.sub(i)
+def _hint4(g: float, i: int, j: int, s: Steps, truth: float, T: float, f: Facts, o_j: float) -> str:
+    k, J = f.sub(i), f.sub(j)
     if close(g, float(s.grad_probs[i])) and not close(g, truth):
-        return f"That is dE/dO{k} alone (step 2): multiply it by dO{k}/dZ_j (step 3)."
+        return f"That is dE/dO{k} alone (step 2): multiply it by dO{k}/dZ{J} (step 3)."
     if close(g, float(s.jacobian[i])) and not close(g, truth):
-        return f"That is dO{k}/dZ_j alone (step 3): multiply it by dE/dO{k} (step 2)."
+        return f"That is dO{k}/dZ{J} alone (step 3): multiply it by dE/dO{k} (step 2)."
     if T != 1.0 and close(g, truth * T):
-        return f"Keep step 3's 1/T: the term is −c{k}(δ − O_j)/T."
+        return f"Keep step 3's 1/T: the term is −c{k}(δ − O{J})/(T·N)."
+    if f.norm != 1.0 and close(g, truth * f.norm):
+        return f"Keep step 2's 1/N = 1/{_n(f.norm)}: the term is −c{k}(δ − O{J})/(T·N)."
     if close(g, -truth):
-        return "The sign: −c_i/O_i times O_i(δ_ij − O_j) is −c_i(δ_ij − O_j)."
+        return f"The sign: −c{k}/O{k} times O{k}(δ − O{J}) is −c{k}(δ − O{J})."
+    delta = "1" if i == j else "0"
     return (
-        f"Multiply steps 2 and 3: (−c{k}/O{k})·O{k}(δ{k}j − O_j)/T; the O{k} cancels, "
-        f"leaving −c{k}(δ{k}j − O_j)/T."
+        f"Multiply steps 2 and 3: the O{k} cancels, leaving −c{k}(δ − O{J})/(T·N) with "
+        f"δ = {delta}, O{J} = {_n(o_j)}, T = {_n(T)}, N = {_n(f.norm)}."
     )
 
 
@@ -157,13 +169,14 @@ def _hint5(
     )
     for m in models:
         if close(g, float(m.gradient[j])) and not close(g, total):
-            return f"That is {MODEL_TITLES[m.model]}: sum all n terms of step 4, then divide by N."
+            return f"That matches {MODEL_TITLES[m.model]}."
     if f.norm != 1.0 and close(g, total * f.norm):
         return f"Divide by N = {_n(f.norm)}: the reduction “{state.reduction}” averages."
     O, c = float(ce.softmax.probs[0, j]), float(ce.weighted_target[0, j])
     return (
-        f"Add step 4's terms and divide by N: (O_j·S − c_j)/(T·N) with O_j = {_n(O)}, "
-        f"S = {_n(f.total)}, c_j = {_n(c)}, T = {_n(state.temperature)}, N = {_n(f.norm)}."
+        f"Add step 4's n terms: (O{f.sub(j)}·S − c{f.sub(j)})/(T·N) with O{f.sub(j)} = {_n(O)}, "
+        f"S = {_n(f.total)}, c{f.sub(j)} = {_n(c)}, T = {_n(state.temperature)}, "
+        f"N = {_n(f.norm)}."
     )
 
 
@@ -227,15 +240,15 @@ def derive(
                 elif number_ == 3:
                     hint = _hint3(given, i, j, O, truth, T, f)
                 elif number_ == 4:
-                    hint = _hint4(given, i, s, truth, T, f)
+                    hint = _hint4(given, i, j, s, truth, T, f, float(O[j]))
                 else:
                     hint = _hint5(given, j, truth, state, result, f)
             entries.append(Entry(f.labels[i] if number_ < 5 else "", truth, text, ok, hint))
         marks = [e.right for e in entries]
         right = None if all(m is None for m in marks) else all(m is True for m in marks)
-        built.append(
-            Step(number_, title, blank, "value" if number_ == 5 else "values", entries, right, "")
-        )
+        missing = "" if right is None or None not in marks else "Fill in every class's value."
+        kind = "value" if number_ == 5 else "values"
+        built.append(Step(number_, title, blank, kind, entries, right, missing))
     blanks = [step for step in built if step.blank]
     solved = bool(blanks) and all(step.right is True for step in blanks)
     seed = (instruments.seed or 0) + 1
