@@ -13,7 +13,7 @@ import math
 from dataclasses import replace
 
 from app.embed.options import EmbedOptions
-from app.explorer.instruments import Instruments
+from app.explorer.instruments import STEPS, Instruments
 from app.explorer.panels import shown
 from app.explorer.state import ExplorerState
 
@@ -38,6 +38,7 @@ PANEL_HEIGHTS = {
     "derive": (1490, 2180),
 }
 PROMPT_MARGIN, PROMPT_LINE = 36, 27
+WORKED_STEP = (80, 230)  # a derivation step shown worked rather than blank
 CONTROLS_HEIGHTS = {"all": (590, 1076), "logits": (200, 536), "none": (0, 0)}
 # What a state adds: the advanced settings, open when T, ε, weights or reduction are not the
 # defaults (all controls only); the loss formula one term a line (label smoothing or weights)
@@ -67,6 +68,8 @@ def fitting_height(
         instruments = replace(instruments, guess=(0.0,) * n)
     names = shown(options.panels, instruments)
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
+    if "derive" in names:  # each worked step (not a blank) is shorter than the estimate's blanks
+        height -= (STEPS - instruments.fade) * at(WORKED_STEP)
     if options.prompt:  # q=: 17 px bold lines of about 36 characters on a phone, and a margin
         height += PROMPT_MARGIN + PROMPT_LINE * math.ceil(len(options.prompt) / 36)
     if state is not None:

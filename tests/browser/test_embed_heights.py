@@ -23,6 +23,11 @@ CASES = [
     "logits=2,1&target=0&panels=probs,grad&controls=logits",
     "logits=2,1&target=0&panels=jacobian",
     "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1&panels=loss",
+    # The instructor's kit: a prompt, names and locks, a faded derivation
+    "logits=2,1,0.5&target=0&panels=probs,chain&names=cat,dog,bird&lock=logits"
+    "&q=Which+logit+should+rise%2C+and+why%3F+Say+it+in+one+sentence+before+you+drag.",
+    "logits=2,1,0.5&target=0&panels=probs&controls=none&mode=derive&fade=5",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=logits&controls=none&mode=derive",
 ]
 
 
