@@ -234,7 +234,7 @@ def _tex(request: Request) -> Response:
     if figure.instruments.predicting:
         return refusal(_hidden(), {})
     result = compute(figure.state.request(settings_of(request)))
-    text = snippets.latex(figure.state, result)
+    text = snippets.latex(figure.state, result, figure.options.names)
     return Response(text, headers=_headers(request, "tex", panel))
 
 
@@ -252,7 +252,7 @@ def _py(request: Request) -> Response:
     if figure.instruments.predicting:
         return refusal(_hidden(), {})
     result = compute(figure.state.request(settings_of(request)))
-    text = snippets.pytorch(figure.state, result)
+    text = snippets.pytorch(figure.state, result, figure.options.names)
     return Response(text, headers=_headers(request, "py", panel))
 
 

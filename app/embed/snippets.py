@@ -30,17 +30,19 @@ def _sum(values: list[float]) -> str:
     return " + ".join(f"({tex_number(v)})" if v < 0 or v != v else tex_number(v) for v in values)
 
 
-def latex(state: ExplorerState, result: GradientResult) -> str:
+def latex(state: ExplorerState, result: GradientResult, names: tuple[str, ...] = ()) -> str:
     """Return the loss and the dE/dZ_j derivation with the state's numbers, in LaTeX."""
     ce = result.ce
     n, j = state.n, state.j
-    J = j + 1
+    J: int | str = j + 1
+    if len(names) == n:  # an instructor's names: Z_{\text{cat}} (letters, digits and spaces)
+        J = "\\text{" + "".join(ch if ch.isalnum() or ch == " " else "?" for ch in names[j]) + "}"
     norm = float(ce.norm)
     over = "" if norm == 1.0 else f"\\frac{{1}}{{{tex_number(norm)}}}"
     over_symbol = "" if norm == 1.0 else "\\frac{1}{N}"
     loss = one_loss(ce)
     lines = [
-        f"% dEdZ: loss {LOSS_TITLES[state.loss]}; " + "; ".join(state.in_words(6)),
+        f"% dEdZ: loss {LOSS_TITLES[state.loss]}; " + "; ".join(state.in_words(6, names)),
         "% Needs amsmath. N is what the reduction divides by; T the temperature.",
     ]
     if state.loss == "mse":
@@ -100,7 +102,7 @@ def _tensor(values: list[float] | list[list[float]]) -> str:
     return f"torch.tensor({values!r})"
 
 
-def pytorch(state: ExplorerState, result: GradientResult) -> str:
+def pytorch(state: ExplorerState, result: GradientResult, names: tuple[str, ...] = ()) -> str:
     """Return a runnable PyTorch snippet that computes the state's E, dE/dZ and Jacobian."""
     ce = result.ce
     logits = [list(state.logits)]
@@ -108,7 +110,7 @@ def pytorch(state: ExplorerState, result: GradientResult) -> str:
     loss = one_loss(ce)
     grad = [float(g) for g in ce.grad_logits[0]]
     lines = [
-        f"# dEdZ: {'; '.join(state.in_words(6))}; loss {LOSS_TITLES[state.loss]}",
+        f"# dEdZ: {'; '.join(state.in_words(6, names))}; loss {LOSS_TITLES[state.loss]}",
         "# Reproduces dEdZ's numbers with PyTorch (float64 throughout). Compare with a relative",
         "# tolerance (1e-9, say): where an output saturates, PyTorch's float64 cancels digits",
         "# that dEdZ keeps, and may print 0 or a less precise number for a tiny one.",

@@ -109,3 +109,16 @@ def test_options_round_trip_through_the_snippet() -> None:
     assert snippet is not None
     assert "names=cat,dog,bird" in snippet.group(1)
     assert "lock=logits" in snippet.group(1)
+
+
+def test_names_reach_the_instruments_and_the_text_exports() -> None:
+    named = f"{THREE}&names=cat,dog,bird"
+    path = CLIENT.get(f"/embed?{named}&panels=path&focus=0,1").text
+    assert re.search(r"<text[^>]*>Z_dog</text>", path)  # the graph's nodes
+    assert re.search(r"<text[^>]*>O_cat</text>", path)
+    assert "Path Z_dog → O_cat → E" in path
+    predict = CLIENT.get(f"/embed?{named}&mode=predict&guess=0,0,0").text
+    assert '<th scope="row">cat</th>' in predict
+    tex = CLIENT.get(f"/figure.tex?{named}").text
+    assert "Z_{\\text{dog}}" in tex
+    assert "Y_cat = 1" in CLIENT.get(f"/figure.py?{named}").text

@@ -4,9 +4,11 @@ caption that multiplies the path's two factors in the state's numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from app.explorer.display import MINUS, number
 from app.explorer.panels.facts import Facts, first_row
+from app.explorer.scales import fitted
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -59,7 +61,7 @@ class PathPanel:
 
 def symbols(f: Facts, i: int, j: int) -> tuple[str, str]:
     """Return dO_i/dZ_j and dE/dO_i in symbols for this kind of state: ("−O1·O2", "−Y1/O1")."""
-    I, J = i + 1, j + 1
+    I, J = f.sub(i), f.sub(j)  # 2, or _cat with the instructor's names
     over_t = "/T" if f.tempered else ""
     factor = f"O{I}(1 − O{I}){over_t}" if i == j else f"{MINUS}O{I}·O{J}{over_t}"
     c_i = "Y" if not f.weighted and not f.smoothed else "c"  # c = w·Y′, said in the caption
@@ -74,7 +76,7 @@ def signed(value: float, digits: int = 3) -> str:
 
 
 def _caption(f: Facts, state: ExplorerState, i: int, j: int, values: dict[str, float]) -> str:
-    I, J = i + 1, j + 1
+    I, J = f.sub(i), f.sub(j)  # 2, or _cat with the instructor's names
     factor, dE_symbol = symbols(f, i, j)
     grad_prob = values.get("grad_prob")
     dEdO = (
@@ -95,7 +97,11 @@ def _caption(f: Facts, state: ExplorerState, i: int, j: int, values: dict[str, f
     if defined:
         text += f" ({', '.join(defined)}.)"
     if abs(term - total) <= 1e-12 * max(1.0, abs(total)) and term != 0:
-        who = state.in_words(3)[1] if isinstance(state.target, int) else "this target"
+        who = (
+            state.in_words(3, tuple(f.labels) if f.named else ())[1]
+            if isinstance(state.target, int)
+            else "this target"
+        )
         text += f" With {who} this path carries all of dE/dZ{J}."
     elif term == 0:
         y = "Y′" if f.smoothed else "Y"
@@ -163,8 +169,9 @@ def path(state: ExplorerState, result: GradientResult, f: Facts, i: int, j: int)
                 number(value, 3) if abs(value) != float("inf") else f"{MINUS}∞",
             )
         )
-    nodes = [Node(xz, ys[k], f"Z{k + 1}", k == j) for k in range(n)]
-    nodes += [Node(xo, ys[k], f"O{k + 1}", k == i) for k in range(n)]
+    # Z2, or Z_cat with names (cut to the node's width, and escaped: the graph is drawn raw)
+    nodes = [Node(xz, ys[k], escape(fitted(f"Z{f.sub(k)}", 44, 12)), k == j) for k in range(n)]
+    nodes += [Node(xo, ys[k], escape(fitted(f"O{f.sub(k)}", 44, 12)), k == i) for k in range(n)]
     nodes.append(Node(xe, ye, "E", True))
     values = {
         "jacobian": float(J[i, j]),
