@@ -25,6 +25,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEDZ_WORKERS=2 \
     DEDZ_HTMX_SOURCE=local
 WORKDIR /srv/dedz
+# /figure.png draws its text with a system font (resvg finds DejaVu Sans).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-* \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies in their own layer, exactly as locked (versions and hashes; `make lock` writes
 # the lock from pyproject.toml, and tests/deploy/test_lock.py checks that the two agree).
