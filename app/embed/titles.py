@@ -4,6 +4,7 @@ Open edX and WCAG want one that says what the frame shows, not "dEdZ explorer" f
 from __future__ import annotations
 
 from app.embed.options import PANELS, EmbedOptions
+from app.explorer.display import subscript
 from app.explorer.instruments import Instruments
 from app.explorer.panels import focus_of, shown
 from app.explorer.state import LOSS_TITLES, ExplorerState
@@ -34,7 +35,7 @@ def figure_title(
     logits, target = state.in_words(3, options.names)
 
     def sub(k: int) -> str:  # Z2, or Z_cat with the instructor's names
-        return f"_{options.names[k]}" if len(options.names) == state.n else str(k + 1)
+        return subscript(k, options.names, state.n)
 
     if state.loss != "cross_entropy":  # the loss every panel follows
         target += f", loss: {LOSS_TITLES[state.loss]}"

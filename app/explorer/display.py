@@ -36,3 +36,9 @@ def class_name(k: object, names: tuple[str, ...] = ()) -> str:
     if names and text.isdigit() and 1 <= int(text) <= len(names):
         return names[int(text) - 1]
     return text
+
+
+def subscript(i: int, names: tuple[str, ...], n: int) -> str:
+    """Return class i's (0-based) subscript in plain text: "2" (Z2), or "_cat" (Z_cat) when
+    the instructor named all n classes."""
+    return f"_{names[i]}" if len(names) == n else str(i + 1)

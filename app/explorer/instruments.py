@@ -175,6 +175,18 @@ class Instruments:
         return replace(self, steps=min(max(steps, 0), MAX_STEPS))
 
 
+def typed_number(text: str) -> float:
+    """Read a number the instruments' fields take as typed: ASCII digits, the page's own minus
+    (U+2212, pasted back) as "-", no underscores; NaN for anything else."""
+    cleaned = text.strip().replace("\u2212", "-")
+    if not cleaned.isascii() or "_" in cleaned:
+        return math.nan
+    try:
+        return float(cleaned)
+    except ValueError:
+        return math.nan
+
+
 def _index(text: str, n: int, name: str, errors: dict[str, str]) -> int | None:
     text = text.strip()
     if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < n:
@@ -204,12 +216,8 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
                 return None
             guess.append(float(SIGNS[item]))
             continue
-        text = item.replace("\u2212", "-")  # the page's own minus, pasted back
-        try:
-            value = float(text) if text.isascii() else math.nan
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or abs(value) > MAX_GUESS or "_" in text:
+        value = typed_number(item)
+        if not math.isfinite(value) or abs(value) > MAX_GUESS:
             shown = repr(item) if len(item) <= 20 else f"{len(item):,} characters"
             errors["guess"] = (
                 f"dE/dZ{k + 1}: {shown} is not a number; type one such as -0.27 (between "
@@ -261,10 +269,7 @@ def read_instruments(
     h = DEFAULT_H
     if "h" in params:
         text = params["h"].strip()
-        try:
-            h = float(text) if text.isascii() and "_" not in text else math.nan
-        except ValueError:
-            h = math.nan
+        h = typed_number(text)
         if not MIN_H <= h <= MAX_H:  # NaN fails too
             errors["h"] = (
                 f"must be a step between {MIN_H:g} and {MAX_H:g} (such as 0.1), got {text[:20]!r}"
@@ -302,11 +307,7 @@ def read_instruments(
         items = params["start"].split(",")
         logits: list[float] = []
         for k, item in enumerate(items):
-            text = item.strip().replace("\u2212", "-")
-            try:
-                value = float(text) if text.isascii() and "_" not in text else math.nan
-            except ValueError:
-                value = math.nan
+            value = typed_number(item)
             if not abs(value) <= 1e6:  # NaN fails too
                 errors["start"] = (
                     f"start[{k}]: must be a number between −1e6 and 1e6, got {item[:20]!r}"
@@ -320,10 +321,7 @@ def read_instruments(
                 start = tuple(logits)
     if "lr" in params:
         text = params["lr"].strip()
-        try:
-            lr = float(text) if text.isascii() and "_" not in text else math.nan
-        except ValueError:
-            lr = math.nan
+        lr = typed_number(text)
         if not MIN_LR <= lr <= MAX_LR:
             errors["lr"] = (
                 f"must be a step size η between {MIN_LR:g} and {MAX_LR:g}, got {text[:20]!r}"

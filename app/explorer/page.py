@@ -16,7 +16,7 @@ from app.core.objectives import one_loss
 from app.embed.options import EmbedOptions
 from app.embed.share import Share
 from app.explorer import panels
-from app.explorer.display import exact, number
+from app.explorer.display import exact, number, subscript
 from app.explorer.form import Draft
 from app.explorer.instruments import Instruments
 from app.explorer.state import LOSS_TITLES, ExplorerState
@@ -121,7 +121,7 @@ def summary(
     return (
         f"E = {number(loss, 4)}; dE/dZ = ("
         + ", ".join(number(g, 3) for g in grad)
-        + f"); dE/dZ{f'_{names[j]}' if len(names) == len(grad) else j + 1} = "
+        + f"); dE/dZ{subscript(j, names, len(grad))} = "
         + number(grad[j], 3)
     )
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from app.core import Reduction
 from app.core.objectives import LossName
-from app.explorer.display import exact, number
+from app.explorer.display import exact, number, subscript
 from app.service.models import GradientRequest
 from app.service.validation import validate
 from app.settings import Settings
@@ -67,9 +67,7 @@ class ExplorerState:
         names, the target class by its name ("Y_cat = 1")."""
         logits = "Z = (" + ", ".join(number(z, digits) for z in self.logits) + ")"
         if isinstance(self.target, int):
-            if len(names) == self.n:
-                return logits, f"Y_{names[self.target]} = 1"
-            return logits, f"Y{self.target + 1} = 1"
+            return logits, f"Y{subscript(self.target, names, self.n)} = 1"
         return logits, "Y = (" + ", ".join(number(y, digits) for y in self.target) + ")"
 
     @property

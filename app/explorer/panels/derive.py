@@ -11,8 +11,8 @@ import numpy as np
 
 from app.core.derivation import Steps, steps
 from app.core.misconceptions import wrong_models
-from app.explorer.display import MINUS, number
-from app.explorer.instruments import STEPS, Instruments
+from app.explorer.display import number
+from app.explorer.instruments import STEPS, Instruments, typed_number
 from app.explorer.panels.facts import Facts
 from app.explorer.panels.predict import MODEL_TITLES, draw, raw_target
 from app.explorer.state import ExplorerState
@@ -72,14 +72,9 @@ class DerivePanel:
 
 
 def read_number(text: str) -> float | None:
-    """Read a typed number as the page writes them: −0.27, -0.27, 2.7e-1, −∞."""
-    cleaned = text.strip().replace(MINUS, "-").replace("∞", "inf").replace(" ", "")
-    if not cleaned or not cleaned.isascii() or "_" in cleaned:
-        return None
-    try:
-        return float(cleaned)
-    except ValueError:
-        return None
+    """Read a typed value as the instruments read numbers, and −∞ as the page writes it."""
+    value = typed_number(text.replace("∞", "inf").replace(" ", ""))
+    return None if math.isnan(value) else value
 
 
 def close(given: float, value: float) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from app.explorer.display import subscript
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -40,7 +41,7 @@ class Facts:
 
     def sub(self, i: int) -> str:
         """Return class i's (0-based) subscript in plain text: "2" (Z2), or "_cat" (Z_cat)."""
-        return self.labels[i] if not self.named else f"_{self.labels[i]}"
+        return subscript(i, tuple(self.labels) if self.named else (), self.n)
 
     def symbols(self, letter: str) -> list[str]:
         """Return the chart labels of a quantity per class: Z1 … Zn, or the names alone."""
