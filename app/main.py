@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
@@ -33,6 +35,7 @@ from app.web.errors import (
 )
 from app.web.htmx import HTMX_RESPONSE_HEADERS
 from app.web.limits import BodySizeLimit, RequestLimits
+from app.web.memory import freeze_heap
 from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders, security_headers
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
@@ -54,6 +57,13 @@ class DedzAPI(FastAPI):
             await super().__call__(scope, receive, send)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Once the worker has started: freeze what it has built (app.web.memory.freeze_heap)."""
+    freeze_heap()
+    yield
+
+
 def create_app(settings: Settings | None = None) -> DedzAPI:
     """Create the dEdZ ASGI app."""
     settings = settings or get_settings()
@@ -67,6 +77,7 @@ def create_app(settings: Settings | None = None) -> DedzAPI:
         redoc_url=None,
         # No trailing-slash redirects: their Location would be built from the Host header.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.large_answers = Turns(settings.max_large_answers)

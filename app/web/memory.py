@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from functools import cache
 
 
@@ -25,3 +26,17 @@ def release_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@cache  # once per process: what later apps (tests make many) build is theirs to free
+def freeze_heap() -> None:
+    """Move every object alive now (modules, the app, its routes and templates: some 70,000)
+    into the collector's permanent generation, so that its full collections stop scanning them.
+
+    A full collection scans every tracked object: about 35 ms in a started worker, due every
+    hundred or so container-heavy answers (a 256-row batch makes 1,500 lists), which made the
+    batch's p99 60 ms and cost it most of its throughput. A frozen object is still freed if
+    it becomes garbage by reference counting; only cycles among frozen objects stay.
+    """
+    gc.collect()
+    gc.freeze()
