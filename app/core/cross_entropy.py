@@ -31,6 +31,9 @@ class CrossEntropy(NamedTuple):
     grad_logits: Array
     grad_probs: Array
     ignored: NDArray[np.bool_]  # rows whose class index is ignore_index: they contribute nothing
+    # The class of a single row whose weighted target is plain one-hot (no smoothing, weights or
+    # ignored row), else None: what lets the matrices be written by rows (chain_terms).
+    hot: int | None = None
 
 
 def is_class_index(target: NDArray[np.generic]) -> bool:
@@ -121,6 +124,15 @@ def cross_entropy(
     """
     sm = softmax(Z, temperature)
     n = Z.shape[1]
+    if (
+        Z.shape[0] == 1
+        and n > 1
+        and label_smoothing == 0.0
+        and weights is None
+        and is_class_index(target)
+        and int(target[0]) != ignore_index
+    ):
+        return _one_hot_row(sm, int(target[0]), temperature, reduction)
     ignored = ignored_rows(target, ignore_index)
     Y = smoothed_target(target, n, label_smoothing, ignored)
     c = Y if weights is None else Y * weights
@@ -166,12 +178,42 @@ def cross_entropy(
     return CrossEntropy(sm, Y, c, norm, terms, row_loss, loss, grad, grad_probs, ignored)
 
 
+def _one_hot_row(sm: Softmax, t: int, temperature: float, reduction: Reduction) -> CrossEntropy:
+    """The same for one row and a plain class index t: c is one-hot and the divisor 1, so each
+    of the general path's operations on a 0 or a 1 is written as what it gives (x·1 = x,
+    x − 0 = x, a sum of zeros and one v is v + 0): the same bits in a third of the calls
+    (tests/core/test_cross_entropy.py compares every field with the general path's)."""
+    O = sm.probs
+    n = O.shape[1]
+    Y = np.zeros((1, n))
+    Y[0, t] = 1.0
+    terms = -(Y * sm.log_probs)
+    loss = float(terms[0, t]) + 0.0  # the other terms are ±0: −0 + 0 is 0, as a sum gives
+    row_loss = np.array([loss])
+    grad = O.copy()
+    row = grad[0]
+    O_t = float(O[0, t])
+    row[t] = O_t - 1.0
+    top = int(sm.top[0])
+    # the top component from the sum of the other classes' c: 1 if t is another class, else 0
+    row[top] = (0.0 if t == top else 1.0) - float(sm.complement[0])
+    if temperature != 1.0:
+        grad /= temperature
+    grad_probs = np.zeros((1, n))
+    grad_probs[0, t] = -1.0 / O_t if O_t else -np.inf
+    ignored = np.zeros(1, dtype=bool)
+    result: float | Array = row_loss if reduction == "none" else loss
+    return CrossEntropy(sm, Y, Y, 1.0, terms, row_loss, result, grad, grad_probs, ignored, t)
+
+
 def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
     """Return chain[b, i, j] = dE/dO_i · dO_i/dZ_j = −c_i(δ_ij − O_j)/T/norm.
 
     The cancelled form stays finite where O_i underflows to 0 (there dE/dO_i is infinite).
     Summing over i gives dE/dZ_j.
     """
+    if ce.hot is not None:
+        return _one_hot_chain(ce, ce.hot, temperature)
     c = ce.weighted_target / ce.norm if ce.norm != 1.0 else ce.weighted_target  # as in E
     c = c + 0.0  # a target or weight written −0 counts as 0.0: no −0.0 in the matrix
     O = ce.softmax.probs
@@ -186,4 +228,23 @@ def chain_terms(ce: CrossEntropy, temperature: float = 1.0) -> Array:
         diagonal /= temperature
     # −c_i(1 − O_i)/T, and 0.0 rather than −0.0 where c_i is 0
     chain.reshape(B, n * n)[:, :: n + 1] = np.subtract(0.0, diagonal, out=diagonal)
+    return chain
+
+
+def _one_hot_chain(ce: CrossEntropy, t: int, temperature: float) -> Array:
+    """The chain terms of one row with a plain class index t: only row t is not 0 (c_i = 0
+    elsewhere), O_j/T off the diagonal and −(1 − O_t)/T on it; the same bits as the whole
+    product, written by one row."""
+    O = ce.softmax.probs[0]
+    n = O.shape[0]
+    chain = np.zeros((1, n, n))
+    row = chain[0, t]
+    at_top = t == int(ce.softmax.top[0])
+    one_minus = float(ce.softmax.complement[0]) if at_top else 1.0 - float(O[t])
+    if temperature != 1.0:
+        np.divide(O, temperature, out=row)
+        one_minus /= temperature
+    else:
+        row[:] = O
+    row[t] = 0.0 - one_minus
     return chain

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core import Array, chain_terms, cross_entropy, finite_difference, smoothed_target
+from app.core import (
+    Array,
+    chain_terms,
+    cross_entropy,
+    finite_difference,
+    jacobian,
+    smoothed_target,
+    softmax,
+)
 from tests.core.strategies import logits, logits_and_target
 
 smoothing = st.sampled_from([0.0, 0.1, 0.5, 1.0])
@@ -138,3 +146,47 @@ def test_extreme_logits_give_finite_results(Z: list[float], T: float) -> None:
         assert np.isfinite(ce.loss)
         assert np.all(np.isfinite(ce.grad_logits))
         assert np.all(np.isfinite(chain_terms(ce, T)))
+
+
+def _bits(value: object) -> bytes:
+    """Every bit of a result, the sign of a zero included (assert_array_equal ignores it)."""
+    return np.asarray(value, dtype=np.float64).tobytes()
+
+
+row_logits = st.lists(
+    st.one_of(
+        st.floats(-40.0, 40.0),
+        st.floats(-1e6, 1e6),
+        st.sampled_from([0.0, -0.0, 745.0, -745.0, 1e6, -1e6, 5e-324]),
+    ),
+    min_size=2,
+    max_size=12,
+)
+temperatures = st.sampled_from([1e-4, 0.37, 1.0, 3.0, 1e4])
+
+
+@given(row_logits, st.data(), temperatures, reductions)
+def test_a_row_with_a_class_index_has_the_general_paths_bits(
+    Z: list[float], data: st.DataObject, T: float, reduction: str
+) -> None:
+    # One row with a plain class index takes a shorter path (cross_entropy._one_hot_row and
+    # the by-row chain); the general path reads the same row's one-hot probabilities.
+    t = data.draw(st.integers(0, len(Z) - 1))
+    Z_ = np.array([Z])
+    fast = cross_entropy(Z_, np.array([t]), temperature=T, reduction=reduction)  # type: ignore[arg-type]
+    general = cross_entropy(Z_, np.eye(len(Z))[[t]], temperature=T, reduction=reduction)  # type: ignore[arg-type]
+    assert fast.hot == t
+    assert general.hot is None
+    for field in ("target", "weighted_target", "loss_terms", "row_loss", "loss", "grad_logits"):
+        assert _bits(getattr(fast, field)) == _bits(getattr(general, field)), field
+    assert _bits(fast.grad_probs) == _bits(general.grad_probs)
+    assert fast.norm == general.norm
+    assert _bits(chain_terms(fast, T)) == _bits(chain_terms(general, T))
+
+
+@given(row_logits, temperatures)
+def test_a_rows_jacobian_has_the_batch_paths_bits(Z: list[float], T: float) -> None:
+    one = softmax(np.array([Z]), T)
+    two = softmax(np.array([Z, Z]), T)  # a batch takes the general path, row by row alike
+    assert _bits(one.probs[0]) == _bits(two.probs[0])
+    assert _bits(jacobian(one, T)[0]) == _bits(jacobian(two, T)[0])
