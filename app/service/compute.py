@@ -29,8 +29,10 @@ class GradientResult:
 
 def compute(request: GradientRequest) -> GradientResult:
     """Run the numeric core on a validated request."""
-    Z = np.atleast_2d(request.logits)
-    target = request.target if request.is_batch else request.target[np.newaxis, ...]
+    Z = request.logits
+    target = request.target
+    if not request.is_batch:  # a row as a batch of one
+        Z, target = Z[np.newaxis], target[np.newaxis]
     T = request.temperature
     parts = request.include or []
     ce = evaluate(
