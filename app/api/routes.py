@@ -148,20 +148,13 @@ _CODE = hashlib.blake2b(
 
 def etag_of(request: GradientRequest, media_type: str) -> str:
     """Return the strong ETag of a request's response, without computing the response."""
-    parts: list[object] = [media_type, request.layout]
-    for value in (request.logits, request.target, request.weights):
-        parts += [None, None] if value is None else [value.dtype.str, value.shape]
-    parts += [
-        request.temperature,
-        request.label_smoothing,
-        request.reduction,
-        request.ignore_index,
-        request.include,
-        request.loss,
-    ]
+    arrays = (request.logits, request.target, request.weights)
+    shapes = [(None, None) if a is None else (a.dtype.str, a.shape) for a in arrays]
+    head = (media_type, request.layout, shapes, request.temperature, request.label_smoothing)
+    tail = (request.reduction, request.ignore_index, request.include, request.loss)
     h = hashlib.blake2b(_CODE, digest_size=16)
-    h.update(repr(parts).encode())
-    for value in (request.logits, request.target, request.weights):
+    h.update(repr((head, tail)).encode())
+    for value in arrays:
         if value is not None:
             h.update(value.tobytes())
     return f'"{h.hexdigest()}"'

@@ -149,7 +149,11 @@ class GradientRequest(BaseModel):
     @property
     def layout(self) -> tuple[int, ...] | None:
         """Return the shape of K-dimensional logits as sent, or None for a row or a batch."""
-        return self._layout
+        # From the private dict itself: pydantic's attribute lookup for a private attribute
+        # costs 1.4 µs, a twentieth of a whole small answer, and it is read three times.
+        private = self.__pydantic_private__
+        layout: tuple[int, ...] | None = private["_layout"] if private else None
+        return layout
 
     @property
     def is_batch(self) -> bool:
