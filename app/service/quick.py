@@ -26,6 +26,7 @@ _BODY_FIELDS = ("logits", "target", "include", "temperature", "reduction")
 _KEYS = {name: b'"%s"' % name.encode() for name in _BODY_FIELDS}
 _REDUCTIONS = ("mean", "sum", "none")
 _LITERALS = (b"true", b"false", b"null")
+_NUMBER_BYTES = b"0123456789+-.,[] \t\r\n"  # what numbers, arrays and JSON's spaces are made of
 _PARTS = ("jacobian", "chain", "check")
 # Query numbers: ASCII digits, '.', 'e', 'E' and '-' only, at most 24 characters each, and what
 # float() reads in them (then exactly the decimal literals the full validation reads: no spaces,
@@ -101,7 +102,12 @@ def _request(
 
 def quick_body(body: bytes, settings: Settings) -> GradientRequest | None:
     """Read a small JSON body of plain logits and class indices, or return None."""
-    if b"\\" in body:  # escaped names could spell a field twice
+    # The body without the characters of numbers and arrays: its names, strings and literals,
+    # a few dozen bytes where the checks below look (a third of a 25 kB batch's reading time
+    # went to scanning the whole body five times). Deleting can only join characters into a
+    # name or literal that was not there, which sends the body the long way: never the reverse.
+    words = body.translate(None, _NUMBER_BYTES)
+    if b"\\" in words:  # escaped names could spell a field twice
         return None
     try:
         # orjson: twice as quick as pydantic-core's parser, and it reads every finite number
@@ -113,13 +119,13 @@ def quick_body(body: bytes, settings: Settings) -> GradientRequest | None:
     if type(data) is not dict or "logits" not in data or "target" not in data:
         return None
     for key in data:
-        if key not in _KEYS or body.count(_KEYS[key]) != 1:  # unknown, or perhaps repeated
+        if key not in _KEYS or words.count(_KEYS[key]) != 1:  # unknown, or perhaps repeated
             return None
     include = data.get("include")
     # Strings only as the field names, `reduction` and the parts of `include`; and no true,
     # false or null anywhere (numpy would read "1", True and None as numbers).
     strings = len(data) + ("reduction" in data) + (len(include) if type(include) is list else 0)
-    if body.count(b'"') != 2 * strings or any(word in body for word in _LITERALS):
+    if words.count(b'"') != 2 * strings or any(word in words for word in _LITERALS):
         return None
     return _request(
         data["logits"],

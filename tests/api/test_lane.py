@@ -192,6 +192,17 @@ ODD_BODIES = [
     b'{"logits":[2,1],"target":99999999999999999999999}',
     b'{"logits":[2,1],"target":0} trailing',
     '{"logits":[2,1],"target":0,"reduction":"m\u00e9an"}'.encode(),
+    # Strings that spell a name or a literal once the characters of numbers are taken out
+    # (what the lane's checks look at): they go the long way and get its answer.
+    b'{"logits":[2,1],"target":0,"reduction":"n1ull"}',
+    b'{"logits":[2,1],"target":0,"reduction":"me an"}',
+    b'{"logits":[2,1],"target":0,"reduction":"tr-ue"}',
+    b'{"logits":[2,1],"target":0,"include":["tar1get"]}',
+    b'{"logits":[2,1],"target":0,"include":["che ck"]}',
+    b'{"logits":[2,1],"tar get":0,"target":1}',
+    b'{"logits":[2, true],"target":0}',
+    b'{"logits":[[2,1],[1,false]],"target":[0,1]}',
+    b'{"logits":[2,1],"target":0,"include":null}',
     b"\xff\xfe",
 ]
 
