@@ -81,6 +81,15 @@ def build_scenarios() -> list[Scenario]:
             0.6,
             "application/x-npz",
         ),
+        Scenario(
+            "post1000st",
+            "n=1000 jac+chain safetensors",
+            "POST",
+            "/gradient",
+            post1000,
+            0.6,
+            "application/x-safetensors",
+        ),
         Scenario("batch", "256×10 batch POST", "POST", "/gradient", post_batch, 0.3),
     ]
 
@@ -111,7 +120,7 @@ def measure(url: str, scenario: Scenario, args: argparse.Namespace) -> WrkResult
 
 
 ROW = "  ".join(
-    ["{:21}", "{:>10}", "{:>11}", "{:>10}", "{:>4}", "{:5}", "{:>12}", "{:>17}", "{:>18}", "{:>8}"]
+    ["{:28}", "{:>10}", "{:>11}", "{:>10}", "{:>4}", "{:5}", "{:>12}", "{:>17}", "{:>18}", "{:>8}"]
 )
 
 

@@ -14,6 +14,7 @@ stays the app's own. The docs and the OpenAPI document know nothing of it.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +35,8 @@ _VARY = (b"vary", b"Accept")
 # Request headers after which the app must answer: another encoding, a conditional request,
 # a body sent in chunks or after an interim 100 response.
 _HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect"}
+# An Accept naming a binary encoding (app.api.routes.encoding decides): the app answers.
+_BINARY = re.compile(rb"npz|safetensors", re.IGNORECASE)
 
 
 class FastLane:
@@ -72,7 +75,7 @@ class FastLane:
                 if not value.isdigit() or len(value) > 7:
                     return None
                 length = int(value)
-            elif name in _HAND_OVER or (name == b"accept" and b"npz" in value.lower()):
+            elif name in _HAND_OVER or (name == b"accept" and _BINARY.search(value)):
                 return None
         if self.hosts is not None and host_of(scope) not in self.hosts:
             return None

@@ -52,13 +52,14 @@ class StallingStream(StreamingResponse):
 
     def __init__(
         self,
-        content: AsyncIterator[bytes],
+        content: AsyncIterator[bytes | memoryview],
         *,
         timeout: float,
         done: Callable[[], None],
         headers: dict[str, str] | None = None,
+        media_type: str = "application/json",
     ) -> None:
-        super().__init__(content, media_type="application/json", headers=headers)
+        super().__init__(content, media_type=media_type, headers=headers)
         self.timeout = timeout
         self.done = done
 

@@ -63,16 +63,23 @@ _BUSY: Responses = {
     }
 }
 
-# The binary encoding of the same answer, chosen by `Accept: application/x-npz`.
+# The binary encodings of the same answer, chosen by Accept.
 BINARY: Responses = {
     200: {
         "description": (
-            "The answer: JSON by default; with `Accept: application/x-npz`, a NumPy .npz archive "
-            "of the same fields as little-endian arrays (nested fields named `check.grad_logits`; "
-            "dE/dO's −∞ and an undefined loss stay −∞ and NaN). Read it with "
-            "`numpy.load(io.BytesIO(body))`."
+            "The answer: JSON by default. With `Accept: application/x-npz`, a NumPy .npz "
+            "archive of the same fields as little-endian arrays (nested fields named "
+            "`check.grad_logits`; dE/dO's −∞ and an undefined loss stay −∞ and NaN); read it "
+            "with `numpy.load(io.BytesIO(body))`. With `Accept: application/x-safetensors`, the "
+            "same arrays in the safetensors format (8-byte little-endian header length, a JSON "
+            "header of dtype, shape and data_offsets, then the raw arrays; `loss_undefined` in "
+            "`__metadata__`): no formatting at all, the quickest for large answers; read it "
+            "with `safetensors.numpy.load(body)` (or `safetensors.torch.load`)."
         ),
-        "content": {"application/x-npz": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            "application/x-npz": {"schema": {"type": "string", "format": "binary"}},
+            "application/x-safetensors": {"schema": {"type": "string", "format": "binary"}},
+        },
     }
 }
 # POST /gradient: its body can be malformed, too large or too slow.

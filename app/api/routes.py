@@ -14,11 +14,13 @@ from app.api.large import StallingStream, Turns, busy
 from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
 from app.api.serialise import (
     NPZ_MEDIA_TYPE,
+    SAFETENSORS_MEDIA_TYPE,
     STREAM_ENTRIES,
     entries,
     gradient_chunks,
     gradient_json,
     gradient_npz,
+    gradient_safetensors,
 )
 from app.service.compute import GradientResult, compute
 from app.service.models import GradientRequest
@@ -62,27 +64,45 @@ def _quality(accept: str, media_type: str) -> float:
     return best
 
 
-def wants_npz(accept: str | None) -> bool:
-    """Tell whether the client prefers the .npz encoding to JSON (JSON unless it asks)."""
-    if not accept or NPZ_MEDIA_TYPE not in accept.lower():
-        return False
-    npz = _quality(accept, NPZ_MEDIA_TYPE)
-    return npz > 0 and npz >= _quality(accept, "application/json")
+JSON_MEDIA_TYPE = "application/json"
+BINARY_MEDIA_TYPES = (NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE)
+
+
+def encoding(accept: str | None) -> str:
+    """Return the media type to answer in: a binary one the client names in Accept and
+    prefers to JSON (the higher q; .npz on a tie), else JSON."""
+    lowered = accept.lower() if accept else ""
+    named = [t for t in BINARY_MEDIA_TYPES if t in lowered]
+    if not named:
+        return JSON_MEDIA_TYPE
+    best, best_q = JSON_MEDIA_TYPE, _quality(lowered, JSON_MEDIA_TYPE)
+    for media_type in named:
+        q = _quality(lowered, media_type)
+        if q > 0 and (q > best_q or (q == best_q and best == JSON_MEDIA_TYPE)):
+            best, best_q = media_type, q
+    return best
+
+
+def _binary(result: GradientResult, media_type: str) -> bytes:
+    if media_type == NPZ_MEDIA_TYPE:
+        return gradient_npz(result)
+    return b"".join(gradient_safetensors(result))
 
 
 async def _answer(
     http: Request,
     request: GradientRequest,
     headers: dict[str, str] | None = None,
-    npz: bool = False,
+    media_type: str = JSON_MEDIA_TYPE,
 ) -> Response:
     """Compute and write the answer: inline when small; else in a thread, in turn with the
-    other large answers, and streamed when it is very large."""
+    other large answers, and streamed when it is very large (safetensors' arrays always:
+    they are sent from their own memory)."""
     if is_small(request):
         result = compute(request)
-        if npz:
-            return Response(gradient_npz(result), media_type=NPZ_MEDIA_TYPE, headers=headers)
-        return Response(gradient_json(result), media_type="application/json", headers=headers)
+        if media_type != JSON_MEDIA_TYPE:
+            return Response(_binary(result, media_type), media_type=media_type, headers=headers)
+        return Response(gradient_json(result), media_type=media_type, headers=headers)
     settings = settings_of(http)
     turns: Turns = http.app.state.large_answers
     if not await turns.take(settings.body_timeout):
@@ -90,12 +110,24 @@ async def _answer(
     streaming = False
     try:
         result = await run_in_threadpool(compute, request)
-        if npz:
+        if media_type == SAFETENSORS_MEDIA_TYPE:
+            parts = gradient_safetensors(result)
+            del result
+            length = sum(len(part) for part in parts)
+            streaming = True  # the stream gives the turn back when it is done
+            return StallingStream(
+                _parts(parts),
+                timeout=settings.send_timeout,
+                done=turns.give_back,
+                headers={**(headers or {}), "Content-Length": str(length)},
+                media_type=media_type,
+            )
+        if media_type == NPZ_MEDIA_TYPE:
             body = await run_in_threadpool(gradient_npz, result)
-            return Response(body, media_type=NPZ_MEDIA_TYPE, headers=headers)
+            return Response(body, media_type=media_type, headers=headers)
         if entries(result) <= STREAM_ENTRIES:
             body = await run_in_threadpool(gradient_json, result)
-            return Response(body, media_type="application/json", headers=headers)
+            return Response(body, media_type=media_type, headers=headers)
         streaming = True  # the stream gives the turn back when it is done
         return StallingStream(
             _stream(result), timeout=settings.send_timeout, done=turns.give_back, headers=headers
@@ -103,6 +135,17 @@ async def _answer(
     finally:
         if not streaming:
             turns.give_back()
+
+
+async def _parts(parts: list[bytes | memoryview]) -> AsyncIterator[bytes | memoryview]:
+    """Yield the parts as they are; when done, or when the client has gone, free the arrays
+    they view and give their memory back."""
+    try:
+        for part in parts:
+            yield part
+    finally:
+        parts.clear()
+        release_memory()
 
 
 async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
@@ -135,8 +178,8 @@ async def post_gradient(request: Request) -> Response:
         gradient_request = parse_body(body, settings)
     else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
         gradient_request = await run_in_threadpool(parse_body, body, settings)
-    npz = wants_npz(request.headers.get("accept"))
-    return await _answer(request, gradient_request, {"Vary": "Accept"}, npz)
+    media_type = encoding(request.headers.get("accept"))
+    return await _answer(request, gradient_request, {"Vary": "Accept"}, media_type)
 
 
 # What a response depends on besides its request: the code that computes and writes it.
@@ -180,8 +223,8 @@ async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
-    npz = wants_npz(request.headers.get("accept"))
-    etag = etag_of(gradient_request, NPZ_MEDIA_TYPE if npz else "application/json")
+    media_type = encoding(request.headers.get("accept"))
+    etag = etag_of(gradient_request, media_type)
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={settings.cache_max_age}",
@@ -189,4 +232,4 @@ async def get_gradient(request: Request) -> Response:
     }
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)  # nothing computed
-    return await _answer(request, gradient_request, headers, npz)
+    return await _answer(request, gradient_request, headers, media_type)

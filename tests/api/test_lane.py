@@ -283,6 +283,8 @@ def test_get_queries_are_answered_as_the_framework_does(
 HOST = (b"host", b"127.0.0.1:8000")
 HEADER_CASES = [
     ([HOST, (b"accept", b"application/x-npz")], True),
+    ([HOST, (b"accept", b"application/x-safetensors")], True),
+    ([HOST, (b"accept", b"application/json, application/X-SafeTensors;q=0.1")], True),
     ([HOST, (b"accept", b"application/json;q=0.5, application/x-NPZ")], True),
     ([HOST, (b"accept", b"application/json, */*")], False),
     ([HOST, (b"if-none-match", b"*")], True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -455,24 +456,107 @@ def test_npz_keeps_an_undefined_loss_and_k_dimensional_layout(client: TestClient
     assert arrays["grad_logits"].shape == (1, 3, 2)
 
 
+ST = "application/x-safetensors"
+JSON = "application/json"
+
+
 @pytest.mark.parametrize(
-    ("accept", "npz"),
+    ("accept", "media_type"),
     [
-        (None, False),
-        ("application/json", False),
-        ("*/*", False),
-        (NPZ, True),
-        (f"application/json;q=0.5, {NPZ}", True),
-        (f"{NPZ};q=0.2, application/json", False),
-        (f"{NPZ};q=0", False),
-        (f"{NPZ};q=oops, application/json", False),
+        (None, JSON),
+        ("application/json", JSON),
+        ("*/*", JSON),
+        ("application/*", JSON),
+        (NPZ, NPZ),
+        (f"application/json;q=0.5, {NPZ}", NPZ),
+        (f"{NPZ};q=0.2, application/json", JSON),
+        (f"{NPZ};q=0", JSON),
+        (f"{NPZ};q=oops, application/json", JSON),
+        (ST, ST),
+        (ST.upper(), ST),
+        (f"{NPZ};q=0.5, {ST}", ST),
+        (f"{NPZ}, {ST};q=0.9", NPZ),
+        (f"{ST}, {NPZ}", NPZ),  # a tie: the older encoding
+        (f"{ST};q=0.1, */*", JSON),
+        (f"{ST};q=0", JSON),
     ],
 )
-def test_the_encoding_follows_accept(client: TestClient, accept: str | None, npz: bool) -> None:
+def test_the_encoding_follows_accept(
+    client: TestClient, accept: str | None, media_type: str
+) -> None:
     headers = {"Accept": accept} if accept else {}
-    response = client.get("/gradient?logits=2,1&target=0", headers=headers)
+    for response in (
+        client.get("/gradient?logits=2,1&target=0", headers=headers),
+        client.post("/gradient", json={"logits": [2, 1], "target": 0}, headers=headers),
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == media_type
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "logits": [[2.0, 1.0, -900.0], [0.1, 0.2, 0.3]],
+            "target": [2, 2],
+            "include": ["jacobian", "chain", "check"],
+        },
+        {"logits": [2.0, -0.0, 745.0], "target": 1, "temperature": 0.5},
+        {"logits": [[[1.0, 2.0], [0.5, -1.0]]], "target": [[0, 1]]},  # N, C, d1
+        {"logits": [0.5, 1.0, -1.0], "target": 2, "loss": "bce", "reduction": "none"},
+        # a large answer: streamed from the arrays' own memory, its length known up front
+        {"logits": [float(k % 7) for k in range(300)], "target": 5, "include": ["jacobian"]},
+    ],
+)
+def test_safetensors_holds_the_json_s_numbers_bit_for_bit(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    from safetensors.numpy import load
+
+    as_json = client.post("/gradient", json=body).json()
+    response = client.post("/gradient", json=body, headers={"Accept": ST})
     assert response.status_code == 200
-    assert (response.headers["content-type"] == NPZ) is npz
+    assert response.headers["content-type"] == ST
+    assert int(response.headers["content-length"]) == len(response.content)
+    arrays = load(response.content)
+    npz = np.load(io.BytesIO(client.post("/gradient", json=body, headers={"Accept": NPZ}).content))
+    assert set(arrays) == set(npz.files)  # the same names as the .npz
+    for name in npz.files:
+        assert arrays[name].dtype == npz[name].dtype, name
+        assert arrays[name].shape == npz[name].shape, name
+        assert arrays[name].tobytes() == npz[name].tobytes(), name  # −0.0, −∞, NaN alike
+
+    def flat(value: Any, prefix: str = "") -> dict[str, Any]:
+        if isinstance(value, dict):
+            return {
+                k: v
+                for key, item in value.items()
+                for k, v in flat(item, prefix + key + ".").items()
+            }
+        return {prefix[:-1]: value}
+
+    for name, value in flat(as_json).items():
+        expected = np.array(value, dtype=float if not isinstance(value, bool) else bool)
+        got = arrays[name]
+        finite = np.isfinite(got) if got.dtype.kind == "f" else np.ones(got.shape, bool)
+        np.testing.assert_array_equal(got[finite], expected[finite], err_msg=name)
+
+
+def test_safetensors_keeps_an_undefined_loss_and_its_reason(
+    client: TestClient, tmp_path: Path
+) -> None:
+    from safetensors import safe_open
+
+    body = {"logits": [[[1.0, 2.0]] * 3], "target": [[-100, -100]]}
+    content = client.post("/gradient", json=body, headers={"Accept": ST}).content
+    header_length = int.from_bytes(content[:8], "little")
+    assert header_length % 8 == 0  # the arrays start 8-byte aligned
+    path = tmp_path / "answer.safetensors"
+    path.write_bytes(content)
+    with safe_open(str(path), framework="numpy") as f:
+        assert "ignore_index" in f.metadata()["loss_undefined"]
+        assert np.isnan(f.get_tensor("loss"))
+        assert f.get_tensor("grad_logits").shape == (1, 3, 2)
 
 
 def test_get_etags_differ_by_encoding(client: TestClient) -> None:
