@@ -132,7 +132,7 @@ def row(scenario: Scenario, ours: WrkResult, floor: WrkResult, size: int) -> str
         f"{ours.rps:,.0f}",
         f"{floor.rps:,.0f}",
         f"{ratio:.2f}",
-        f"≥{scenario.goal:.1f}",
+        f"≥{scenario.goal:g}",
         "met" if ratio >= scenario.goal else "BELOW",
         f"{1e6 / ours.rps - 1e6 / floor.rps:,.0f}",
         *(f"{r.p50:.2f} / {r.p99:.2f}" for r in (ours, floor)),
