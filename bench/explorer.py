@@ -5,8 +5,9 @@
 dEdZ (htmx from static/vendor) and bench/floors.py:htmx, a minimal page with the same htmx,
 htmx-config and form whose every htmx request gets our fragment's bytes, run under uvicorn.
 Chromium edits #z-0 on each page in turn; each edit is timed in the page from dispatching
-`input` to htmx:afterSettle on the new #panels (and to a forced layout). Prints p50/p95, the
-ratio to the floor, the fragment's size, and the route's server time alone.
+`input` to htmx:afterSettle on the new #panels (and to a forced layout), and split into phases by
+the request's resource timing. Prints p50/p95, the ratio to the floor, where the time goes, the
+fragment's size, and the route's server time alone.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ EDIT_JS = """
 (value) => new Promise((resolve, reject) => {
   const input = document.getElementById("z-0");
   const before = document.getElementById("panels");
-  const events = ["htmx:afterSettle", "htmx:responseError", "htmx:sendError",
-                  "htmx:swapError", "htmx:oobErrorNoTarget"];
+  const events = ["htmx:afterSettle", "htmx:beforeSwap", "htmx:responseError",
+                  "htmx:sendError", "htmx:swapError", "htmx:oobErrorNoTarget"];
   const timer = setTimeout(() => finish(new Error("no afterSettle within 15 s")), 15000);
   let t0 = 0;
+  let swap = 0;
   function finish(error, result) {
     clearTimeout(timer);
     events.forEach((name) => document.removeEventListener(name, on, true));
@@ -49,7 +51,9 @@ EDIT_JS = """
   }
   function on(event) {
     const now = performance.now();
-    if (event.type !== "htmx:afterSettle") {
+    if (event.type === "htmx:beforeSwap") {
+      swap = swap || now - t0;
+    } else if (event.type !== "htmx:afterSettle") {
       finish(new Error(event.type + " on #" + (event.target.id || "?")));
     } else if (event.target.id === "panels") {
       const panels = document.getElementById("panels");
@@ -60,8 +64,14 @@ EDIT_JS = """
       document.documentElement.getBoundingClientRect();
       void document.body.offsetHeight;
       const xhr = event.detail && event.detail.xhr;
+      const timing = performance.getEntriesByType("resource")
+        .filter((entry) => entry.name === xhr.responseURL).pop();
+      performance.clearResourceTimings();
+      if (!timing) { finish(new Error("no resource timing for " + xhr.responseURL)); return; }
       finish(null, {settle: now - t0, layout: performance.now() - t0, url: xhr.responseURL,
-                    bytes: new TextEncoder().encode(xhr.responseText).length});
+                    bytes: new TextEncoder().encode(xhr.responseText).length,
+                    sent: timing.requestStart - t0, first: timing.responseStart - t0,
+                    loaded: timing.responseEnd - t0, swap: swap});
     }
   }
   events.forEach((name) => document.addEventListener(name, on, true));
@@ -167,6 +177,20 @@ def main() -> int:
             f"  ratio floor_p50/ours_p50 = {ratio:.2f} (goal ≥ {RATIO_GOAL:.2f}: ours within "
             f"{1 / RATIO_GOAL:.2f}× of the floor) → {verdict[ratio >= RATIO_GOAL]}"
         )
+        print("Where an edit's time goes (p50 of each phase, ms):")
+        phases = (
+            ("to request sent", lambda e: e["sent"]),
+            ("server (to first byte)", lambda e: e["first"] - e["sent"]),
+            ("download", lambda e: e["loaded"] - e["first"]),
+            ("to htmx:beforeSwap", lambda e: e["swap"] - e["loaded"]),
+            ("swap and settle", lambda e: e["settle"] - e["swap"]),
+        )
+        for label, phase in phases:
+            cells = (
+                f"{name} {pct([phase(e) for e in edits[name][args.warmup :]], 50):6.2f}"
+                for name in pages
+            )
+            print(f"  {label:24} {'   '.join(cells)}")
         print("For reference, to a layout forced right after afterSettle:")
         for name in ("ours", "floor"):
             print(f"  {name:6}  {ms(timings(name, 'layout'))}")
