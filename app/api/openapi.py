@@ -21,7 +21,7 @@ where the top probability rounds to 1.
 
 Class indices are 0-based, as in PyTorch (the explorer's Z1, O1 … are 1-based).
 Non-finite inputs are refused with 422; the output is strict JSON, and dE/dO_i is `null`
-where O_i underflows to 0 (it is −∞ there).
+where it is infinite: where O_i underflows to 0 or is so small that c_i/O_i overflows (−∞).
 """
 
 

@@ -449,6 +449,8 @@ def test_control_characters_in_query_values_are_refused(client: TestClient, quer
         ({"logits": [[1, 2]] * 40_000 + [[1, True]], "target": [0] * 40_001}, "must be a number"),
         ({"logits": [[[0]]] * 1_000_000, "target": 0}, "body: holds more than 1,000,002 arrays"),
         ({"logits": [[0]] * 2_000_000, "target": 0}, "body: holds more than 1,000,002 arrays"),
+        ({"logits": [{}] * 2_000_000, "target": 0}, "body: holds more than 1,000 objects;"),
+        ({"logits": [0, 1], "target": 0, "x": [{"a": {}}] * 600}, "body: holds more than 1,000"),
         ({"logits": [[[0] * 4] * 3] * 10_000, "target": 0}, "at most 100,000 logits per request,"),
         ({"logits": [[0, 0]] * 60_000, "target": 0}, "at most 100,000 logits per request (B·n)"),
     ],

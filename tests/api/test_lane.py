@@ -204,6 +204,7 @@ ODD_BODIES = [
     b'{"logits":[[2,1],[1,false]],"target":[0,1]}',
     b'{"logits":[2,1],"target":0,"include":null}',
     b"\xff\xfe",
+    b'{"logits":[' + b",".join([b"{}"] * 1_500) + b'],"target":0}',  # refused before parsing
 ]
 
 

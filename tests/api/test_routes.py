@@ -136,6 +136,17 @@ def test_underflow_gives_null_grad_probs_and_strict_json(client: TestClient) -> 
     assert body["log_probs"] == [0.0, -2e4, -1e4]
 
 
+def test_grad_probs_is_null_where_a_subnormal_o_makes_it_overflow(client: TestClient) -> None:
+    # O1 = e^−713 ≈ 2.2e−310 is not 0, but c1/O1 ≈ 0.05/2.2e−310 is beyond float64: −∞, null.
+    body = {"logits": [0, 713], "target": 1, "label_smoothing": 0.1}
+    answer = strict_json(client.post("/gradient", json=body).text)
+    assert 0 < answer["probs"][0] < 2.3e-308
+    assert answer["grad_probs"][0] is None
+    assert answer["grad_probs"][1] == pytest.approx(-0.95, rel=1e-15)
+    finite = strict_json(client.post("/gradient", json={**body, "logits": [0, 700]}).text)
+    assert finite["grad_probs"][0] == pytest.approx(-0.05 / finite["probs"][0], rel=1e-12)
+
+
 def test_precision_case_through_the_api(client: TestClient) -> None:
     body = client.get("/gradient", params={"logits": "37.43,0", "target": "0"}).json()
     assert body["grad_logits"][0] == pytest.approx(-5.5508e-17, rel=1e-4)
