@@ -9,6 +9,11 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
+from app.web.memory import release_memory
+
+# A request whose body was larger than this gives the heap back when it is done: forty
+# concurrent 8 MiB bodies (read whole, then refused) left a worker 330 MB larger after them.
+RELEASE_AFTER = 1 << 20
 
 
 class BodyTooLargeError(Exception):
@@ -88,6 +93,9 @@ class BodySizeLimit:
         except BodyTooSlowError as exc:
             if not started:
                 await self._refuse(send, 408, str(exc))
+        finally:
+            if received > RELEASE_AFTER:
+                release_memory()
 
     async def _drain(self, receive: Receive) -> None:
         """Read and discard a bounded part of a refused body, briefly.
