@@ -159,6 +159,7 @@ def _json(data: Any, status: int, headers: dict[str, str]) -> Response:
     operation_id="explorer_json_get",
     openapi_extra={"parameters": TWIN_PARAMETERS},
 )
+@router.head("/explorer.json", include_in_schema=False)
 async def explorer_json(request: Request) -> Response:
     """Read the query as the explorer reads it (`/?…` or `/embed?…`) and return, as strict JSON,
     the numbers each of its panels draws — the view models the page's templates receive —

@@ -27,7 +27,7 @@ def invalid(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid", "{field}: {detail}", {"field": field, "detail": message})
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     """Write a value as JSON would (true, null, NaN), shortened."""
     if value is None or isinstance(value, bool):
         return {None: "null", True: "true", False: "false"}[value]
@@ -40,9 +40,9 @@ def _describe(value: Any) -> str:
 def _bad_element(field: str, row: list[Any], prefix: str) -> PydanticCustomError:
     for i, v in enumerate(row):
         if type(v) not in _NUMBER_TYPES:
-            return invalid(f"{field}{prefix}[{i}]", f"must be a number, got {_describe(v)}")
+            return invalid(f"{field}{prefix}[{i}]", f"must be a number, got {describe(v)}")
         if not math.isfinite(v):
-            return invalid(f"{field}{prefix}[{i}]", f"must be finite, got {_describe(v)}")
+            return invalid(f"{field}{prefix}[{i}]", f"must be finite, got {describe(v)}")
     return invalid(field, "must hold numbers")
 
 
@@ -50,7 +50,7 @@ def number_row(value: Any, field: str, prefix: str = "") -> NDArray[np.float64]:
     """Return a non-empty list of finite JSON numbers (not booleans, not strings) as float64."""
     name = f"{field}{prefix}"
     if not isinstance(value, list):
-        raise invalid(name, f"must be a list of numbers, got {_describe(value)}")
+        raise invalid(name, f"must be a list of numbers, got {describe(value)}")
     if not value:
         raise invalid(name, "must not be empty")
     if not set(map(type, value)) <= _NUMBER_TYPES:
@@ -102,7 +102,11 @@ def number_tensor(
     """
     depth = _depth(value)
     if depth > MAX_DIMENSIONS:
-        raise invalid(f"{field}{prefix}", f"has more than {MAX_DIMENSIONS} dimensions")
+        raise invalid(
+            f"{field}{prefix}",
+            f"has more than {MAX_DIMENSIONS} dimensions "
+            f"(at most (N, C, d1, …, dK) with K ≤ {MAX_DIMENSIONS - 2})",
+        )
     if depth <= 2:
         return number_rows(value, field, prefix, limit)
     shape = _shape(value, depth)
@@ -128,7 +132,7 @@ def _tensor_slow(value: Any, field: str, prefix: str) -> NDArray[np.float64]:
     for i, item in enumerate(value):
         where = f"{prefix}[{i}]"
         if not isinstance(item, list):
-            raise invalid(f"{field}{where}", f"must be a list, got {_describe(item)}")
+            raise invalid(f"{field}{where}", f"must be a list, got {describe(item)}")
         part = _tensor_slow(item, field, where)
         if parts and part.shape != parts[0].shape:
             raise invalid(
@@ -165,7 +169,7 @@ def number_rows(
     for b, row in enumerate(value):
         where = f"{field}{prefix}[{b}]"
         if not isinstance(row, list):
-            raise invalid(where, f"must be a list of numbers, got {_describe(row)}")
+            raise invalid(where, f"must be a list of numbers, got {describe(row)}")
         if len(row) != n:
             raise invalid(
                 where,
@@ -181,7 +185,7 @@ def number_rows(
             number_row(row, field, f"{prefix}[{b}]")
         raise
     b, i = (int(k) for k in np.argwhere(~np.isfinite(rows))[0])
-    raise invalid(f"{field}{prefix}[{b}][{i}]", f"must be finite, got {_describe(value[b][i])}")
+    raise invalid(f"{field}{prefix}[{b}][{i}]", f"must be finite, got {describe(value[b][i])}")
 
 
 def within(array: NDArray[np.float64], field: str, low: float, high: float) -> None:

@@ -13,6 +13,7 @@ from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 from app.service.numbers import (
     MAX_DIMENSIONS,
     as_written,
+    describe,
     invalid,
     number_row,
     number_tensor,
@@ -90,6 +91,12 @@ def _parse_target(value: Any, info: ValidationInfo) -> NDArray[np.float64]:
         if not math.isfinite(index):
             raise invalid("target", f"must be finite, got {index}")
         return np.array(index)
+    if not isinstance(value, list):  # true, null, "0", {}: neither of the two forms
+        raise invalid(
+            "target",
+            "must be a class index or a list of probabilities (a row's, or one per row), "
+            f"got {describe(value)}",
+        )
     return number_tensor(value, "target", limit=_limit(info))
 
 

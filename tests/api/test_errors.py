@@ -55,8 +55,8 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
     ("index out of range", {**OK, "target": 2}, ["body", "target"], "in 0..1, got 2"),
     ("negative index", {**OK, "target": -1}, ["body", "target"], "in 0..1, got -1"),
     ("float index", {**OK, "target": 0.5}, ["body", "target"], "a whole number in 0..1, got 0.5"),
-    ("boolean index", {**OK, "target": True}, ["body", "target"], "must be a list of numbers"),
-    ("string index", {**OK, "target": "0"}, ["body", "target"], "must be a list of numbers"),
+    ("boolean index", {**OK, "target": True}, ["body", "target"], "a class index or a list of"),
+    ("string index", {**OK, "target": "0"}, ["body", "target"], "one per row), got '0'"),
     (
         "batch index float",
         {"logits": [[1, 2], [2, 1]], "target": [0, 0.5]},
@@ -148,6 +148,13 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
     ),
     ("object temperature", {**OK, "temperature": {}}, ["body", "temperature"], "got an object"),
     ("null temperature", {**OK, "temperature": None}, ["body", "temperature"], "got null"),
+    ("null target", {**OK, "target": None}, ["body", "target"], "probabilities (a row's, or"),
+    (
+        "six-dimensional logits",
+        {"logits": [[[[[[0.0]]]]]], "target": 0},
+        ["body", "logits"],
+        "has more than 5 dimensions (at most (N, C, d1, …, dK) with K ≤ 3)",
+    ),
 ]
 
 

@@ -299,6 +299,14 @@ def test_a_304_costs_no_computation(client: TestClient, monkeypatch: pytest.Monk
     assert again.status_code == 304  # the same request, spelled otherwise
 
 
+def test_the_order_of_include_changes_neither_the_answer_nor_its_etag(client: TestClient) -> None:
+    base = "/gradient?logits=2,1,0.1&target=0&include="
+    one, other = client.get(base + "jacobian,chain"), client.get(base + "chain,jacobian")
+    assert one.content == other.content
+    assert one.headers["etag"] == other.headers["etag"]
+    assert client.get(base + "chain").headers["etag"] != one.headers["etag"]
+
+
 @pytest.mark.parametrize(
     "other",
     [
