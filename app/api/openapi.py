@@ -74,7 +74,9 @@ BINARY: Responses = {
             "same arrays in the safetensors format (8-byte little-endian header length, a JSON "
             "header of dtype, shape and data_offsets, then the raw arrays; `loss_undefined` in "
             "`__metadata__`): no formatting at all, the quickest for large answers; read it "
-            "with `safetensors.numpy.load(body)` (or `safetensors.torch.load`)."
+            "with `safetensors.numpy.load(body)` (or `safetensors.torch.load`). Numbers are "
+            "float64, check's flags booleans; parts not asked for are absent. `Accept` chooses "
+            "by q-value (a tie between the binary ones goes to .npz); any other gets JSON."
         ),
         "content": {
             "application/x-npz": {"schema": {"type": "string", "format": "binary"}},
@@ -105,9 +107,17 @@ TOO_LONG: Responses = {
     414: {"model": MessageResponse, "description": "The query string is longer than the limit."}
 }
 # GET /gradient: everything is in the URL.
+_CACHED = {
+    "ETag": {
+        "description": "Strong; the same for every spelling of the same request and encoding.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "public, max-age=…", "schema": {"type": "string"}},
+    "Vary": {"description": "Accept", "schema": {"type": "string"}},
+}
 GET_RESPONSES: Responses = {
-    **BINARY,
-    304: {"description": "Not modified (If-None-Match matched)."},
+    200: {**BINARY[200], "headers": _CACHED},
+    304: {"description": "Not modified (If-None-Match matched): no body.", "headers": _CACHED},
     **HOST,
     **TOO_LONG,
     **_INVALID,

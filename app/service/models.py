@@ -77,8 +77,10 @@ class GradientRequest(BaseModel):
     reduction: Literal["mean", "sum", "none"] = Field(
         "mean",
         description=(
-            "How row losses combine (PyTorch semantics): 'mean' divides their sum by B, or by "
-            "Σ w_y over the rows for class-index targets with weights; 'sum'; 'none' keeps them."
+            "How row losses combine (PyTorch semantics): 'mean' divides their sum by B (by "
+            "N·d1⋯dK for K-dimensional logits), or by Σ w_y over the rows for class-index "
+            "targets with weights, rows whose class equals ignore_index left out of both; "
+            "'sum'; 'none' keeps them."
         ),
     )
     loss: LossName = Field(

@@ -56,6 +56,10 @@ def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None
     get = set(spec["paths"]["/gradient"]["get"]["responses"])
     assert post == {"200", "400", "408", "413", "422", "503"}  # a body: malformed, big or slow
     assert get == {"200", "304", "400", "414", "422", "503"}  # no body: no 408 or 413
+    for status in ("200", "304"):  # what a cache or a conditional client reads
+        headers = spec["paths"]["/gradient"]["get"]["responses"][status]["headers"]
+        assert set(headers) == {"ETag", "Cache-Control", "Vary"}
+    assert "headers" not in spec["paths"]["/gradient"]["post"]["responses"]["200"]
     response = spec["components"]["schemas"]["GradientResponse"]["properties"]
     for name in ("probs", "log_probs", "target", "loss", "grad_logits", "grad_probs"):
         assert response[name]["description"], name
