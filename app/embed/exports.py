@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
@@ -30,6 +29,7 @@ from app.explorer.twin import Figure, read_figure, refusal, twin
 from app.service.compute import compute
 from app.web.caching import page_headers
 from app.web.deps import settings_of
+from app.web.pages import rendered
 from app.web.templates import templates
 from app.web.urls import Urls, join_queries
 
@@ -125,7 +125,7 @@ async def figure_svg(request: Request) -> Response:
     if isinstance(read, dict):
         return refusal(read, {})
     figure, panel, _ = read
-    document = await run_in_threadpool(_document, request, figure, panel)
+    document = await rendered(_document, request, figure, panel)
     if isinstance(document, dict):
         return refusal(document, {})
     return Response(document, headers=_headers(request, "svg", panel))
@@ -138,7 +138,7 @@ async def figure_png(request: Request) -> Response:
     if isinstance(read, dict):
         return refusal(read, {})
     figure, panel, scale = read
-    document = await run_in_threadpool(_document, request, figure, panel)
+    document = await rendered(_document, request, figure, panel)
     if isinstance(document, dict):
         return refusal(document, {})
     if raster.pixels(document, scale) > raster.MAX_PIXELS:
@@ -181,7 +181,7 @@ def rows(body: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
 @router.api_route("/figure.csv", methods=["GET", "HEAD"])
 async def figure_csv(request: Request) -> Response:
     """Every number of the figure's panels (or of `panel=`), one row each, as explorer.json."""
-    return await run_in_threadpool(_csv, request)
+    return await rendered(_csv, request)
 
 
 def _csv(request: Request) -> Response:
@@ -223,7 +223,7 @@ def _hidden() -> dict[str, str]:
 @router.api_route("/figure.tex", methods=["GET", "HEAD"])
 async def figure_tex(request: Request) -> Response:
     """The loss and the dE/dZ_j derivation in LaTeX, with the state's numbers."""
-    return await run_in_threadpool(_tex, request)
+    return await rendered(_tex, request)
 
 
 def _tex(request: Request) -> Response:
@@ -241,7 +241,7 @@ def _tex(request: Request) -> Response:
 @router.api_route("/figure.py", methods=["GET", "HEAD"])
 async def figure_py(request: Request) -> Response:
     """A runnable PyTorch snippet that reproduces the figure's numbers."""
-    return await run_in_threadpool(_py, request)
+    return await rendered(_py, request)
 
 
 def _py(request: Request) -> Response:
