@@ -16,7 +16,7 @@ from app.service.compute import GradientResult
 # Arrays go to orjson as Python lists, never through OPT_SERIALIZE_NUMPY: orjson 3.12 and 3.13
 # corrupt the heap (SIGABRT in realloc) on some multi-array payloads of long float reprs, and one
 # such valid request killed the server. The list path writes the same bytes, safely, at about
-# 70 ms for the 27 MB n = 1000 answer (the numpy path: 15 ms); bench/serializers.py measures it.
+# 70 ms for the 27 MB n = 1000 answer (the numpy path: ~27 ms); bench/serializers.py measures it.
 # orjson writes NaN and ±Infinity as null, so the output is always strict RFC 8259 JSON; the
 # only non-finite value the core produces by design is dE/dO_i = −∞ where O_i underflows (or is
 # so small, subnormal, that c_i/O_i overflows).

@@ -82,8 +82,20 @@ def _repeated_field(body: bytes, data: dict[str, Any]) -> str | None:
     return repeated[-1] if repeated else None
 
 
-def _too_many_arrays(body: bytes, settings: Settings) -> None:
-    """Refuse, before parsing, a body with more arrays than any valid request has.
+# A request is one object; nothing inside it is an object. Parsing 8 MiB of `{},{},…` made
+# 2.8 million dicts (220 MB) before validation could refuse the first; forty such requests at
+# once took a worker from 70 MB to 2.8 GB.
+MAX_OBJECTS = 1_000
+
+
+def _refuse_crowded(body: bytes, opener: bytes, most: int, what: str, why: str) -> None:
+    """Refuse, before parsing, a body with more than `most` of `opener` (arrays or objects)."""
+    if len(body) > most and body.count(opener) > most:
+        raise invalid_request("body", invalid("body", f"holds more than {most:,} {what}; {why}"))
+
+
+def _too_many_containers(body: bytes, settings: Settings) -> None:
+    """Refuse, before parsing, a body with more arrays or objects than any valid request has.
 
     Logits and target each hold at most `max_batch_elements` numbers, nested at most
     MAX_DIMENSIONS deep, so a valid body has at most 2·MAX_DIMENSIONS arrays per number (and
@@ -91,40 +103,17 @@ def _too_many_arrays(body: bytes, settings: Settings) -> None:
     hundreds of megabytes before the size limit could even be checked.
     """
     most = 2 * MAX_DIMENSIONS * settings.max_batch_elements + 2
-    if len(body) > most and body.count(b"[") > most:
-        raise invalid_request(
-            "body",
-            invalid(
-                "body",
-                f"holds more than {most:,} arrays; a request has at most "
-                f"{settings.max_batch_elements:,} logits and as many target values",
-            ),
-        )
-
-
-# A request is one object; nothing inside it is an object. Parsing 8 MiB of `{},{},…` made
-# 2.8 million dicts (220 MB) before validation could refuse the first; forty such requests at
-# once took a worker from 70 MB to 2.8 GB.
-MAX_OBJECTS = 1_000
-
-
-def _too_many_objects(body: bytes) -> None:
-    """Refuse, before parsing, a body with more objects than a request can hold."""
-    if len(body) > 2 * MAX_OBJECTS and body.count(b"{") > MAX_OBJECTS:
-        raise invalid_request(
-            "body",
-            invalid(
-                "body",
-                f"holds more than {MAX_OBJECTS:,} objects; a request is one object of numbers, "
-                "strings and arrays of numbers",
-            ),
-        )
+    limit = (
+        f"a request has at most {settings.max_batch_elements:,} logits and as many target values"
+    )
+    _refuse_crowded(body, b"[", most, "arrays", limit)
+    one = "a request is one object of numbers, strings and arrays of numbers"
+    _refuse_crowded(body, b"{", MAX_OBJECTS, "objects", one)
 
 
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:
     """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field."""
-    _too_many_arrays(body, settings)
-    _too_many_objects(body)
+    _too_many_containers(body, settings)
     try:
         data = pydantic_core.from_json(body, allow_inf_nan=True)
     except ValueError as exc:
