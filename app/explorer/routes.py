@@ -39,6 +39,7 @@ from app.explorer.state import (
     SEED_QUERY,
     ExplorerState,
 )
+from app.explorer.svg import draw_bars, draw_heatmap, draw_lines
 from app.service.compute import compute
 from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
@@ -72,6 +73,9 @@ templates.env.filters["cls"] = _cls
 templates.env.filters["mcls"] = _mcls
 templates.env.filters["exact"] = exact
 templates.env.globals.update(
+    draw_bars=draw_bars,
+    draw_lines=draw_lines,
+    draw_heatmap=draw_heatmap,
     panel_names=PANELS,
     instrument_panels=INSTRUMENT_PANELS,
     panel_titles=PANEL_TITLES,
