@@ -80,10 +80,10 @@ def jacobian(sm: Softmax, temperature: float = 1.0) -> Array:
     B, n = O.shape
     if B == 1:
         return _one_row_jacobian(sm, temperature)
-    J = O[:, :, None] * O[:, None, :]
+    J = np.negative(O)[:, :, None] * O[:, None, :]  # −O_i·O_j: the same bits as 0 − O_i·O_j
     if temperature != 1.0:
         J /= temperature
-    np.subtract(0.0, J, out=J)  # −O_i·O_j/T, and 0.0 rather than −0.0 where O_i·O_j is 0
+    _no_negative_zeros(J, O, temperature)
     diagonal = O * (1.0 - O)
     # O_i(1 − O_i) for the top class uses the exact complement instead of 1 − O_top.
     at_top = sm.at_top
@@ -94,15 +94,23 @@ def jacobian(sm: Softmax, temperature: float = 1.0) -> Array:
     return J
 
 
+def _no_negative_zeros(J: Array, O: Array, temperature: float) -> None:
+    """Turn J's −0.0 into 0.0, as 0 − O_i·O_j/T would give: −O_i·O_j/T is −0.0 where it is 0 or
+    underflows. That takes one more pass over J, made only when some O is small enough for it:
+    with O ≤ 1, every |O_i·O_j/T| ≥ min(O)²/max(T, 1), a normal number above 1e-300."""
+    if O.size and O.min() ** 2 / max(temperature, 1.0) < 1e-300:
+        np.add(J, 0.0, out=J)  # −0.0 + 0.0 = 0.0; every other value is unchanged
+
+
 def _one_row_jacobian(sm: Softmax, temperature: float) -> Array:
     """The same for a single row: the outer product of 1-D O, the same operations in the same
     order (so the same bits) in half the numpy calls."""
     o = sm.probs[0]
     n = o.shape[0]
-    J: Array = np.multiply.outer(o, o)
+    J: Array = np.multiply.outer(np.negative(o), o)
     if temperature != 1.0:
         J /= temperature
-    np.subtract(0.0, J, out=J)
+    _no_negative_zeros(J, o, temperature)
     diagonal = o * (1.0 - o)
     t = int(sm.top[0])
     diagonal[t] = o[t] * sm.complement[0]

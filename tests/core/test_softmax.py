@@ -47,6 +47,29 @@ def test_jacobian_is_symmetric_psd_with_zero_sums(Z: Array, T: float) -> None:
     assert np.linalg.eigvalsh(J).min() >= -1e-15 / T
 
 
+@given(logits(bound=800.0), st.sampled_from([1e-4, 0.3, 1.0, 7.0, 1e4]))
+def test_jacobian_off_diagonal_is_exactly_zero_minus_the_product(Z: Array, T: float) -> None:
+    """Off the diagonal, J holds 0 − O_i·O_j/T bit for bit: a 0 is +0.0, never −0.0, also where
+    the product underflows (logits 800 apart, T = 1e4)."""
+    sm = softmax(Z, T)
+    J = jacobian(sm, T)
+    O = sm.probs
+    expected = O[:, :, None] * O[:, None, :]
+    if T != 1.0:
+        expected /= T
+    expected = 0.0 - expected
+    off = ~np.eye(Z.shape[1], dtype=bool)
+    assert np.array_equal(J[:, off], expected[:, off])
+    assert not np.signbit(J[:, off][J[:, off] == 0.0]).any()
+
+
+def test_jacobian_has_no_negative_zeros_where_products_underflow() -> None:
+    for Z, T in (([0.0, -800.0], 1.0), ([0.0, -391.0, -391.0], 1.0), ([0.0, -745.0], 1e-4)):
+        J = jacobian(softmax(np.array([Z]), T), T)
+        assert (J == 0.0).any()
+        assert not np.signbit(J[J == 0.0]).any()
+
+
 def test_jacobian_equals_finite_differences_of_softmax() -> None:
     Z = np.array([[0.3, -1.2, 2.0, 0.0]])
     T, h = 1.7, 1e-6
