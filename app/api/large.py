@@ -9,34 +9,51 @@ answer whose next part stays unread for `send_timeout` seconds is dropped with i
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-_POLL = 0.02  # seconds between looks for a free turn
-
 
 class Turns:
-    """A count of large answers under way, with a limit (not bound to one event loop)."""
+    """A count of large answers under way, with a limit; a turn given back goes straight to the
+    longest waiter (no polling: a freed turn never sits idle). Not bound to one event loop:
+    each waiter's future belongs to the loop it waits in."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.taken = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def take(self, wait: float) -> bool:
         """Take a turn, waiting up to `wait` seconds for one; tell whether one was taken."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        while self.taken >= self.limit:
-            if loop.time() >= deadline:
-                return False
-            await asyncio.sleep(_POLL)
-        self.taken += 1
-        return True
+        if self.taken < self.limit and not self._waiters:
+            self.taken += 1
+            return True
+        turn = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            async with asyncio.timeout(wait):
+                await turn
+            return True
+        except TimeoutError:
+            return turn.done() and not turn.cancelled()  # handed over just as time ran out
+        except asyncio.CancelledError:  # the client went away while it waited
+            if turn.done() and not turn.cancelled():
+                self.give_back()  # a turn handed over just then is passed on, not lost
+            raise
+        finally:
+            if turn in self._waiters:
+                self._waiters.remove(turn)
 
     def give_back(self) -> None:
-        """Give a turn back."""
+        """Give a turn back: to the longest waiter still waiting, else to the count."""
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done() and not turn.get_loop().is_closed():
+                turn.set_result(None)  # the turn passes on: `taken` stays as it is
+                return
         self.taken -= 1
 
 

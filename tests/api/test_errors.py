@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Coroutine
@@ -560,6 +561,55 @@ def test_messages_read_as_english(client: TestClient, body: dict[str, Any], mess
     response = client.post("/gradient", json=body)
     assert response.status_code == 422
     assert message in response.json()["detail"][0]["msg"]
+
+
+def test_a_turn_given_back_goes_at_once_to_the_longest_waiter() -> None:
+    from app.api.large import Turns
+
+    async def scenario() -> tuple[list[str], float, int]:
+        turns = Turns(1)
+        order: list[str] = []
+        await turns.take(1.0)
+
+        async def wait(name: str) -> None:
+            if await turns.take(5.0):
+                order.append(name)
+
+        tasks = [asyncio.create_task(wait(name)) for name in ("first", "second")]
+        gone = asyncio.create_task(turns.take(5.0))  # a waiter whose client goes away
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        turns.give_back()
+        await tasks[0]
+        handed_over = loop.time() - start
+        turns.give_back()
+        await tasks[1]
+        turns.give_back()
+        return order, handed_over, turns.taken
+
+    order, handed_over, taken = asyncio.run(scenario())
+    assert order == ["first", "second"]
+    assert handed_over < 0.005  # not a poll's 20 ms later
+    assert taken == 0  # the cancelled waiter kept no turn
+
+
+def test_a_turn_handed_to_a_waiter_that_is_cancelled_is_not_lost() -> None:
+    from app.api.large import Turns
+
+    async def scenario() -> int:
+        turns = Turns(1)
+        await turns.take(1.0)
+        waiter = asyncio.create_task(turns.take(5.0))
+        await asyncio.sleep(0.01)
+        turns.give_back()  # handed over ...
+        waiter.cancel()  # ... and its client goes away before it resumes
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        return turns.taken
+
+    assert asyncio.run(scenario()) == 0
 
 
 def test_large_answers_take_turns_and_a_full_house_gets_503() -> None:
