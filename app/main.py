@@ -35,7 +35,7 @@ from app.web.errors import (
 )
 from app.web.htmx import HTMX_RESPONSE_HEADERS
 from app.web.limits import BodySizeLimit, RequestLimits
-from app.web.memory import freeze_heap
+from app.web.memory import freeze_heap, tune_heap
 from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders, security_headers
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
@@ -59,8 +59,10 @@ class DedzAPI(FastAPI):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Once the worker has started: freeze what it has built (app.web.memory.freeze_heap)."""
+    """Once the worker has started: freeze what it has built and tune the heap for large
+    answers (app.web.memory)."""
     freeze_heap()
+    tune_heap()
     yield
 
 

@@ -4,6 +4,8 @@ An n = 1,000 answer with its matrices holds about 70 MB while it is computed and
 clients that asked for one and never read it held 4.4 GB. So a worker computes and sends at most
 `max_large_answers` of them at once (the others wait their turn, then get 503), and a streamed
 answer whose next part stays unread for `send_timeout` seconds is dropped with its connection.
+Once no large answer has been under way for `IDLE_RELEASE` seconds, their memory goes back to
+the operating system (not after each one: the next would fault its pages in anew).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from collections.abc import AsyncIterator, Callable
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from app.web.memory import release_memory
+
+IDLE_RELEASE = 0.25  # seconds without a large answer, then the heap is given back
+
 
 class Turns:
     """A count of large answers under way, with a limit; a turn given back goes straight to the
@@ -25,9 +31,13 @@ class Turns:
         self.limit = limit
         self.taken = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._release: asyncio.TimerHandle | None = None
 
     async def take(self, wait: float) -> bool:
         """Take a turn, waiting up to `wait` seconds for one; tell whether one was taken."""
+        if self._release is not None:
+            self._release.cancel()  # the memory is about to be used again
+            self._release = None
         if self.taken < self.limit and not self._waiters:
             self.taken += 1
             return True
@@ -55,6 +65,13 @@ class Turns:
                 turn.set_result(None)  # the turn passes on: `taken` stays as it is
                 return
         self.taken -= 1
+        if self.taken == 0:
+            loop = asyncio.get_running_loop()
+            self._release = loop.call_later(IDLE_RELEASE, self._released)
+
+    def _released(self) -> None:
+        self._release = None
+        release_memory()
 
 
 def busy(limit: int) -> Response:

@@ -27,7 +27,6 @@ from app.service.models import GradientRequest
 from app.service.responses import GradientResponse
 from app.service.validation import parse_body, parse_query
 from app.web.deps import settings_of
-from app.web.memory import release_memory
 
 router = APIRouter(tags=["gradient"])
 
@@ -139,18 +138,17 @@ async def _answer(
 
 async def _parts(parts: list[bytes | memoryview]) -> AsyncIterator[bytes | memoryview]:
     """Yield the parts as they are; when done, or when the client has gone, free the arrays
-    they view and give their memory back."""
+    they view (Turns gives the memory back once no large answer is under way)."""
     try:
         for part in parts:
             yield part
     finally:
         parts.clear()
-        release_memory()
 
 
 async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
     """Yield the answer's chunks, each written in a thread; when done, or when the client has
-    gone (the stream is cancelled), free the arrays and give their memory back."""
+    gone (the stream is cancelled), free the arrays (Turns gives the memory back)."""
     chunks = gradient_chunks(result)
     del result  # the generator holds what it still needs
     try:
@@ -159,7 +157,6 @@ async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
     finally:
         chunks.close()
         del chunks
-        release_memory()
 
 
 @router.post(

@@ -7,14 +7,45 @@ import ctypes.util
 import gc
 from functools import cache
 
+# glibc's mallopt parameters, and what dEdZ sets them to (see tune_heap).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD = 32 << 20  # glibc's largest: arrays up to 32 MiB come from the heap
+_TRIM_THRESHOLD = 128 << 20
+
+
+@cache
+def _glibc() -> ctypes.CDLL | None:
+    path = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(path) if path else None
+        return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
 
 @cache
 def _malloc_trim() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
-    path = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(path).malloc_trim if path else None
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
-        return None
+    libc = _glibc()  # not glibc (musl, macOS): nothing to do
+    return libc.malloc_trim if libc is not None else None
+
+
+@cache  # once per process
+def tune_heap() -> bool:
+    """Keep a large answer's freed arrays in the heap for the next one (glibc only); tell
+    whether the heap was tuned.
+
+    By default glibc maps each array above its (moving) threshold on its own and unmaps it when
+    freed, or gives the top of the heap back once 128 KiB of it is free; either way the next
+    answer's 16 MB of matrices fault in their pages anew (two of every five milliseconds of an
+    n = 1,000 answer in safetensors). With fixed thresholds, the memory stays until the large
+    answers are over, when `release_memory` gives it back (api.large.Turns does, once idle).
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    )
 
 
 def release_memory() -> None:

@@ -612,6 +612,32 @@ def test_a_turn_handed_to_a_waiter_that_is_cancelled_is_not_lost() -> None:
     assert asyncio.run(scenario()) == 0
 
 
+def test_the_heap_is_given_back_once_no_large_answer_is_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.api import large
+
+    released: list[float] = []
+
+    async def scenario() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(large, "release_memory", lambda: released.append(loop.time()))
+        turns = large.Turns(2)
+        await turns.take(1.0)
+        await turns.take(1.0)
+        turns.give_back()  # one still under way: nothing given back
+        await asyncio.sleep(large.IDLE_RELEASE * 1.5)
+        before_idle = len(released)
+        turns.give_back()
+        await asyncio.sleep(large.IDLE_RELEASE / 2)
+        await turns.take(1.0)  # the next answer came soon: its memory is reused
+        turns.give_back()
+        await asyncio.sleep(large.IDLE_RELEASE * 1.5)
+        return before_idle, len(released)
+
+    assert asyncio.run(scenario()) == (0, 1)
+
+
 def test_large_answers_take_turns_and_a_full_house_gets_503() -> None:
     from app.api.large import Turns, busy
 
