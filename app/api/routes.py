@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.api.large import StallingStream, Turns, busy
+from app.api.large import PartsResponse, StallingStream, Turns, busy
 from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
 from app.api.serialise import (
     NPZ_MEDIA_TYPE,
@@ -112,13 +112,12 @@ async def _answer(
         if media_type == SAFETENSORS_MEDIA_TYPE:
             parts = gradient_safetensors(result)
             del result
-            length = sum(len(part) for part in parts)
-            streaming = True  # the stream gives the turn back when it is done
-            return StallingStream(
-                _parts(parts),
+            streaming = True  # the response gives the turn back when it is done
+            return PartsResponse(
+                parts,
                 timeout=settings.send_timeout,
                 done=turns.give_back,
-                headers={**(headers or {}), "Content-Length": str(length)},
+                headers=headers or {},
                 media_type=media_type,
             )
         if media_type == NPZ_MEDIA_TYPE:
@@ -134,16 +133,6 @@ async def _answer(
     finally:
         if not streaming:
             turns.give_back()
-
-
-async def _parts(parts: list[bytes | memoryview]) -> AsyncIterator[bytes | memoryview]:
-    """Yield the parts as they are; when done, or when the client has gone, free the arrays
-    they view (Turns gives the memory back once no large answer is under way)."""
-    try:
-        for part in parts:
-            yield part
-    finally:
-        parts.clear()
 
 
 async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
