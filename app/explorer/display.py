@@ -7,6 +7,11 @@ import math
 MINUS = "\u2212"
 
 
+def px(v: float) -> str:
+    """Return an SVG coordinate to a tenth, without a trailing ".0": 12, 12.5."""
+    return f"{v:.1f}".removesuffix(".0")
+
+
 def number(value: float, digits: int = 3) -> str:
     """Return `value` with `digits` significant digits for display: 0.269, −0.27, 5.55e−17."""
     if value == 0 or not math.isfinite(value):

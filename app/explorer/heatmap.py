@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from app.explorer.display import number
+from app.explorer.display import number, px
 from app.explorer.scales import fitted, text_width
 
 
@@ -65,13 +65,8 @@ PALETTE = tuple(
 )
 
 
-def _px(v: float) -> str:
-    return f"{v:.1f}".removesuffix(".0")
-
-
-def _square(x: float, y: float, side: float) -> str:
-    s = _px(side)
-    return f"M{_px(x)} {_px(y)}h{s}v{s}h-{s}z"
+def _square(x: str, y: str, side: str) -> str:
+    return f"M{x} {y}h{side}v{side}h-{side}z"
 
 
 def heatmap(
@@ -89,12 +84,14 @@ def heatmap(
     show_values = n <= 6
     cells = []
     paths: dict[str, list[str]] = {}
+    side = px(cell)
+    at = [px(offset + k * cell) for k in range(n)]  # the rows' and columns' offsets
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             level = math.ceil(min(abs(value) / extent, 1.0) * LEVELS - 1e-9)
             fill = PALETTE[value < 0][level]
             x, y = offset + j * cell, offset + i * cell
-            paths.setdefault(fill, []).append(_square(x, y, cell))
+            paths.setdefault(fill, []).append(_square(at[j], at[i], side))
             if show_values:  # labels only where the cells are big enough to carry them
                 label = number(value, 3)
                 cells.append(Cell(x, y, cell, label, fill, level / LEVELS > 0.55))
@@ -103,7 +100,7 @@ def heatmap(
         offset=offset,
         cells=cells,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
-        diagonal="".join(_square(offset + k * cell, offset + k * cell, cell) for k in range(n)),
+        diagonal="".join(_square(at[k], at[k], side) for k in range(n)),
         row_labels=[(offset + (i + 0.5) * cell, escape(lb)) for i, lb in enumerate(row_labels)],
         column_labels=[
             (offset + (j + 0.5) * cell, escape(lb)) for j, lb in enumerate(column_labels)

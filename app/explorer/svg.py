@@ -16,13 +16,9 @@ from collections.abc import Container
 from markupsafe import Markup
 
 from app.explorer.charts import BarChart
+from app.explorer.display import px
 from app.explorer.heatmap import Heatmap
 from app.explorer.lines import LineChart
-
-
-def px(v: float) -> str:
-    """Return an SVG coordinate to a tenth, without a trailing ".0": 12, 12.5."""
-    return f"{v:.1f}".removesuffix(".0")
 
 
 def _head(classes: str, width: object, height: object, name: str, title: str, desc: str) -> str:

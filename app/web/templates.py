@@ -18,7 +18,6 @@ TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.filters["px"] = lambda v: f"{v:.1f}".removesuffix(".0")  # SVG coordinates
 templates.env.trim_blocks = True
 # Templates change only with a new release: no stat() of each include on every render (25 for
 # one explorer edit).
