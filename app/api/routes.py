@@ -82,10 +82,11 @@ def encoding(accept: str | None) -> str:
     return best
 
 
-def _binary(result: GradientResult, media_type: str) -> bytes:
+def _binary(result: GradientResult, media_type: str) -> list[bytes | memoryview]:
+    """The answer in a binary encoding, as parts that view the result's own arrays."""
     if media_type == NPZ_MEDIA_TYPE:
         return gradient_npz(result)
-    return b"".join(gradient_safetensors(result))
+    return gradient_safetensors(result)
 
 
 async def _answer(
@@ -95,12 +96,13 @@ async def _answer(
     media_type: str = JSON_MEDIA_TYPE,
 ) -> Response:
     """Compute and write the answer: inline when small; else in a thread, in turn with the
-    other large answers, and streamed when it is very large (safetensors' arrays always:
-    they are sent from their own memory)."""
+    other large answers, and streamed when it is very large (binary answers always: they are
+    sent from their arrays' own memory)."""
     if is_small(request):
         result = compute(request)
         if media_type != JSON_MEDIA_TYPE:
-            return Response(_binary(result, media_type), media_type=media_type, headers=headers)
+            body = b"".join(_binary(result, media_type))
+            return Response(body, media_type=media_type, headers=headers)
         return Response(gradient_json(result), media_type=media_type, headers=headers)
     settings = settings_of(http)
     turns: Turns = http.app.state.large_answers
@@ -109,8 +111,11 @@ async def _answer(
     streaming = False
     try:
         result = await run_in_threadpool(compute, request)
-        if media_type == SAFETENSORS_MEDIA_TYPE:
-            parts = gradient_safetensors(result)
+        if media_type != JSON_MEDIA_TYPE:  # sent from the arrays' own memory
+            if media_type == SAFETENSORS_MEDIA_TYPE:
+                parts = gradient_safetensors(result)  # made at once: nothing is copied
+            else:  # the .npz's CRC-32s take a pass over the arrays
+                parts = await run_in_threadpool(gradient_npz, result)
             del result
             streaming = True  # the response gives the turn back when it is done
             return PartsResponse(
@@ -120,9 +125,6 @@ async def _answer(
                 headers=headers or {},
                 media_type=media_type,
             )
-        if media_type == NPZ_MEDIA_TYPE:
-            body = await run_in_threadpool(gradient_npz, result)
-            return Response(body, media_type=media_type, headers=headers)
         if entries(result) <= STREAM_ENTRIES:
             body = await run_in_threadpool(gradient_json, result)
             return Response(body, media_type=media_type, headers=headers)
