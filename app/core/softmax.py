@@ -80,10 +80,7 @@ def jacobian(sm: Softmax, temperature: float = 1.0) -> Array:
     B, n = O.shape
     if B == 1:
         return _one_row_jacobian(sm, temperature)
-    J = np.negative(O)[:, :, None] * O[:, None, :]  # −O_i·O_j: the same bits as 0 − O_i·O_j
-    if temperature != 1.0:
-        J /= temperature
-    _no_negative_zeros(J, O, temperature)
+    J = _minus_products(O[:, :, None], O[:, None, :], O, temperature)
     diagonal = O * (1.0 - O)
     # O_i(1 − O_i) for the top class uses the exact complement instead of 1 − O_top.
     at_top = sm.at_top
@@ -94,12 +91,28 @@ def jacobian(sm: Softmax, temperature: float = 1.0) -> Array:
     return J
 
 
-def _no_negative_zeros(J: Array, O: Array, temperature: float) -> None:
-    """Turn J's −0.0 into 0.0, as 0 − O_i·O_j/T would give: −O_i·O_j/T is −0.0 where it is 0 or
-    underflows. That takes one more pass over J, made only when some O is small enough for it:
-    with O ≤ 1, every |O_i·O_j/T| ≥ min(O)²/max(T, 1), a normal number above 1e-300."""
-    if O.size and O.min() ** 2 / max(temperature, 1.0) < 1e-300:
+_FUSED_FROM = 16_384  # B·n² entries: below it, fewer numpy calls beat one pass less over J
+
+
+def _minus_products(left: Array, right: Array, O: Array, temperature: float) -> Array:
+    """Return −left·right/T broadcast (the Jacobian's −O_i·O_j/T), exactly 0 − O_i·O_j/T: 0.0
+    rather than −0.0 where a product is 0.
+
+    A large J is made in one pass, from −O (−a·b is a·b's bits negated), with a second pass to
+    turn −0.0 into 0.0 only when some O is small enough for a product to be 0: with O ≤ 1,
+    every |O_i·O_j/T| ≥ min(O)²/max(T, 1), a normal number above 1e-300.
+    """
+    if O.size * O.shape[-1] < _FUSED_FROM:
+        J = left * right
+        if temperature != 1.0:
+            J /= temperature
+        return np.subtract(0.0, J, out=J)
+    J = np.negative(left) * right
+    if temperature != 1.0:
+        J /= temperature
+    if O.min() ** 2 / max(temperature, 1.0) < 1e-300:
         np.add(J, 0.0, out=J)  # −0.0 + 0.0 = 0.0; every other value is unchanged
+    return J
 
 
 def _one_row_jacobian(sm: Softmax, temperature: float) -> Array:
@@ -107,10 +120,7 @@ def _one_row_jacobian(sm: Softmax, temperature: float) -> Array:
     order (so the same bits) in half the numpy calls."""
     o = sm.probs[0]
     n = o.shape[0]
-    J: Array = np.multiply.outer(np.negative(o), o)
-    if temperature != 1.0:
-        J /= temperature
-    _no_negative_zeros(J, o, temperature)
+    J = _minus_products(o[:, np.newaxis], o[np.newaxis, :], sm.probs, temperature)
     diagonal = o * (1.0 - o)
     t = int(sm.top[0])
     diagonal[t] = o[t] * sm.complement[0]

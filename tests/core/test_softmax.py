@@ -63,8 +63,25 @@ def test_jacobian_off_diagonal_is_exactly_zero_minus_the_product(Z: Array, T: fl
     assert not np.signbit(J[:, off][J[:, off] == 0.0]).any()
 
 
+CASES = [([0.0, -800.0], 1.0), ([0.0, -391.0, -391.0], 1.0), ([0.0, -745.0], 1e-4)]
+LARGE = [([0.0] + [z] * 199, T) for z, T in ((-800.0, 1.0), (-391.0, 1.0), (-0.1, 1e4))]
+
+
+@pytest.mark.parametrize(("Z", "T"), CASES + LARGE)  # small and large J are made differently
+def test_jacobian_off_diagonal_is_exact_for_large_and_small_j(Z: list[float], T: float) -> None:
+    sm = softmax(np.array([Z, Z[::-1]]), T)
+    O = sm.probs
+    expected = (
+        0.0 - O[:, :, None] * O[:, None, :] / T if T != 1.0 else 0.0 - O[:, :, None] * O[:, None, :]
+    )
+    off = ~np.eye(len(Z), dtype=bool)
+    for J in (jacobian(sm, T), jacobian(softmax(np.array([Z]), T), T)):
+        assert np.array_equal(J[:, off], expected[: len(J), off])
+        assert not np.signbit(J[:, off][J[:, off] == 0.0]).any()
+
+
 def test_jacobian_has_no_negative_zeros_where_products_underflow() -> None:
-    for Z, T in (([0.0, -800.0], 1.0), ([0.0, -391.0, -391.0], 1.0), ([0.0, -745.0], 1e-4)):
+    for Z, T in CASES + LARGE[:2]:
         J = jacobian(softmax(np.array([Z]), T), T)
         assert (J == 0.0).any()
         assert not np.signbit(J[J == 0.0]).any()
