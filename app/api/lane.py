@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.routes import INLINE_BODY, etag_of, is_small
+from app.api.routes import BINARY_MEDIA_TYPES, INLINE_BODY, etag_of, is_small
 from app.api.serialise import gradient_json
 from app.service.compute import compute
 from app.service.models import GradientRequest
@@ -36,7 +36,7 @@ _VARY = (b"vary", b"Accept")
 # a body sent in chunks or after an interim 100 response.
 _HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect"}
 # An Accept naming a binary encoding (app.api.routes.encoding decides): the app answers.
-_BINARY = re.compile(rb"npz|safetensors", re.IGNORECASE)
+_BINARY = re.compile(b"|".join(re.escape(t.encode()) for t in BINARY_MEDIA_TYPES), re.IGNORECASE)
 
 
 class FastLane:

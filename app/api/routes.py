@@ -112,10 +112,8 @@ async def _answer(
     try:
         result = await run_in_threadpool(compute, request)
         if media_type != JSON_MEDIA_TYPE:  # sent from the arrays' own memory
-            if media_type == SAFETENSORS_MEDIA_TYPE:
-                parts = gradient_safetensors(result)  # made at once: nothing is copied
-            else:  # the .npz's CRC-32s take a pass over the arrays
-                parts = await run_in_threadpool(gradient_npz, result)
+            # in a thread: the .npz's CRC-32s take a pass over the arrays
+            parts = await run_in_threadpool(_binary, result, media_type)
             del result
             streaming = True  # the response gives the turn back when it is done
             return PartsResponse(
