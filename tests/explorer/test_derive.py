@@ -202,3 +202,17 @@ def test_the_blank_first_step_does_not_show_its_answer() -> None:
     page = CLIENT.get(f"/?{SEED}&mode=derive&fade=5").text
     first = page.split('id="step-1"', 1)[1].split("</li>", 1)[0]
     assert "∑" not in first
+
+
+def test_the_steps_warn_of_nothing_where_a_probability_underflows() -> None:
+    """O2 = 0 exactly (Z2 = −800) and its target 0: dE/dO2 is 0, not a 0/0 warning."""
+    import warnings
+
+    from app.core import cross_entropy
+    from app.core.derivation import steps
+
+    ce = cross_entropy(np.array([[0.0, -800.0, 3.0]]), np.array([2]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = steps(ce, 1, 1.0)
+    assert s.grad_probs[1] == 0.0
