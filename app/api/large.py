@@ -20,6 +20,9 @@ from starlette.types import Receive, Scope, Send
 from app.web.memory import release_memory
 
 IDLE_RELEASE = 0.25  # seconds without a large answer, then the heap is given back
+# A binary answer is sent in slices of its arrays' memory, each within the send timeout: a
+# reader that takes 1 MiB per DEDZ_SEND_TIMEOUT (10 s: 105 kB/s) gets all of it.
+SEND_BYTES = 1 << 20
 
 
 class Turns:
@@ -81,11 +84,11 @@ def busy(limit: int) -> Response:
 
 
 class PartsResponse(Response):
-    """An answer sent from its parts' own memory, each part within `timeout` seconds (a client
-    that stops reading is let go: the server closes the connection); the parts are freed and the
-    turn given back when it is done. Unlike a StreamingResponse it runs no task group to listen
-    for a disconnect (a tenth of a safetensors answer's time): a send to a client that has gone
-    returns at once, so the loop just ends."""
+    """An answer sent from its parts' own memory in slices of SEND_BYTES, each within `timeout`
+    seconds (a client that stops reading is let go: the server closes the connection); the parts
+    are freed and the turn given back when it is done. Unlike a StreamingResponse it runs no
+    task group to listen for a disconnect (a tenth of a safetensors answer's time): a send to a
+    client that has gone returns at once, so the loop just ends."""
 
     def __init__(
         self,
@@ -110,9 +113,15 @@ class PartsResponse(Response):
                 start = {"type": "http.response.start", "status": self.status_code}
                 await send({**start, "headers": self.raw_headers})
             for part in self.parts:
-                async with asyncio.timeout(self.timeout):
-                    await send({"type": "http.response.body", "body": part, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+                view = memoryview(part)
+                for at in range(0, len(view), SEND_BYTES):  # slices of the same memory
+                    piece = view[at : at + SEND_BYTES]
+                    async with asyncio.timeout(self.timeout):
+                        await send({"type": "http.response.body", "body": piece, "more_body": True})
+            # The last send waits too, for the buffer to drain: a client that stops reading
+            # there must not keep its turn.
+            async with asyncio.timeout(self.timeout):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             pass
         finally:
@@ -151,7 +160,8 @@ class StallingStream(StreamingResponse):
             async for chunk in self.body_iterator:
                 async with asyncio.timeout(self.timeout):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            async with asyncio.timeout(self.timeout):  # the last send waits for the drain too
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:

@@ -8,7 +8,7 @@ import gc
 from functools import cache
 
 # glibc's mallopt parameters, and what dEdZ sets them to (see tune_heap).
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _MMAP_THRESHOLD = 32 << 20  # glibc's largest: arrays up to 32 MiB come from the heap
 _TRIM_THRESHOLD = 128 << 20
 
@@ -39,13 +39,19 @@ def tune_heap() -> bool:
     answer's 16 MB of matrices fault in their pages anew (two of every five milliseconds of an
     n = 1,000 answer in safetensors). With fixed thresholds, the memory stays until the large
     answers are over, when `release_memory` gives it back (api.large.Turns does, once idle).
+    One arena for every thread: malloc_trim gives back the free top of the main arena's heap
+    only, so the threads' own arenas (up to 8 per CPU) kept a large answer's pages for good.
     """
     libc = _glibc()
     if libc is None:
         return False
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
-        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    settings = (
+        (_M_ARENA_MAX, 1),
+        (_M_MMAP_THRESHOLD, _MMAP_THRESHOLD),
+        (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD),
     )
+    done = [libc.mallopt(parameter, value) for parameter, value in settings]  # each, in turn
+    return all(done)
 
 
 def release_memory() -> None:

@@ -638,6 +638,43 @@ def test_the_heap_is_given_back_once_no_large_answer_is_under_way(
     assert asyncio.run(scenario()) == (0, 1)
 
 
+def test_a_binary_answer_goes_in_slices_and_a_reader_stopping_at_the_end_is_let_go() -> None:
+    """Each slice of the arrays' memory (at most SEND_BYTES) has the send timeout to itself, so
+    a slow steady reader gets the whole answer; and the last send, which waits for the buffer
+    to drain, has it too: a client that stops reading there gives its turn back."""
+    from app.api import large
+
+    def scenario(stall_at_end: bool) -> tuple[bytes, list[int], int]:
+        sent: list[bytes] = []
+        given_back: list[None] = []
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.body":
+                if stall_at_end and not message.get("more_body"):
+                    await asyncio.sleep(3600)  # the client stopped reading
+                sent.append(bytes(message["body"]))  # type: ignore[arg-type]
+
+        parts: list[bytes | memoryview] = [b"head", memoryview(bytes(range(256)) * 10_000)]
+        whole = b"".join(parts)
+        response = large.PartsResponse(
+            parts,
+            timeout=0.2,
+            done=lambda: given_back.append(None),
+            headers={},
+            media_type="application/x-safetensors",
+        )
+        asyncio.run(response(None, None, send))  # type: ignore[arg-type]
+        assert b"".join(sent) == whole
+        return whole, [len(piece) for piece in sent], len(given_back)
+
+    _, sizes, given_back = scenario(stall_at_end=False)
+    assert max(sizes) <= large.SEND_BYTES
+    assert len(sizes) > 3  # slices, then the empty end
+    assert given_back == 1
+    _, _, given_back = scenario(stall_at_end=True)
+    assert given_back == 1  # after the timeout, not an hour later
+
+
 def test_large_answers_take_turns_and_a_full_house_gets_503() -> None:
     from app.api.large import Turns, busy
 

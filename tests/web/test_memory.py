@@ -98,3 +98,44 @@ def test_a_tuned_heap_keeps_a_large_arrays_pages_until_released() -> None:
     tuned_kept, tuned_released = _heap_after_a_large_array("tuned")
     assert tuned_kept - default_kept > 6_000  # KiB: the array's pages stayed
     assert tuned_kept - tuned_released > 6_000  # and were given back when asked
+
+
+THREADS_SCRIPT = """
+    import threading
+    import numpy as np
+    from app.web.memory import release_memory, tune_heap
+
+    def rss():
+        with open("/proc/self/status") as status:
+            return int(next(l for l in status if l.startswith("VmRSS:")).split()[1])
+
+    assert tune_heap()
+    before = rss()
+    barrier = threading.Barrier(8)
+
+    def answer():  # as large answers are computed: in threads, at once
+        a = np.ones((1000, 1000))
+        barrier.wait()
+        a.sum()
+
+    threads = [threading.Thread(target=answer) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    release_memory()
+    print(rss() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap (CI: Debian)")
+def test_arrays_made_in_threads_are_given_back_too() -> None:
+    """Eight threads' 8 MB arrays (64 MB) all go back with release_memory: the threads share
+    the main arena, whose free memory malloc_trim returns (their own arenas' it did not)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(THREADS_SCRIPT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert int(proc.stdout.split()[-1]) < 16_000  # KiB left of the 64 MB
