@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import re
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 RENDERERS = 2  # worker processes
@@ -38,11 +41,31 @@ def render(document: str, scale: int) -> bytes:
     return bytes(resvg_py.svg_to_bytes(svg_string=document, zoom=float(scale)))
 
 
+def follow_parent(parent: int) -> None:
+    """In a renderer, at its start: exit once the server process that made it has gone. A
+    server that is shut down stops its pool, but one killed outright (SIGKILL, the OOM killer)
+    left its renderers running for good. A look a second at the parent's pid (a renderer of a
+    dead server is the init process's, or a subreaper's); not prctl(PR_SET_PDEATHSIG), which
+    fires when the *thread* that started the renderer ends."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
 def _executor() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         # spawn, not fork: the server's event loop and threads are not copied into a worker
-        _pool = ProcessPoolExecutor(RENDERERS, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            RENDERERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=follow_parent,
+            initargs=(os.getpid(),),
+        )
     return _pool
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from typing import Any
@@ -54,3 +55,50 @@ def test_a_flood_of_exports_runs_at_most_page_threads_at_once(
     runner.join(60)
     assert statuses == [[200] * 16]
     assert 1 < most[0] <= pages.PAGE_THREADS
+
+
+RENDERER_SCRIPT = """
+    import asyncio, time
+    from app.embed import raster
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="9"/></svg>'
+    assert asyncio.run(raster.rasterise(svg, 1)).startswith(b"\\x89PNG")
+    print(*raster._pool._processes, flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_png_renderers_die_with_a_server_that_is_killed() -> None:
+    """SIGKILL gives the server no chance to stop its pool: its renderers go with it."""
+    import os
+    import signal
+    import subprocess
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(RENDERER_SCRIPT)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stdout is not None
+        renderers = [int(pid) for pid in server.stdout.readline().split()]
+        server.send_signal(signal.SIGKILL)
+    assert renderers
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split(") ")[1][0] != "Z"  # a zombie has gone
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in renderers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in renderers if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"renderers {left} outlived their server"
