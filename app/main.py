@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from functools import cache, partial
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +17,7 @@ from app import __version__
 from app.api import docs
 from app.api import routes as api
 from app.api.lane import FastLane
-from app.api.large import Turns
+from app.api.large import DroppedAnswers, Turns
 from app.api.openapi import DESCRIPTION, openapi_document
 from app.embed import build, exports, oembed
 from app.embed import routes as embed
@@ -57,12 +57,18 @@ class DedzAPI(FastAPI):
             await super().__call__(scope, receive, send)
 
 
+@cache  # once per process
+def _word_dropped_answers() -> None:
+    logging.getLogger("uvicorn.error").addFilter(DroppedAnswers())
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Once the worker has started: freeze what it has built and tune the heap for large
     answers (app.web.memory)."""
     freeze_heap()
     tune_heap()
+    _word_dropped_answers()
     yield
 
 

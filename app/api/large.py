@@ -11,8 +11,10 @@ the operating system (not after each one: the next would fault its pages in anew
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -77,6 +79,24 @@ class Turns:
         release_memory()
 
 
+# uvicorn's words, at ERROR, for an answer the app left unfinished; set in the request's task
+# when that was an answer dropped on purpose (DroppedAnswers then says so, at WARNING).
+UNFINISHED = "ASGI callable returned without completing response."
+_dropped: ContextVar[bool] = ContextVar("dropped", default=False)
+
+
+class DroppedAnswers(logging.Filter):
+    """Word uvicorn's error for an answer that dEdZ dropped because its client stopped reading
+    (ordinary client behaviour, not a fault of the server) as a warning that says so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() == UNFINISHED and _dropped.get():
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "a client stopped reading its answer for DEDZ_SEND_TIMEOUT: dropped"
+            record.args = ()
+        return True
+
+
 def busy(limit: int) -> Response:
     """Answer 503: every turn for a large answer is taken."""
     detail = f"server: busy with {limit} large answers already; retry in a few seconds"
@@ -123,7 +143,7 @@ class PartsResponse(Response):
             async with asyncio.timeout(self.timeout):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
-            pass
+            _dropped.set(True)
         finally:
             self.parts.clear()  # the arrays they view go now, not with the connection
             self.done()
@@ -145,6 +165,7 @@ class StallingStream(StreamingResponse):
         super().__init__(content, media_type=media_type, headers=headers)
         self.timeout = timeout
         self.done = done
+        self.dropped = False
 
     async def stream_response(self, send: Send) -> None:
         """Send each part within the timeout; a client that stops reading is let go."""
@@ -163,6 +184,7 @@ class StallingStream(StreamingResponse):
             async with asyncio.timeout(self.timeout):  # the last send waits for the drain too
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
+            self.dropped = True  # (this runs in a task of its own: the request's sets _dropped)
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:
                 await aclose()  # frees the arrays now, not when the connection is collected
@@ -171,4 +193,6 @@ class StallingStream(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
+            if self.dropped:
+                _dropped.set(True)
             self.done()
