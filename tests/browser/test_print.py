@@ -63,3 +63,25 @@ def test_a_printout_says_the_settings_its_numbers_come_from(
         expect(page.locator(".lede .screen-only")).to_be_hidden()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [794, 1280])  # A4 at 96 dpi, and a wide window printing
+def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int) -> None:
+    """On paper nothing scrolls: every table (the 10 × 10 Jacobian's too) fits its panel
+    rather than being cut at the panel's edge."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7")
+        page.emulate_media(media="print")
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll(".panel .table-scroll")]
+                 .filter((e) => e.checkVisibility())  // not in a closed <details>
+                 .filter((e) => e.scrollWidth > e.clientWidth + 1
+                           || e.getBoundingClientRect().right >
+                              e.closest(".panel").getBoundingClientRect().right + 1)
+                 .map((e) => `${e.closest(".panel").id}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+        )
+        assert cut == [], cut
+    finally:
+        context.close()
