@@ -40,7 +40,7 @@ from app.explorer.state import (
     ExplorerState,
 )
 from app.explorer.svg import draw_bars, draw_heatmap, draw_lines
-from app.explorer.tables import jacobian_body
+from app.explorer.tables import chain_body, jacobian_body
 from app.service.compute import compute
 from app.service.values import MAX_TEMPERATURE, MIN_TEMPERATURE
 from app.settings import Settings
@@ -79,6 +79,7 @@ templates.env.globals.update(
     draw_lines=draw_lines,
     draw_heatmap=draw_heatmap,
     jacobian_body=jacobian_body,
+    chain_body=chain_body,
     panel_names=PANELS,
     instrument_panels=INSTRUMENT_PANELS,
     panel_titles=PANEL_TITLES,
