@@ -85,3 +85,29 @@ def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int) -
         assert cut == [], cut
     finally:
         context.close()
+
+
+def test_paper_shows_no_focus_ring_and_the_bridge_explanation_open(
+    browser: Browser, base_url: str
+) -> None:
+    """A focused heading printed inside its focus ring, and the two-class bridge printed its
+    closed summary ("▶ The same as one-output logistic regression") without the text."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1&target=0")
+        page.locator("#panel-binary h2").evaluate("(h) => { h.tabIndex = -1; h.focus(); }")
+        page.emulate_media(media="print")
+        outline = page.locator("#panel-binary h2").evaluate(
+            "(h) => getComputedStyle(h).outlineStyle"
+        )
+        assert outline == "none"
+        explanation = page.locator("details.logistic > :not(summary)").first
+        assert explanation.evaluate("(e) => e.checkVisibility()")
+        assert explanation.evaluate("(e) => e.getBoundingClientRect().height") > 10
+        marker = page.locator("details.logistic > summary").evaluate(
+            "(s) => getComputedStyle(s).listStyleType"
+        )
+        assert marker == "none"
+    finally:
+        context.close()
