@@ -34,12 +34,18 @@ class Tick:
 
 # Advance widths of the characters charts write, in em of a sans-serif face (DejaVu Sans, which
 # the page falls back to, is among the widest): enough to keep every label inside its chart.
-_EM = {"−": 0.84, "-": 0.36, "+": 0.84, ".": 0.32, "e": 0.62, "∞": 0.84}
+# Class names are an instructor's words: the widest letters ("MMMM…" ran into its neighbour at
+# 0.64 em a letter), capitals and the ellipsis that cuts a name have widths of their own. (The
+# page's own labels, Z1, O10, Y and sum, keep the measure their charts were laid out and
+# tested with.)
+_EM = {"−": 0.84, "-": 0.36, "+": 0.84, ".": 0.32, "e": 0.62, "∞": 0.84, "…": 1.0}
+_EM |= {"M": 1.0, "W": 1.1, "w": 0.9, "@": 1.0, "%": 0.95, "Z": 0.64, "O": 0.64, "Y": 0.64}
+_CAPITAL = 0.8
 
 
 def text_width(text: str, size: float) -> float:
     """Return an upper estimate of a label's width in SVG units at font size `size`."""
-    return size * sum(_EM.get(c, 0.64) for c in text)
+    return size * sum(_EM.get(c, _CAPITAL if c.isupper() else 0.64) for c in text)
 
 
 def nice_bounds(

@@ -129,3 +129,33 @@ def test_the_instruments_labels_stay_inside_their_charts(
     finally:
         context.close()
     assert not problems, f"{len(problems)} problems at {width} px:\n" + "\n".join(problems[:40])
+
+
+NAMED = [  # an instructor's long class names, cut to fit under their bars
+    "/embed?logits=3,1,0.2,-1,2.5,0,-2,1.5,0.7,-0.3&target=4&controls=logits&j=9"
+    "&names="
+    + ",".join(f"MMMMMMMMMMMMMMM{k}" for k in range(10))
+    + "&panels=probs&panels=grad&panels=chain&panels=jacobian",
+    "/embed?logits=2,1,0.5&target=0&controls=all"
+    "&names=WWWWWWWWWWWWWWWW,Canis%20familiaris,Passeriformes%20sp",
+]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_long_class_names_are_cut_to_fit_and_never_run_together(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    try:
+        for path in NAMED:
+            page.goto(base_url + path)
+            for chart in page.evaluate(MEASURE):
+                for text in outside(chart):
+                    problems.append(f"{path[:40]} [{chart['id']}]: outside: {text}")
+                for pair in overlapping(chart):
+                    problems.append(f"{path[:40]} [{chart['id']}]: overlap: {pair}")
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} problems at {width} px:\n" + "\n".join(problems[:40])
