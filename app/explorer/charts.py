@@ -152,6 +152,7 @@ def _frame(
     values: Sequence[float],
     decimals: int | None = None,
     labels_below: bool = False,
+    labels_above: bool = False,
 ) -> _Frame:
     low, high = bounds
     # The axis gets as much room as its longest tick label needs.
@@ -165,7 +166,7 @@ def _frame(
     longest = max((text_width(label, 12.5) for label in labels), default=0.0) + 8
     room = max(ROTATED_ROOM, longest) if rotated else LABEL_ROOM
     # Leave label room only on the sides where bars (or, in a waterfall, falling steps) reach.
-    top = room if high > 0 else 8
+    top = room if high > 0 or labels_above else 8
     bottom = HEIGHT - CLASS_LABELS - (room if low < 0 or labels_below or high == 0 else 4)
     return _Frame(Scale(low, high, top, bottom), slot, rotated, decimals, left)
 
@@ -253,6 +254,8 @@ def waterfall_chart(
         len(terms) + 1,
         [*terms, running[-1]],
         labels_below=min(terms, default=0) < 0,
+        # a rising step's label goes above its end, which may be the top (0) of the chart
+        labels_above=max(terms, default=0) > 0,
     )
     width = min(frame.slot * 0.6, 56.0)
     bars = [
