@@ -65,14 +65,25 @@ def test_a_printout_says_the_settings_its_numbers_come_from(
         context.close()
 
 
+NAMES = ",".join(f"MMMMMMMMMMMMMMM{k}" for k in range(10))  # an instructor's long names
+
+
 @pytest.mark.parametrize("width", [794, 1280])  # A4 at 96 dpi, and a wide window printing
-def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int) -> None:
-    """On paper nothing scrolls: every table (the 10 × 10 Jacobian's too) fits its panel
-    rather than being cut at the panel's edge."""
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7",
+        f"/embed?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7&names={NAMES}&controls=logits"
+        "&panels=chain&panels=jacobian",
+    ],
+)
+def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int, path: str) -> None:
+    """On paper nothing scrolls: every table (the 10 × 10 Jacobian's too, and with long class
+    names) fits its panel rather than being cut at the panel's edge."""
     context = browser.new_context(viewport={"width": width, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(f"{base_url}/?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7")
+        page.goto(base_url + path)
         page.emulate_media(media="print")
         cut = page.evaluate(
             """() => [...document.querySelectorAll(".panel .table-scroll")]
