@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextvars import ContextVar
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.web.memory import release_memory
 
@@ -103,6 +103,41 @@ def busy(limit: int) -> Response:
     return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
 
+async def send_in_time(
+    send: Send, start: Message, pieces: AsyncIterable[bytes | memoryview], timeout: float
+) -> bool:
+    """Send an answer's start, each piece and its end, each within `timeout` seconds (the last
+    one too: it waits for the buffer to drain, and a client that stops reading there must not
+    keep its turn). Tell whether it was all sent; False means the client stopped reading."""
+    try:
+        async with asyncio.timeout(timeout):
+            await send(start)
+        async for piece in pieces:
+            async with asyncio.timeout(timeout):
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+        async with asyncio.timeout(timeout):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _slices(parts: list[bytes | memoryview]) -> AsyncIterator[memoryview]:
+    """The parts in slices of SEND_BYTES, each a view of the same memory."""
+    for part in parts:
+        view = memoryview(part)
+        for at in range(0, len(view), SEND_BYTES):
+            yield view[at : at + SEND_BYTES]
+
+
+def _start(response: Response) -> Message:
+    return {
+        "type": "http.response.start",
+        "status": response.status_code,
+        "headers": response.raw_headers,
+    }
+
+
 class PartsResponse(Response):
     """An answer sent from its parts' own memory in slices of SEND_BYTES, each within `timeout`
     seconds (a client that stops reading is let go: the server closes the connection); the parts
@@ -129,21 +164,8 @@ class PartsResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            async with asyncio.timeout(self.timeout):
-                start = {"type": "http.response.start", "status": self.status_code}
-                await send({**start, "headers": self.raw_headers})
-            for part in self.parts:
-                view = memoryview(part)
-                for at in range(0, len(view), SEND_BYTES):  # slices of the same memory
-                    piece = view[at : at + SEND_BYTES]
-                    async with asyncio.timeout(self.timeout):
-                        await send({"type": "http.response.body", "body": piece, "more_body": True})
-            # The last send waits too, for the buffer to drain: a client that stops reading
-            # there must not keep its turn.
-            async with asyncio.timeout(self.timeout):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except TimeoutError:
-            _dropped.set(True)
+            if not await send_in_time(send, _start(self), _slices(self.parts), self.timeout):
+                _dropped.set(True)
         finally:
             self.parts.clear()  # the arrays they view go now, not with the connection
             self.done()
@@ -151,7 +173,8 @@ class PartsResponse(Response):
 
 class StallingStream(StreamingResponse):
     """A streamed answer that gives its turn back when done, and stops where a part stays unread
-    for `timeout` seconds (the server then closes the connection)."""
+    for `timeout` seconds (the server then closes the connection). It keeps StreamingResponse's
+    listener for a disconnect: a client that goes away stops the writing of the rest."""
 
     def __init__(
         self,
@@ -163,29 +186,16 @@ class StallingStream(StreamingResponse):
         media_type: str = "application/json",
     ) -> None:
         super().__init__(content, media_type=media_type, headers=headers)
+        self.pieces = content  # the body iterator, as typed here (only bytes)
         self.timeout = timeout
         self.done = done
         self.dropped = False
 
     async def stream_response(self, send: Send) -> None:
-        """Send each part within the timeout; a client that stops reading is let go."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": self.status_code,
-                        "headers": self.raw_headers,
-                    }
-                )
-            async for chunk in self.body_iterator:
-                async with asyncio.timeout(self.timeout):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            async with asyncio.timeout(self.timeout):  # the last send waits for the drain too
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except TimeoutError:
-            self.dropped = True  # (this runs in a task of its own: the request's sets _dropped)
-            aclose = getattr(self.body_iterator, "aclose", None)
+        if not await send_in_time(send, _start(self), self.pieces, self.timeout):
+            # (this runs in a task of its own: the request's task sets _dropped below)
+            self.dropped = True
+            aclose = getattr(self.pieces, "aclose", None)
             if aclose is not None:
                 await aclose()  # frees the arrays now, not when the connection is collected
 

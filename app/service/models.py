@@ -23,6 +23,7 @@ from app.service.values import (
     MAX_PARTS,
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
+    PARTS,
     IgnoreIndex,
     Logits,
     Part,
@@ -355,7 +356,8 @@ def _listed(names: list[Part]) -> str:
 def checked_include(
     include: list[Part] | None, is_batch: bool, matrix_elements: int, limits: Settings
 ) -> list[Part]:
-    """Resolve the default optional outputs and refuse matrices over the limit."""
+    """Resolve the default optional outputs and refuse matrices over the limit; the parts come
+    back once each, in one order (the answer and its ETag don't depend on how they were listed)."""
     fits = matrix_elements <= limits.max_matrix_elements
     if include is None:
         # By default only matrices small enough to read: a 1,000-class row's would be 26 MB.
@@ -368,4 +370,5 @@ def checked_include(
             f"B·n² ≤ {limits.max_matrix_elements:,} "
             f"matrix entries, this request has {matrix_elements:,}",
         )
-    return list(dict.fromkeys(include))
+    asked = set(include)
+    return [part for part in PARTS if part in asked]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 import pydantic_core
 from pydantic import ValidationError
@@ -88,10 +88,10 @@ def _repeated_field(body: bytes, data: dict[str, Any]) -> str | None:
 MAX_OBJECTS = 1_000
 
 
-def _refuse_crowded(body: bytes, opener: bytes, most: int, what: str, why: str) -> None:
-    """Refuse, before parsing, a body with more than `most` of `opener` (arrays or objects)."""
-    if len(body) > most and body.count(opener) > most:
-        raise invalid_request("body", invalid("body", f"holds more than {most:,} {what}; {why}"))
+def _crowded(body: bytes, opener: bytes, most: int) -> bool:
+    """Whether a body holds more than `most` of `opener` (arrays or objects), found before
+    parsing; a body shorter than that cannot."""
+    return len(body) > most and body.count(opener) > most
 
 
 def _too_many_containers(body: bytes, settings: Settings) -> None:
@@ -102,13 +102,18 @@ def _too_many_containers(body: bytes, settings: Settings) -> None:
     `include` one more). Parsing 8 MiB of `[[0]],[[0]],…` into Python lists took a second and
     hundreds of megabytes before the size limit could even be checked.
     """
-    most = 2 * MAX_DIMENSIONS * settings.max_batch_elements + 2
-    limit = (
-        f"a request has at most {settings.max_batch_elements:,} logits and as many target values"
-    )
-    _refuse_crowded(body, b"[", most, "arrays", limit)
-    one = "a request is one object of numbers, strings and arrays of numbers"
-    _refuse_crowded(body, b"{", MAX_OBJECTS, "objects", one)
+    arrays = 2 * MAX_DIMENSIONS * settings.max_batch_elements + 2
+    if _crowded(body, b"[", arrays):
+        most = settings.max_batch_elements
+        why = f"a request has at most {most:,} logits and as many target values"
+        _refuse("body", f"holds more than {arrays:,} arrays; {why}")
+    if _crowded(body, b"{", MAX_OBJECTS):
+        why = "a request is one object of numbers, strings and arrays of numbers"
+        _refuse("body", f"holds more than {MAX_OBJECTS:,} objects; {why}")
+
+
+def _refuse(field: str, message: str) -> NoReturn:
+    raise invalid_request("body", invalid(field, message))
 
 
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:

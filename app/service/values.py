@@ -4,7 +4,7 @@ in JSON Schema; and the bounds of the numbers themselves."""
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +22,7 @@ from app.service.numbers import (
 from app.settings import Settings
 
 Part = Literal["jacobian", "chain", "check"]
+PARTS: tuple[Part, ...] = get_args(Part)  # the order an answer lists them in
 MAX_PARTS = 16  # items of `include`, repeats allowed (and counted once)
 
 # Bounds of the numbers themselves (not sizes): they keep Z/T, E and dE/dZ finite in float64.
