@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
+
+from markupsafe import Markup, escape
 
 MINUS = "\u2212"
+# An index written after a symbol in a plain-text sentence: O_i, δ_ij, Y′_k, Σ_i, term_i.
+_INDEX = re.compile(r"(?<=[A-Za-zσδΣ′)])_(ij|[ijk])\b")
 
 
 def px(v: float) -> str:
@@ -26,6 +31,12 @@ def number(value: float, digits: int = 3) -> str:
         mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
         text = f"{mantissa}e{int(exponent)}"
     return text.replace("-", MINUS)
+
+
+def subscripts(text: str) -> Markup:
+    """Return a plain-text sentence as HTML with its indices as subscripts: O_i → O<sub>i</sub>
+    (the sentences are written once, as text, for the page and the JSON twin alike)."""
+    return Markup(_INDEX.sub(r"<sub>\1</sub>", str(escape(text))))
 
 
 def exact(value: float) -> str:

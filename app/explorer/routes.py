@@ -26,7 +26,7 @@ from app.embed.options import (
 from app.embed.share import choices_query, share
 from app.embed.titles import figure_title
 from app.explorer import page
-from app.explorer.display import class_name, exact, number, px
+from app.explorer.display import class_name, exact, number, px, subscripts
 from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.instruments import read_instruments
@@ -74,6 +74,7 @@ def _mcls(context: Any, k: object) -> Markup:
 templates.env.filters["cls"] = _cls
 templates.env.filters["mcls"] = _mcls
 templates.env.filters["exact"] = exact
+templates.env.filters["subs"] = subscripts  # O_i in a sentence → O<sub>i</sub>
 templates.env.globals.update(
     draw_bars=draw_bars,
     draw_lines=draw_lines,
