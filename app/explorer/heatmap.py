@@ -86,6 +86,7 @@ def heatmap(
     paths: dict[str, list[str]] = {}
     side = px(cell)
     at = [px(offset + k * cell) for k in range(n)]  # the rows' and columns' offsets
+    inset = [px(offset + k * cell + 0.75) for k in range(n)]
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             level = math.ceil(min(abs(value) / extent, 1.0) * LEVELS - 1e-9)
@@ -100,7 +101,8 @@ def heatmap(
         offset=offset,
         cells=cells,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
-        diagonal="".join(_square(at[k], at[k], side) for k in range(n)),
+        # inset by half its stroke (1.5): the last square's outline stays inside the map
+        diagonal="".join(_square(inset[k], inset[k], px(cell - 1.5)) for k in range(n)),
         row_labels=[(offset + (i + 0.5) * cell, escape(lb)) for i, lb in enumerate(row_labels)],
         column_labels=[
             (offset + (j + 0.5) * cell, escape(lb)) for j, lb in enumerate(column_labels)
