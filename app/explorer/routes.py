@@ -63,10 +63,17 @@ def _cls(context: Any, k: object) -> Markup:
     return Markup(escape(class_name(k, context.get("class_names", ()))))
 
 
+MATH_NAME = 6  # characters of a class name that a formula's subscript still holds
+
+
 @pass_context
 def _mcls(context: Any, k: object) -> Markup:
-    """A class as a MathML token: <mn>2</mn>, or <mi>cat</mi> for a name."""
+    """The class j as a MathML token: <mn>2</mn>, <mi>cat</mi> for a name, and <mi>j</mi> for a
+    name longer than MATH_NAME characters (a formula cannot wrap inside a subscript, and on paper
+    nothing scrolls): the heading above the formula says which class j is."""
     name = class_name(k, context.get("class_names", ()))
+    if len(name) > MATH_NAME:
+        return Markup("<mi>j</mi>")
     tag = "mn" if name.isdigit() else "mi"
     return Markup(f"<{tag}>{escape(name)}</{tag}>")
 

@@ -98,6 +98,42 @@ def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int, p
         context.close()
 
 
+WIDE = "WWWWWWWWWWWWWWW"  # the widest letters, as an instructor's class names
+
+
+@pytest.mark.parametrize("media", ["print", "screen"])
+@pytest.mark.parametrize(
+    "state",
+    [
+        "logits=2,1,0.1&target=0&j=1",
+        "logits=2,1,0.1&target=0&j=1&temperature=2&label_smoothing=0.1&weights=2,1,1",
+        "logits=2,1,0.1&target=0&j=1&loss=mse",
+        "logits=2,1,0.1&target=0&j=1&loss=bce&temperature=2",
+    ],
+)
+def test_formulas_fit_their_panel_with_long_class_names(
+    browser: Browser, base_url: str, state: str, media: str
+) -> None:
+    """A formula cannot wrap inside a subscript and paper cannot scroll: with long names the
+    gradient's formula said ∂E/∂Z_WWWW… = O_WWWW… − … and was cut at the panel's edge."""
+    names = ",".join(f"{WIDE}{k}" for k in range(3))
+    context = browser.new_context(viewport={"width": 794, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/embed?{state}&names={names}&panels=loss,chain")
+        page.emulate_media(media=media)
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll(".panel math")]
+                 .filter((m) => m.scrollWidth > m.clientWidth + 1)
+                 .map((m) => `${m.closest(".panel").id}: ${m.scrollWidth} > ${m.clientWidth}`)"""
+        )
+        assert cut == [], cut
+        heading = page.locator("#panel-loss h3").last
+        expect(heading).to_contain_text(f"j = {WIDE}1")  # which class j is, in full
+    finally:
+        context.close()
+
+
 def test_paper_shows_no_focus_ring_and_the_bridge_explanation_open(
     browser: Browser, base_url: str
 ) -> None:
