@@ -36,12 +36,18 @@ from app.web.errors import (
 from app.web.htmx import HTMX_RESPONSE_HEADERS
 from app.web.limits import BodySizeLimit, RequestLimits
 from app.web.memory import freeze_heap, tune_heap
-from app.web.middleware import CompressPages, InternalErrors, SecurityHeaders, security_headers
+from app.web.middleware import (
+    DATA_SECURITY_HEADERS,
+    CompressPages,
+    InternalErrors,
+    SecurityHeaders,
+)
 from app.web.static import FingerprintedStatic
 from app.web.templates import STATIC_DIR
 
 log = logging.getLogger("dedz")
 EXPOSED_HEADERS = [*HTMX_RESPONSE_HEADERS, "ETag"]  # readable by pages on other origins
+EXPOSED_DATA_HEADERS = ["ETag", "Retry-After"]  # readable by API clients on other origins
 
 
 class DedzAPI(FastAPI):
@@ -97,12 +103,12 @@ def create_app(settings: Settings | None = None) -> DedzAPI:
     )
     app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)
-    app.add_middleware(OpenCors, expose=EXPOSED_HEADERS)
+    app.add_middleware(OpenCors, expose=EXPOSED_HEADERS, expose_data=EXPOSED_DATA_HEADERS)
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
     if settings.fast_lane:
         # In front of the framework and its middleware, adding what they add: app.api.lane.
-        headers = [*cors_headers(EXPOSED_HEADERS), *security_headers(settings)]
+        headers = [*cors_headers(EXPOSED_DATA_HEADERS), *DATA_SECURITY_HEADERS]
         app.lane = FastLane(partial(FastAPI.__call__, app), settings=settings, headers=headers)
     app.add_exception_handler(InvalidRequestError, invalid_request_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.web.middleware import is_document
+
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
 MAX_AGE = 86400
 
@@ -29,11 +31,14 @@ def cors_headers(expose: Sequence[str]) -> list[tuple[bytes, bytes]]:
 
 
 class OpenCors:
-    """Add the same CORS headers to every HTTP response and answer preflights."""
+    """Add the same CORS headers to every HTTP response and answer preflights; a document
+    exposes `expose` (what htmx reads from a page fetched from another origin), data
+    `expose_data` (what an API client reads)."""
 
-    def __init__(self, app: ASGIApp, expose: Sequence[str]) -> None:
+    def __init__(self, app: ASGIApp, expose: Sequence[str], expose_data: Sequence[str]) -> None:
         self.app = app
-        self.simple = cors_headers(expose)
+        self.document = cors_headers(expose)
+        self.data = cors_headers(expose_data)
         self.preflight = [
             (b"access-control-allow-origin", b"*"),
             (b"access-control-allow-methods", ", ".join(ALLOWED_METHODS).encode()),
@@ -49,11 +54,12 @@ class OpenCors:
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await self._preflight(headers["access-control-request-method"], send)
             return
-        simple = self.simple
+        document, data = self.document, self.data
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *simple]
+                sent = message.get("headers", ())
+                message["headers"] = [*sent, *(document if is_document(sent) else data)]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import orjson
 from starlette.middleware.gzip import GZipMiddleware
@@ -107,7 +108,7 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
-    """Return the security headers of every HTTP response, as prepared bytes."""
+    """Return the security headers of a document (a page, or an SVG), as prepared bytes."""
     fixed = [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),
@@ -122,22 +123,46 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
     ]
 
 
+# Data (JSON, arrays, CSV, PNG, code): a policy that allows nothing and no framing, as an API's
+# should be; a page's policy and Permissions-Policy govern documents only, and each response
+# header's every byte is scanned by the server (the page's 500 bytes of them were a twentieth
+# of an n = 10 API answer's cost).
+DATA_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+# What a browser renders as a document, with scripts or styles: pages, and SVG.
+_DOCUMENTS = (b"text/html", b"image/svg+xml")
+
+
+def is_document(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Tell whether a response is a document by its content type; one without a type is (a 304
+    updates the headers of the page it revalidates)."""
+    for name, value in headers:
+        if name == b"content-type":
+            return value.startswith(_DOCUMENTS)
+    return True
+
+
 class SecurityHeaders:
-    """Add the security headers to every HTTP response, errors and static files included."""
+    """Add the security headers to every HTTP response, errors and static files included: a
+    document's, or data's (DATA_SECURITY_HEADERS)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.headers = security_headers(settings)  # built once: appending them costs nothing
+        self.document = security_headers(settings)  # built once: appending them costs nothing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self.headers
+        document = self.document
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
+                headers = message.get("headers", ())
+                extra = document if is_document(headers) else DATA_SECURITY_HEADERS
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -9,10 +9,14 @@ from app.main import create_app
 from app.settings import Settings
 from app.web.assets import HTMX_CDN_URL
 
-RESPONSES = [
+DOCUMENTS = [  # what a browser renders, with scripts and styles
     ("GET", "/", 200),
     ("GET", "/embed", 200),
     ("GET", "/guide", 200),
+    ("GET", "/docs", 200),
+    ("GET", "/figure.svg?logits=2,1&target=0", 200),
+]
+DATA = [  # JSON, code and files: nothing in them runs as a page
     ("GET", "/gradient?logits=2,1&target=0", 200),
     ("GET", "/gradient?logits=2,x&target=0", 422),
     ("POST", "/gradient", 400),
@@ -23,15 +27,18 @@ RESPONSES = [
     ("GET", "/no-such-page", 404),
     ("DELETE", "/gradient", 405),
     ("GET", "/openapi.json", 200),
+    ("GET", "/figure.png?logits=2,1&target=0", 200),
+    ("GET", "/figure.csv?logits=2,1&target=0", 200),
 ]
+RESPONSES = DOCUMENTS + DATA
 
 
 def directives(csp: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in csp.split(";"))
 
 
-@pytest.mark.parametrize(("method", "path", "status"), RESPONSES)
-def test_every_response_carries_the_headers(
+@pytest.mark.parametrize(("method", "path", "status"), DOCUMENTS)
+def test_every_document_carries_the_page_headers(
     client: TestClient, method: str, path: str, status: int
 ) -> None:
     response = client.request(method, path)
@@ -52,6 +59,23 @@ def test_every_response_carries_the_headers(
     assert csp["base-uri"] == "'none'"
     assert csp["form-action"] == "'self'"
     assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
+    assert headers["access-control-expose-headers"].endswith("HX-Trigger-After-Swap, ETag")
+
+
+@pytest.mark.parametrize(("method", "path", "status"), DATA)
+def test_all_data_carries_a_policy_that_allows_nothing(
+    client: TestClient, method: str, path: str, status: int
+) -> None:
+    # An API's answer is never a document: its policy allows nothing and no framing, and it
+    # skips the page's 500 bytes of document headers (each of which the server scans).
+    response = client.request(method, path, follow_redirects=False)
+    assert response.status_code == status
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "permissions-policy" not in headers
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-expose-headers"] == "ETag, Retry-After"
 
 
 def test_body_over_the_cap_also_carries_the_headers() -> None:
