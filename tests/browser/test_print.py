@@ -11,6 +11,9 @@ PAGES = [  # (page, most A4 sheets it may print on; it printed on 5 to 10 before
     ("/?logits=2,1&target=0", 3),  # with the two-class bridge, shown for two classes
     ("/?logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7", 3),
     ("/embed?logits=2,1,0&target=0&theme=dark", 2),
+    # every instrument: tall panels continue on the next sheet between their charts (whole
+    # panels left half a sheet blank before each of them: 6 sheets)
+    ("/?logits=2,1,0.1&target=0&compare=mse&probe=1&start=2,1,0.1&steps=4&focus=1,0", 5),
 ]
 
 
@@ -96,6 +99,35 @@ def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int, p
         assert cut == [], cut
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/?logits=2,1,0.1&target=0&compare=mse&probe=1&start=2,1,0.1&steps=4", "/embed"]
+)
+def test_no_chart_table_or_formula_is_split_across_sheets(
+    browser: Browser, base_url: str, path: str
+) -> None:
+    """A panel may go on over a page break, but not through a chart, a table or a formula, and
+    no heading is left at the foot of a sheet."""
+    page = browser.new_page()
+    try:
+        page.goto(base_url + path)
+        page.emulate_media(media="print")
+        breakable = page.evaluate(
+            """() => [...document.querySelectorAll(".panel svg, .panel table, .panel math")]
+                 .filter((e) => e.checkVisibility() && !e.parentElement.closest("svg"))
+                 .filter((e) => getComputedStyle(e).breakInside !== "avoid")
+                 .map((e) => `${e.closest(".panel").id} ${e.tagName}`)"""
+        )
+        assert breakable == [], breakable
+        loose = page.evaluate(
+            """() => [...document.querySelectorAll(".panel h2, .panel h3")]
+                 .filter((e) => getComputedStyle(e).breakAfter !== "avoid")
+                 .map((e) => e.textContent.slice(0, 40))"""
+        )
+        assert loose == [], loose
+    finally:
+        page.close()
 
 
 WIDE = "WWWWWWWWWWWWWWW"  # the widest letters, as an instructor's class names
