@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-explorer bench-drag load faults hardening lock vendor system
+.PHONY: run test test-fast lint bench bench-explorer bench-instructions bench-drag load faults hardening lock vendor system
 
 ## Create .venv and install dEdZ with its test tools (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -57,6 +57,9 @@ bench: $(STAMP)
 
 bench-explorer: vendor
 	$(BIN)/python bench/explorer.py
+
+bench-instructions: $(STAMP)
+	$(BIN)/python bench/instructions.py
 
 bench-drag: vendor
 	$(BIN)/python bench/drag.py

@@ -1,0 +1,163 @@
+"""Instructions per request, ours against the floors, counted by valgrind's callgrind.
+
+    .venv/bin/python bench/instructions.py [--requests 1000 --only post10,get10]
+
+wrk's throughput on a shared two-CPU machine swings by ±20% from run to run (the floor alone
+measured 5,300 to 10,700 req/s within minutes); an instruction count does not. Each server
+(dEdZ as `uvicorn app.main:app`, and bench/floors.py answering dEdZ's bytes) runs under
+callgrind; after a warm-up its counters are zeroed, the scenario's request is sent `--requests`
+times on one keep-alive connection, and the counters are dumped: everything the server process
+executed for them (uvicorn, the app, numpy, orjson, zlib), divided by the count. Prints
+thousands of instructions per request and floor/ours beside the goal. Instructions are not time
+(cache misses and the CPU's parallelism are not counted), but on this kind of request the ratio
+follows the best wrk runs' to within a few percent. Needs valgrind. Figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import httpx
+from api import Scenario, build_scenarios
+from common import run, serve
+from explorer import HX_HEADERS, edit_values, state_query, with_z0
+
+SERVE_TIMEOUT = 180.0  # seconds: Python starts slowly under valgrind
+
+
+class Counted(NamedTuple):
+    """One scenario: how to ask for it, which floor answers its bytes, and the goal."""
+
+    key: str
+    name: str
+    goal: float
+    floor: str  # the bench/floors.py factory
+    requests: Callable[[str, int], list[Ask]]  # a server's base URL, count → the requests
+
+
+class Ask(NamedTuple):
+    """One request, relative to whichever server it is sent to."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
+def _api(scenario: Scenario) -> Counted:
+    def requests(base: str, count: int) -> list[Ask]:
+        request = scenario.request
+        ask = Ask(request["method"], scenario.target, request["headers"], request["body"])
+        return [ask] * count
+
+    return Counted(scenario.key, scenario.name, scenario.goal, "floors:gradient", requests)
+
+
+def _fragment(base: str, count: int) -> list[Ask]:
+    """The explorer's #panels fragment for the query its form sends (every field, as a browser
+    sends it), z-0 varied."""
+    with httpx.Client(base_url=base) as client:
+        page = client.get(f"/?{state_query(10)}")
+    fields = re.findall(r'<input[^>]*name="(logits|target)"[^>]*value="([^"]*)"', page.text)
+    query = "&".join(f"{name}={value}" for name, value in fields)
+    headers = {**HX_HEADERS, "Accept-Encoding": "gzip"}
+    return [
+        Ask("GET", "/?" + urlsplit(with_z0(f"/?{query}", v)).query, headers)
+        for v in edit_values(count)
+    ]
+
+
+def scenarios() -> list[Counted]:
+    """Return the counted scenarios: the API's small ones, and an explorer edit."""
+    api = [_api(s) for s in build_scenarios() if s.key in ("post10", "get10", "batch")]
+    # the explorer's goal is a browser's edit→settle within 1.15× of the floor's (bench/
+    # explorer.py); the server's share is shown here, with no goal of its own
+    return [*api, Counted("fragment", "explorer edit (#panels)", 0.0, "floors:htmx", _fragment)]
+
+
+def _callgrind(pid: int, command: str) -> None:
+    subprocess.run(["callgrind_control", command, str(pid)], check=True, capture_output=True)
+
+
+def count(app: str, env: dict[str, str], args: list[str], send: list[Ask]) -> float:
+    """Return the instructions one server executes per request of `send`."""
+    with tempfile.TemporaryDirectory(prefix="dedz-callgrind-") as tmp:
+        out = Path(tmp, "cg.out")
+        prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        with serve(app, env, args=args, prefix=prefix, timeout=SERVE_TIMEOUT) as server:
+            warmup, measured = send[: len(send) // 5], send[len(send) // 5 :]
+            with httpx.Client(base_url=server.url, timeout=120) as client:
+
+                def ask(a: Ask) -> bytes:
+                    response = client.request(a.method, a.path, headers=a.headers, content=a.body)
+                    response.raise_for_status()
+                    return response.content
+
+                for a in warmup:
+                    ask(a)
+                _callgrind(server.process.pid, "-z")
+                for a in measured:
+                    ask(a)
+                _callgrind(server.process.pid, "-d")
+            time.sleep(0.5)
+        dumps = sorted(Path(tmp).glob("cg.out.*"))
+        summary = re.search(rb"^summary: (\d+)", dumps[-1].read_bytes(), re.MULTILINE)
+        assert summary is not None, f"no summary in {dumps[-1]}"
+        return int(summary[1]) / len(measured)
+
+
+def main() -> int:
+    """Count and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000, help="measured requests (1000)")
+    parser.add_argument("--only", help="comma-separated keys: post10,get10,batch,fragment")
+    args = parser.parse_args()
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        print("needs valgrind (apt-get install valgrind)", file=sys.stderr)
+        return 1
+    row = "{:28} {:>14} {:>15} {:>11}  {}"
+    print(row.format("scenario", "ours kIr/req", "floor kIr/req", "floor/ours", "goal"))
+    for scenario in scenarios():
+        if args.only and scenario.key not in args.only.split(","):
+            continue
+        total = args.requests + args.requests // 4  # a fifth of them warm up
+        if scenario.key == "fragment":
+            total = max(total // 10, 50)  # a page edit costs some forty API answers
+        with serve() as plain, httpx.Client(base_url=plain.url, timeout=60) as client:
+            send = scenario.requests(plain.url, total)  # and the bytes the floor is to answer
+            first = send[0]
+            body = client.request(
+                first.method, first.path, headers=first.headers, content=first.body
+            ).content
+        with tempfile.TemporaryDirectory(prefix="dedz-floor-") as tmp:
+            Path(tmp, "body").write_bytes(body)
+            floor_env = {"BENCH_FLOOR_BODY": str(Path(tmp, "body"))}
+            factory = ["--factory", "--app-dir", "bench"]
+            ours = count("app.main:app", {}, [], send)
+            floor = count(scenario.floor, floor_env, factory, send)
+        goal = f"≥{scenario.goal:.2f} {'met' if floor / ours >= scenario.goal else 'BELOW'}"
+        print(
+            row.format(
+                scenario.name,
+                f"{ours / 1e3:,.1f}",
+                f"{floor / 1e3:,.1f}",
+                f"{floor / ours:.3f}",
+                goal if scenario.goal else "(server share of an edit)",
+            ),
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)
