@@ -17,17 +17,23 @@ def px(v: float) -> str:
     return f"{v:.1f}".removesuffix(".0")
 
 
+# The format specs of `number`, made once (a page formats some four hundred numbers).
+_GENERAL = {digits: f".{digits}g" for digits in range(1, 18)}
+_SCIENTIFIC = {digits: f".{digits - 1}e" for digits in range(1, 18)}
+
+
 def number(value: float, digits: int = 3) -> str:
     """Return `value` with `digits` significant digits for display: 0.269, −0.27, 5.55e−17."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else ("∞" if value > 0 else f"{MINUS}∞")
     magnitude = abs(value)
     if 1e-4 <= magnitude < 1e5:
-        text = f"{value:.{digits}g}"
+        text = format(value, _GENERAL.get(digits) or f".{digits}g")
         if "e" in text:  # a whole number with more digits than asked: 1794, not 1.79e+03
-            text = f"{value:.0f}"
+            text = format(value, ".0f")
     else:
-        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        spec = _SCIENTIFIC.get(digits) or f".{digits - 1}e"
+        mantissa, exponent = format(value, spec).split("e")
         mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
         text = f"{mantissa}e{int(exponent)}"
     return text.replace("-", MINUS)
