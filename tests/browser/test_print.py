@@ -126,6 +126,15 @@ def test_no_chart_table_or_formula_is_split_across_sheets(
                  .map((e) => e.textContent.slice(0, 40))"""
         )
         assert loose == [], loose
+        tall = ("panel-descent", "panel-nudge", "panel-derive", "panel-compare")
+        split = page.evaluate(
+            """(tall) => [...document.querySelectorAll(".panel")]
+                 .filter((e) => !tall.includes(e.id) && e.checkVisibility())
+                 .filter((e) => getComputedStyle(e).breakInside !== "avoid")
+                 .map((e) => e.id)""",
+            list(tall),
+        )
+        assert split == [], f"{split}: only the tall instruments may go on over a page break"
     finally:
         page.close()
 
