@@ -26,7 +26,7 @@ from app.explorer import twin
 from app.service.errors import InvalidRequestError
 from app.settings import Settings, get_settings
 from app.web import health
-from app.web.cors import OpenCors, cors_headers
+from app.web.cors import DATA_EXPOSED, OpenCors, cors_headers
 from app.web.errors import (
     client_gone_handler,
     http_error_handler,
@@ -47,7 +47,6 @@ from app.web.templates import STATIC_DIR
 
 log = logging.getLogger("dedz")
 EXPOSED_HEADERS = [*HTMX_RESPONSE_HEADERS, "ETag"]  # readable by pages on other origins
-EXPOSED_DATA_HEADERS = ["ETag", "Retry-After"]  # readable by API clients on other origins
 
 
 class DedzAPI(FastAPI):
@@ -103,12 +102,14 @@ def create_app(settings: Settings | None = None) -> DedzAPI:
     )
     app.add_middleware(InternalErrors)
     app.add_middleware(CompressPages)
-    app.add_middleware(OpenCors, expose=EXPOSED_HEADERS, expose_data=EXPOSED_DATA_HEADERS)
     app.add_middleware(RequestLimits, settings=settings)
+    # Outside RequestLimits: its refusals (414, a foreign Host's 400) are readable from other
+    # origins too; a preflight is answered before them (it carries no data either way).
+    app.add_middleware(OpenCors, expose=EXPOSED_HEADERS, expose_data=DATA_EXPOSED)
     app.add_middleware(SecurityHeaders, settings=settings)
     if settings.fast_lane:
         # In front of the framework and its middleware, adding what they add: app.api.lane.
-        headers = [*cors_headers(EXPOSED_DATA_HEADERS), *DATA_SECURITY_HEADERS]
+        headers = [*cors_headers(DATA_EXPOSED), *DATA_SECURITY_HEADERS]
         app.lane = FastLane(partial(FastAPI.__call__, app), settings=settings, headers=headers)
     app.add_exception_handler(InvalidRequestError, invalid_request_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

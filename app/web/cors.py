@@ -16,10 +16,13 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.middleware import is_document
+from app.web.middleware import is_page
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
 MAX_AGE = 86400
+
+
+DATA_EXPOSED = ("ETag", "Retry-After")  # what API clients on other origins may read
 
 
 def cors_headers(expose: Sequence[str]) -> list[tuple[bytes, bytes]]:
@@ -31,8 +34,8 @@ def cors_headers(expose: Sequence[str]) -> list[tuple[bytes, bytes]]:
 
 
 class OpenCors:
-    """Add the same CORS headers to every HTTP response and answer preflights; a document
-    exposes `expose` (what htmx reads from a page fetched from another origin), data
+    """Add the same CORS headers to every HTTP response and answer preflights; a page exposes
+    `expose` (what htmx reads from a page fetched from another origin), everything else
     `expose_data` (what an API client reads)."""
 
     def __init__(self, app: ASGIApp, expose: Sequence[str], expose_data: Sequence[str]) -> None:
@@ -54,12 +57,12 @@ class OpenCors:
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await self._preflight(headers["access-control-request-method"], send)
             return
-        document, data = self.document, self.data
+        document, data, path = self.document, self.data, scope["path"]
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 sent = message.get("headers", ())
-                message["headers"] = [*sent, *(document if is_document(sent) else data)]
+                message["headers"] = [*sent, *(document if is_page(sent, path) else data)]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

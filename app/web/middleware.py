@@ -108,7 +108,7 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
-    """Return the security headers of a document (a page, or an SVG), as prepared bytes."""
+    """Return the security headers of a page, as prepared bytes."""
     fixed = [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),
@@ -131,37 +131,59 @@ DATA_SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
-# What a browser renders as a document, with scripts or styles: pages, and SVG.
-_DOCUMENTS = (b"text/html", b"image/svg+xml")
+# Where a response without a content type (a 304 revalidating a cached answer) is data.
+DATA_PATHS = ("/gradient", "/static/", "/oembed", "/healthz", "/openapi.json", "/figure.")
 
 
-def is_document(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Tell whether a response is a document by its content type; one without a type is (a 304
-    updates the headers of the page it revalidates)."""
+def is_page(headers: Iterable[tuple[bytes, bytes]], path: str) -> bool:
+    """Tell whether a response is an HTML page (a document with the page's scripts and styles)
+    by its content type; one without a type (a 304) by its path, since the browser copies a
+    304's headers onto the response it revalidates."""
     for name, value in headers:
         if name == b"content-type":
-            return value.startswith(_DOCUMENTS)
-    return True
+            return value.startswith(b"text/html")
+    return not path.startswith(DATA_PATHS)
+
+
+def _is_svg(headers: Iterable[tuple[bytes, bytes]], path: str) -> bool:
+    for name, value in headers:
+        if name == b"content-type":
+            return value.startswith(b"image/svg+xml")
+    return path.endswith(".svg")
+
+
+def svg_security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """An exported figure opened as a document: its own inline <style> (the page's policy
+    refused it, and the figure was drawn unstyled), no script at all."""
+    policy = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"frame-ancestors {settings.frame_ancestors}"
+    )
+    return [(b"x-content-type-options", b"nosniff"), (b"content-security-policy", policy.encode())]
 
 
 class SecurityHeaders:
     """Add the security headers to every HTTP response, errors and static files included: a
-    document's, or data's (DATA_SECURITY_HEADERS)."""
+    page's, an SVG figure's, or data's (DATA_SECURITY_HEADERS)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.document = security_headers(settings)  # built once: appending them costs nothing
+        self.page = security_headers(settings)  # built once: appending them costs nothing
+        self.svg = svg_security_headers(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        document = self.document
+        page, svg, path = self.page, self.svg, scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", ())
-                extra = document if is_document(headers) else DATA_SECURITY_HEADERS
+                if is_page(headers, path):
+                    extra = page
+                else:
+                    extra = svg if _is_svg(headers, path) else DATA_SECURITY_HEADERS
                 message["headers"] = [*headers, *extra]
             await send(message)
 

@@ -14,19 +14,32 @@ from collections import Counter
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.settings import get_settings
+from app.web.cors import DATA_EXPOSED, cors_headers
 from app.web.limits import rate_deadline
+from app.web.middleware import DATA_SECURITY_HEADERS
+
+# The headers of the app's data answers (security and CORS): refusals written here are
+# readable from other origins too.
+_DATA_HEADERS = b"".join(
+    b"%s: %s\r\n" % pair for pair in [*DATA_SECURITY_HEADERS, *cors_headers(DATA_EXPOSED)]
+)
 
 
-def _refusal(status: bytes, detail: bytes) -> bytes:
+def _refusal(status: bytes, detail: bytes, extra: bytes = b"") -> bytes:
+    """A refusal written before the app sees the request, with the app's data headers."""
     body = b'{"detail":"%s"}' % detail
     return (
-        b"HTTP/1.1 %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
-        b"content-length: %d\r\n\r\n%s" % (status, len(body), body)
+        b"HTTP/1.1 %s\r\ncontent-type: application/json\r\nconnection: close\r\n%s%s"
+        b"content-length: %d\r\n\r\n%s" % (status, _DATA_HEADERS, extra, len(body), body)
     )
 
 
 _431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
-_503 = _refusal(b"503 Service Unavailable", b"connections: too many from this address")
+_503 = _refusal(
+    b"503 Service Unavailable",
+    b"connections: too many from this address; retry once some have closed",
+    b"retry-after: 5\r\n",
+)
 _GRACE = 1.0  # seconds
 # Open connections by client address, in this worker.
 _OPEN: Counter[str] = Counter()

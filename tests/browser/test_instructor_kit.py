@@ -98,3 +98,15 @@ def test_without_javascript_the_derivation_is_checked_by_a_plain_submit(
         expect(page.locator("#derive-solved")).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_exported_svg_opened_on_its_own_is_drawn_styled(
+    page: Page, base_url: str, theme: str
+) -> None:
+    """Opened as a document (the export form's redirect, a new tab), the figure's own <style>
+    applies: the page policy had refused it, and every bar was drawn black."""
+    page.goto(f"{base_url}/figure.svg?logits=2,1,0.1&target=0&panel=probs&theme={theme}")
+    fill = page.evaluate("() => getComputedStyle(document.querySelector('.bar, rect[class]')).fill")
+    assert fill not in ("rgb(0, 0, 0)", ""), fill
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []  # type: ignore[attr-defined]

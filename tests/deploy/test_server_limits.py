@@ -94,6 +94,7 @@ def test_an_oversized_head_gets_431_at_once(server: Server) -> None:
         except ConnectionResetError:
             pass
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
+    assert b"access-control-allow-origin: *" in reply  # readable from other origins
     assert time.monotonic() - start < 2
     assert ok(server)
 
@@ -161,6 +162,10 @@ def test_one_address_cannot_take_every_connection(server: Server) -> None:
             reply = extra.recv(4096)
         assert reply.startswith(b"HTTP/1.1 503 "), reply[:80]
         assert b"too many from this address" in reply
+        # readable from other origins, with when to retry, as the API's other 503s
+        assert b"access-control-allow-origin: *" in reply
+        assert b"retry-after: 5" in reply
+        assert b"x-content-type-options: nosniff" in reply
     finally:
         for sock in held:
             sock.close()

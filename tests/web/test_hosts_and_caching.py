@@ -57,7 +57,9 @@ def test_allowed_hosts_lists_the_hosts_to_answer() -> None:
     client = client_for(allowed_hosts="dedz.test, localhost")
     assert client.get("/", headers={"Host": "dedz.test:8000"}).status_code == 200
     assert client.get("/", headers={"Host": "LOCALHOST"}).status_code == 200
-    assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+    refused = client.get("/", headers={"Host": "evil.test"})
+    assert refused.status_code == 400
+    assert refused.headers["access-control-allow-origin"] == "*"  # a script can read why
 
 
 def test_over_long_page_queries_get_414_before_any_parsing(client: TestClient) -> None:
@@ -66,6 +68,11 @@ def test_over_long_page_queries_get_414_before_any_parsing(client: TestClient) -
         response = client.get(f"{path}?{query}")
         assert response.status_code == 414
         assert response.json()["detail"] == "query: longer than the limit of 8,192 bytes"
+        assert response.headers["access-control-allow-origin"] == "*"  # readable cross-origin
+        assert (
+            response.headers["content-security-policy"]
+            == "default-src 'none'; frame-ancestors 'none'"
+        )
     assert client.get(f"/gradient?{query}").status_code == 200  # the API's own limit applies
 
 

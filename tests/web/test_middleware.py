@@ -14,7 +14,6 @@ DOCUMENTS = [  # what a browser renders, with scripts and styles
     ("GET", "/embed", 200),
     ("GET", "/guide", 200),
     ("GET", "/docs", 200),
-    ("GET", "/figure.svg?logits=2,1&target=0", 200),
 ]
 DATA = [  # JSON, code and files: nothing in them runs as a page
     ("GET", "/gradient?logits=2,1&target=0", 200),
@@ -60,6 +59,31 @@ def test_every_document_carries_the_page_headers(
     assert csp["form-action"] == "'self'"
     assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
     assert headers["access-control-expose-headers"].endswith("HX-Trigger-After-Swap, ETag")
+
+
+def test_an_svg_figure_opened_as_a_document_keeps_its_own_style(client: TestClient) -> None:
+    # Opened directly (the export form's redirect, a download shown inline), the figure's own
+    # <style> was refused by the page policy and it was drawn unstyled; scripts stay refused.
+    response = client.get("/figure.svg?logits=2,1&target=0")
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert "<style>" in response.text
+    csp = directives(response.headers["content-security-policy"])
+    assert csp["default-src"] == "'none'"
+    assert csp["style-src"] == "'unsafe-inline'"
+    assert "script-src" not in csp  # default-src 'none' covers it
+    assert csp["frame-ancestors"] == "'self' https: http://localhost:* http://127.0.0.1:*"
+
+
+def test_a_304_gets_the_headers_of_what_it_revalidates(client: TestClient) -> None:
+    # A 304 has no content type; the browser copies its headers onto the cached answer.
+    first = client.get("/gradient?logits=2,1&target=0")
+    again = client.get(
+        "/gradient?logits=2,1&target=0", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    for name in ("content-security-policy", "access-control-expose-headers"):
+        assert again.headers[name] == first.headers[name]
+    assert "permissions-policy" not in again.headers
 
 
 @pytest.mark.parametrize(("method", "path", "status"), DATA)
