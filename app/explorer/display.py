@@ -39,10 +39,21 @@ def number(value: float, digits: int = 3) -> str:
     return text.replace("-", MINUS)
 
 
-def subscripts(text: str) -> Markup:
-    """Return a plain-text sentence as HTML with its indices as subscripts: O_i → O<sub>i</sub>
-    (the sentences are written once, as text, for the page and the JSON twin alike)."""
-    return Markup(_INDEX.sub(r"<sub>\1</sub>", str(escape(text))))
+# A class number written after a symbol: O2, dZ1, Y′3, w2, σ2 (not inside a word or a number).
+_NUMBERED = re.compile(r"(?<![A-Za-ce-z0-9._])([OYZwcσ]′?)([0-9]+)\b")
+
+
+def subscripts(text: str, names: tuple[str, ...] = ()) -> Markup:
+    """Return a plain-text sentence as HTML with its indices as subscripts: O_i → O<sub>i</sub>,
+    dZ2 → dZ<sub>2</sub>, and O_cat → O<sub>cat</sub> for an instructor's class names (the
+    sentences are written once, as text, for the page and the JSON twin alike)."""
+    html = _INDEX.sub(r"<sub>\1</sub>", str(escape(text)))
+    html = _NUMBERED.sub(r"\1<sub>\2</sub>", html)
+    if names:
+        escaped = sorted((re.escape(str(escape(name))) for name in names), key=len, reverse=True)
+        named = re.compile(rf"(?<=[A-Za-zσδΣ′)])_({'|'.join(escaped)})(?![\w])")
+        html = named.sub(r"<sub>\1</sub>", html)
+    return Markup(html)
 
 
 def exact(value: float) -> str:

@@ -63,6 +63,12 @@ def _cls(context: Any, k: object) -> Markup:
     return Markup(escape(class_name(k, context.get("class_names", ()))))
 
 
+@pass_context
+def _subs(context: Any, text: str) -> Markup:
+    """A sentence with its indices as subscripts, the page's class names among them."""
+    return subscripts(text, context.get("class_names", ()))
+
+
 MATH_NAME = 6  # characters of a class name that a formula's subscript still holds
 
 
@@ -81,7 +87,7 @@ def _mcls(context: Any, k: object) -> Markup:
 templates.env.filters["cls"] = _cls
 templates.env.filters["mcls"] = _mcls
 templates.env.filters["exact"] = exact
-templates.env.filters["subs"] = subscripts  # O_i in a sentence → O<sub>i</sub>
+templates.env.filters["subs"] = _subs  # O_i, O2, O_cat in a sentence → O<sub>i</sub>
 templates.env.globals.update(
     draw_bars=draw_bars,
     draw_lines=draw_lines,

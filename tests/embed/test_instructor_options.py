@@ -22,13 +22,16 @@ def test_names_label_every_chart_table_formula_sentence_and_the_title() -> None:
         "<title>dEdZ: explorer, with the chain rule for dE/dZ_dog, Z = (2, 1, 0.5), Y_cat = 1"
         in html
     )
-    assert "dE/dZ_dog = O_dog = 0.23, not O_cat − 1 = −0.37: the i = cat term carries it" in html
+    assert (
+        "dE/dZ<sub>dog</sub> = O<sub>dog</sub> = 0.23, not O<sub>cat</sub> − 1 = −0.37: the i = cat term carries it"
+        in html
+    )
     assert '<text class="label" x="' in html
     for name in ("cat", "dog", "bird"):
         assert re.search(rf'<text class="label"[^>]*>{name}</text>', html), name
     assert "<mi>dog</mi>" in html  # MathML subscripts
     assert "dO<sub>i</sub>/dZ<sub>dog</sub>" in html  # the chain table's heading
-    assert "dE/dZ_dog = 0.231" in html  # the screen reader's summary
+    assert "dE/dZ<sub>dog</sub> = 0.231" in html  # the screen reader's summary
     twin = CLIENT.get(f"/explorer.json?{THREE}&names=cat,dog,bird").json()
     assert twin["panels"]["grad"]["labels"] == ["cat", "dog", "bird"]
 
@@ -116,7 +119,7 @@ def test_names_reach_the_instruments_and_the_text_exports() -> None:
     path = CLIENT.get(f"/embed?{named}&panels=path&focus=0,1").text
     assert re.search(r"<text[^>]*>Z_dog</text>", path)  # the graph's nodes
     assert re.search(r"<text[^>]*>O_cat</text>", path)
-    assert "Path Z_dog → O_cat → E" in path
+    assert "Path Z<sub>dog</sub> → O<sub>cat</sub> → E" in path
     predict = CLIENT.get(f"/embed?{named}&mode=predict&guess=0,0,0").text
     assert '<th scope="row">cat</th>' in predict
     tex = CLIENT.get(f"/figure.tex?{named}").text

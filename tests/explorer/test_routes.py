@@ -20,8 +20,11 @@ SOFT10 = "logits=" + ",".join(str(i - 4) for i in range(10)) + "&target=" + ",".
 def test_the_sentence_says_how_small_an_underflowing_gradient_is(client: TestClient) -> None:
     html = client.get("/?logits=1000,1&target=0").text
     # O2 = e^−999 is below float64's range: not "O2 = 0, not O1 − 1 = 0".
-    assert "dE/dZ2 = O2 ≈ 1.4e−434, too small for float64 (it computes as 0)" in html
-    assert "not O1 − 1 ≈ −1.4e−434" in html
+    assert (
+        "dE/dZ<sub>2</sub> = O<sub>2</sub> ≈ 1.4e−434, too small for float64 (it computes as 0)"
+        in html
+    )
+    assert "not O<sub>1</sub> − 1 ≈ −1.4e−434" in html
 
 
 def test_default_page_shows_the_seed_question(client: TestClient) -> None:
@@ -31,7 +34,10 @@ def test_default_page_shows_the_seed_question(client: TestClient) -> None:
     html = response.text
     for panel in PANELS:
         assert f'id="panel-{panel}"' in html
-    assert "dE/dZ2 = O2 = 0.27, not O1 − 1 = −0.27: the i = 1 term carries it" in html
+    assert (
+        "dE/dZ<sub>2</sub> = O<sub>2</sub> = 0.27, not O<sub>1</sub> − 1 = −0.27: the i = 1 term carries it"
+        in html
+    )
     assert 'value="2"' in html
     assert 'href="/gradient?logits=2,1&amp;target=0"' in html
 

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from app.explorer.display import subscripts
 
 # Text a student reads: not inside code, scripts, SVG (whose text cannot hold <sub>) or forms.
-_SKIP = {"code", "pre", "script", "style", "svg", "textarea", "template", "math"}
+_SKIP = {"code", "pre", "script", "style", "svg", "textarea", "template", "math", "title"}
 _UNDERSCORED = re.compile(r"[A-Za-zσδΣ′)]_(ij|[ijk])\b")
+_NUMBERED = re.compile(r"(?<![A-Za-ce-z0-9._])[OYZwcσ]′?[0-9]+\b")  # "O2", not O<sub>2</sub>
 
 
 class _Text(HTMLParser):
@@ -68,5 +69,21 @@ STATES = [
 def test_no_sentence_shows_an_underscored_index(client: TestClient, query: str) -> None:
     response = client.get(f"/?{query}", follow_redirects=True)
     assert response.status_code == 200, response.text[:300]
-    found = _UNDERSCORED.findall(visible_text(response.text))
+    text = visible_text(response.text)
+    found = _UNDERSCORED.findall(text) + _NUMBERED.findall(text)
+    assert not found, f"{query}: {found}"
+
+
+NAMED = [
+    "logits=2,1,0.1&target=0&names=cat,dog,bird&j=1",
+    "logits=2,1&target=0&names=cat,dog&panels=binary,path,chain&focus=1,0",
+    "logits=2,1,0.1&target=0&names=cat,dog,bird&loss=bce&panels=chain,loss",
+]
+
+
+@pytest.mark.parametrize("query", NAMED)
+def test_named_classes_are_subscripts_in_sentences_too(client: TestClient, query: str) -> None:
+    response = client.get(f"/embed?{query}", follow_redirects=True)
+    assert response.status_code == 200, response.text[:300]
+    found = re.findall(r"[A-Za-zσδΣ′)]_(?:cat|dog|bird)\b", visible_text(response.text))
     assert not found, f"{query}: {found}"
