@@ -23,8 +23,8 @@ def test_names_label_every_chart_table_formula_sentence_and_the_title() -> None:
         in html
     )
     assert (
-        "dE/dZ<sub>dog</sub> = O<sub>dog</sub> = 0.23, not O<sub>cat</sub> − 1 = −0.37: the i = cat term carries it"
-        in html
+        "dE/dZ<sub>dog</sub> = O<sub>dog</sub> = 0.23, not O<sub>cat</sub> − 1 = −0.37: "
+        "the i = cat term carries it" in html
     )
     assert '<text class="label" x="' in html
     for name in ("cat", "dog", "bird"):

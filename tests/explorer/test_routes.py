@@ -35,8 +35,8 @@ def test_default_page_shows_the_seed_question(client: TestClient) -> None:
     for panel in PANELS:
         assert f'id="panel-{panel}"' in html
     assert (
-        "dE/dZ<sub>2</sub> = O<sub>2</sub> = 0.27, not O<sub>1</sub> − 1 = −0.27: the i = 1 term carries it"
-        in html
+        "dE/dZ<sub>2</sub> = O<sub>2</sub> = 0.27, not O<sub>1</sub> − 1 = −0.27: "
+        "the i = 1 term carries it" in html
     )
     assert 'value="2"' in html
     assert 'href="/gradient?logits=2,1&amp;target=0"' in html
@@ -230,3 +230,21 @@ def test_an_invalid_edit_says_the_charts_are_stale(client: TestClient) -> None:
     assert "The charts show the last valid state" in stale
     fresh = client.get("/?logits=2&logits=1&target=0", headers=HX_PANELS).text
     assert '<p class="live-status" id="stale-note" role="status" hx-swap-oob="true"></p>' in fresh
+
+
+def test_the_gradient_caption_says_what_each_bar_is(client: TestClient) -> None:
+    # With weights a bar is not O_j − Y_j scaled (the ratios differ by class): it says the
+    # general form; a prime marks Y′ only where label smoothing made one.
+    def note(query: str) -> str:
+        html = client.get(f"/?{query}", follow_redirects=True).text
+        start = html.index('id="h-grad"')
+        return html[start : html.index("</p>", start)]
+
+    weighted = note("logits=2,1,0.1&target=0&weights=2,1,1")
+    assert "(S·O<sub>j</sub> − c<sub>j</sub>)/(T·N), with c = w·Y and S = Σc" in weighted
+    assert "Each bar is O<sub>j</sub> − Y<sub>j</sub>: a negative" in note("logits=2,1&target=0")
+    tempered = note("logits=2,1&target=0&temperature=2")
+    assert "O<sub>j</sub> − Y<sub>j</sub>, divided by T·N" in tempered
+    assert "O<sub>j</sub> − Y′<sub>j</sub>" in note("logits=2,1&target=0&label_smoothing=0.1")
+    assert "Y′" not in note("logits=2,1,0.1&target=0&loss=mse")
+    assert "Y′<sub>i</sub>" in note("logits=2,1,0.1&target=0&loss=mse&label_smoothing=0.1")

@@ -44,6 +44,8 @@ class GradPanel:
     chart: BarChart
     scaled: bool
     loss: str
+    smoothed: bool = False  # the target is Y′, after label smoothing
+    weighted: bool = False  # class weights: each bar is (S·O_j − c_j)/(T·N)
 
 
 def logits(
@@ -72,4 +74,4 @@ def probs(state: ExplorerState, result: GradientResult, f: Facts) -> ProbsPanel:
 def grad(state: ExplorerState, result: GradientResult, f: Facts) -> GradPanel:
     values = first_row(result.ce.grad_logits)
     chart = bar_chart(values, f.symbols("Z"))
-    return GradPanel(f.labels, values, chart, f.scaled, f.loss)
+    return GradPanel(f.labels, values, chart, f.scaled, f.loss, f.smoothed, f.weighted)
