@@ -11,7 +11,7 @@ from app.explorer.scales import (
     Scale,
     Tick,
     digits_for,
-    fitted,
+    fitted_all,
     nice_bounds,
     text_width,
     tick_values,
@@ -129,10 +129,8 @@ class _Frame:
         connectors: list[tuple[float, float, float]] | None = None,
     ) -> BarChart:
         # class labels may be an instructor's names: escaped, as the chart is drawn raw
-        slots = [
-            (self.centre(i), escape(fitted(label, self.slot - 4, 13)))
-            for i, label in enumerate(labels)
-        ]
+        cut = fitted_all(labels, self.slot - 4, 13)
+        slots = [(self.centre(i), escape(label)) for i, label in enumerate(cut)]
         return BarChart(
             WIDTH,
             HEIGHT,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from app.explorer.display import number, px
-from app.explorer.scales import fitted, text_width
+from app.explorer.scales import fitted_all, text_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,8 @@ def heatmap(
     offset = min(max(40.0, max((text_width(lb, 13) for lb in row_labels), default=0) + 10), 110.0)
     size = 320
     cell = (size - offset) / n
-    row_labels = [fitted(lb, offset - 8, 13) for lb in row_labels]
-    column_labels = [fitted(lb, cell - 2, 13) for lb in column_labels]
+    row_labels = fitted_all(row_labels, offset - 8, 13)
+    column_labels = fitted_all(column_labels, cell - 2, 13)
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
     show_values = n <= 6
     cells = []

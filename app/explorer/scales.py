@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,3 +108,27 @@ def fitted(label: str, width: float, size: float) -> str:
         if text_width(label[:end] + "…", size) <= width:
             return label[:end] + "…"
     return label[:1]
+
+
+def fitted_all(labels: Sequence[str], width: float, size: float) -> list[str]:
+    """Return `fitted` labels, and where two different labels would be cut to the same text
+    (an instructor's "Extraordinary1", "Extraordinary2"), cut those in the middle instead, so
+    that their ends, which tell them apart, stay: "Ex…ry1"."""
+    out = [fitted(label, width, size) for label in labels]
+    counts = Counter(out)
+    if len(counts) == len(set(labels)):
+        return out
+    return [
+        _middle_cut(label, width, size) if counts[cut] > 1 and cut != label else cut
+        for label, cut in zip(labels, out, strict=True)
+    ]
+
+
+def _middle_cut(label: str, width: float, size: float) -> str:
+    """The label's first third and last two thirds of what fits, joined by an ellipsis."""
+    for keep in range(len(label) - 1, 1, -1):  # at least a character each side
+        head = max(1, keep // 3)
+        text = label[:head] + "…" + label[len(label) - (keep - head) :]
+        if text_width(text, size) <= width:
+            return text
+    return "…" + label[-1:] if text_width("…" + label[-1:], size) <= width else label[-1:]

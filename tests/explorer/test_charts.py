@@ -88,3 +88,17 @@ def test_falling_waterfall_steps_keep_their_labels_above_the_class_labels() -> N
     for bar in chart.bars:
         if bar.negative:
             assert bar.label_y + len(bar.label) * CHAR_WIDTH <= class_label_top
+
+
+def test_long_names_cut_alike_are_cut_in_the_middle_so_they_stay_apart() -> None:
+    # "Extraordinarily1", "…2", "…3" were all cut to "Extraordina…": no bar could be told from
+    # the next, on paper least of all.
+    from app.explorer.scales import fitted_all, text_width
+
+    names = [f"Extraordinarily{k}" for k in range(1, 4)]
+    for width in (24, 40, 60, 90):
+        cut = fitted_all(names, width, 13)
+        assert len(set(cut)) == 3, (width, cut)
+        assert all(text_width(c, 13) <= width for c in cut), (width, cut)
+    assert fitted_all(["cat", "dog", "Extraordinarily1"], 40, 13)[:2] == ["cat", "dog"]
+    assert fitted_all(["Alpha_long_name", "Beta_long_name"], 40, 13)[0].startswith("Al")
