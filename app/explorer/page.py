@@ -84,11 +84,14 @@ def field_keys(draft: Draft) -> set[str]:
 
 
 def placed_errors(draft: Draft, errors: dict[str, str]) -> dict[str, str]:
-    """Put each message beside a field the form shows; the rest go to the form's own line."""
+    """Put each message beside a field the form shows; the rest go to the form's own line,
+    named as the URL names them (`start: …`: the form has no field to mark)."""
     keys = field_keys(draft)
     placed: dict[str, str] = {}
     for key, message in errors.items():
         where = key if key in keys else "form"
+        if where != key:
+            message = f"{url_name(key)}: {message}"
         placed[where] = f"{placed[where]} {message}" if where in placed else message
     return placed
 
@@ -188,6 +191,8 @@ def context(
         "errors": placed_errors(form, errors),
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
         "url_errors": [(url_name(key), message) for key, message in errors.items()],
+        # an embed lists them even with its controls shown when some have no field to mark
+        "unplaced_errors": any(key not in field_keys(form) for key in errors),
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

@@ -344,7 +344,21 @@ def test_an_invalid_state_behind_hidden_controls_is_named_in_the_frame(
     html = response.text
     assert "state is not valid</strong>, so it shows the question" in html
     assert f"<code>{named}</code>:" in html
-    assert "fix the field marked in red" not in html
+    assert "fix what is marked in red" not in html
+
+
+def test_an_instrument_error_with_no_field_to_mark_is_named_in_the_frame(
+    client: TestClient,
+) -> None:
+    # A descent from 3 logits over a 2-class state: the figure showed another run, and its one
+    # notice said to fix "the field marked in red", of which there was none.
+    response = client.get("/embed?start=2,1,0.1&target=0&steps=4&lr=0.5&panels=loss,descent")
+    assert response.status_code == 422
+    html = response.text
+    assert "state is not valid</strong>" in html
+    assert "<code>start</code>: must give one logit per class (2), got 3" in html
+    page = client.get("/?start=2,1,0.1&target=0&steps=4&lr=0.5").text
+    assert "start: must give one logit per class (2), got 3" in page  # the form's own line
 
 
 def test_the_unknown_parameter_message_names_only_what_an_instructor_writes(

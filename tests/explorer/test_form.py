@@ -122,7 +122,8 @@ def test_invalid_values_are_placed_beside_their_field(query: str, key: str, frag
 
 def test_errors_without_a_field_of_their_own_go_to_the_form_line() -> None:
     d = draft("logits=2,1&target=0")
-    assert placed_errors(d, {"include": "x", "logits-0": "y"}) == {"form": "x", "logits-0": "y"}
+    placed = placed_errors(d, {"include": "x", "logits-0": "y", "form": "z"})
+    assert placed == {"form": "include: x z", "logits-0": "y"}  # named: no field is marked
 
 
 @pytest.mark.parametrize(
