@@ -91,6 +91,7 @@ class Built:
     height: int
     title: str
     exports: str  # the figure's query, for the export links
+    preview: str = ""  # the snippet as the builder's page shows it (no inline style)
 
 
 def _options_of(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
@@ -194,7 +195,8 @@ def _outputs(
     # (every panel, so that the chain rule's image exists whichever panels students see)
     drawn = EmbedOptions(names=options.names, theme=options.theme, title=options.title)
     exports = join_queries(state.to_query(), drawn.query())
-    return Built(page, embed, snippet, oembed, markdown, snippet, height, title, exports)
+    preview = iframe_snippet(embed, height, title, inline=False)
+    return Built(page, embed, snippet, oembed, markdown, snippet, height, title, exports, preview)
 
 
 @router.api_route("/build", methods=["GET", "HEAD"])

@@ -22,11 +22,19 @@ MIN_HEIGHT = 200
 MAX_HEIGHT = 4000
 
 
-def iframe_snippet(src: str, height: int = DEFAULT_HEIGHT, title: str = "dEdZ explorer") -> str:
-    """Return the HTML an instructor pastes into a course page."""
+SNIPPET_STYLE = "border:0;max-width:100%"  # what the host page's snippet styles inline
+
+
+def iframe_snippet(
+    src: str, height: int = DEFAULT_HEIGHT, title: str = "dEdZ explorer", *, inline: bool = True
+) -> str:
+    """Return the HTML an instructor pastes into a course page; with `inline=False`, the same
+    frame styled by dEdZ's stylesheet (class "snippet-frame", the same rules) for the builder's
+    own preview, where the page's policy refuses inline styles."""
+    style = f'style="{SNIPPET_STYLE}"' if inline else 'class="snippet-frame"'
     return (
         f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="{height}" '
-        'loading="lazy" style="border:0;max-width:100%" '
+        f'loading="lazy" {style} '
         'referrerpolicy="strict-origin-when-cross-origin"></iframe>'
     )
 

@@ -110,3 +110,19 @@ def test_an_exported_svg_opened_on_its_own_is_drawn_styled(
     fill = page.evaluate("() => getComputedStyle(document.querySelector('.bar, rect[class]')).fill")
     assert fill not in ("rgb(0, 0, 0)", ""), fill
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []  # type: ignore[attr-defined]
+
+
+def test_the_builders_preview_frames_the_figure_as_the_snippet_does(
+    page: Page, base_url: str
+) -> None:
+    """The snippet's inline style was refused on /build (its policy allows no inline style):
+    the preview had a border the course page would not show, and logged a CSP error."""
+    page.goto(f"{base_url}/build?logits=2,1,0.1&target=0&panels=chain")
+    frame = page.locator(".build-preview iframe")
+    expect(frame).to_be_visible()
+    style = frame.evaluate(
+        "(f) => [getComputedStyle(f).borderTopWidth, getComputedStyle(f).maxWidth]"
+    )
+    assert style == ["0px", "100%"], style
+    assert 'style="border:0;max-width:100%"' in page.locator("#out-snippet").input_value()
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []  # type: ignore[attr-defined]

@@ -49,8 +49,11 @@ def test_the_builders_url_keeps_every_choice_and_its_snippet_reproduces_the_figu
     assert 'id="figure-prompt">Which logit should rise?</p>' in embed.text
     assert 'id="locked-logits"' in embed.text
     assert height >= 900  # sized for the reveal of the prediction
-    # the preview is the snippet itself, as the course page will frame it
-    assert snippet in page.split('class="build-preview">', 1)[1]
+    # the preview is the snippet, as the course page will frame it (its inline style as a
+    # stylesheet class: the builder's own policy refuses inline styles)
+    framed = snippet.replace('style="border:0;max-width:100%"', 'class="snippet-frame"')
+    assert framed != snippet
+    assert framed in page.split('class="build-preview">', 1)[1]
     # page, embed and explorer.json agree on the state
     twin = CLIENT.get(f"/explorer.json?{urlsplit(src).query}").json()
     assert twin["state"]["logits"] == [2.0, 1.0, 0.5]
