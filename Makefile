@@ -58,7 +58,7 @@ bench: $(STAMP)
 bench-explorer: vendor
 	$(BIN)/python bench/explorer.py
 
-bench-instructions: $(STAMP)
+bench-instructions: $(STAMP) vendor
 	$(BIN)/python bench/instructions.py
 
 bench-drag: vendor

@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from api import Scenario, build_scenarios
 from common import run, serve
-from explorer import HX_HEADERS, edit_values, state_query, with_z0
+from explorer import HX_HEADERS, edit_values, with_z0
 
 SERVE_TIMEOUT = 180.0  # seconds: Python starts slowly under valgrind
 
@@ -64,12 +64,16 @@ def _api(scenario: Scenario) -> Counted:
 
 
 def _fragment(base: str, count: int) -> list[Ask]:
-    """The explorer's #panels fragment for the query its form sends (every field, as a browser
-    sends it), z-0 varied."""
-    with httpx.Client(base_url=base) as client:
-        page = client.get(f"/?{state_query(10)}")
-    fields = re.findall(r'<input[^>]*name="(logits|target)"[^>]*value="([^"]*)"', page.text)
-    query = "&".join(f"{name}={value}" for name, value in fields)
+    """The explorer's #panels fragment for the query its form sends, z-0 varied: every field
+    of the form, as chromium sends it after an edit of Z1 (bench/explorer.py's state)."""
+    logits = [f"{2.5 - i * 0.5:g}" for i in range(10)]
+    canonical = urlencode({"last": f"logits={','.join(logits)}&target=0"})
+    fields = [*(("logits", z) for z in logits), ("target", "0"), ("j", "1")]
+    fields += [("loss", "cross_entropy"), ("temperature", "1"), ("label_smoothing", "0")]
+    fields += [("reduction", "mean"), *(("weights", "1") for _ in logits)]
+    fields += [("panels", p) for p in ("probs", "grad", "chain", "loss", "logits", "jacobian")]
+    fields += [("controls", "all"), ("share_mode", "explore"), ("theme", "auto"), ("height", "")]
+    query = f"{canonical}&{urlencode(fields)}"
     headers = {**HX_HEADERS, "Accept-Encoding": "gzip"}
     return [
         Ask("GET", "/?" + urlsplit(with_z0(f"/?{query}", v)).query, headers)
