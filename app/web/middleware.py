@@ -81,10 +81,39 @@ class CompressPages:
         self.skip = skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(self.skip):
+        if (
+            scope["type"] == "http"
+            and not scope["path"].startswith(self.skip)
+            and accepts_gzip(scope["headers"])
+        ):
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Tell whether Accept-Encoding admits gzip: named (or `*`) with a q above 0. Starlette's
+    middleware looks for the letters "gzip" anywhere, so `gzip;q=0` (a refusal) got gzip."""
+    for name, value in headers:
+        if name != b"accept-encoding":
+            continue
+        star = False
+        for item in value.lower().split(b","):
+            coding, _, params = item.partition(b";")
+            q = 1.0
+            for param in params.split(b";"):
+                key, _, number = param.strip().partition(b"=")
+                if key == b"q":
+                    try:
+                        q = float(number)
+                    except ValueError:
+                        q = 0.0
+            coding = coding.strip()
+            if coding in (b"gzip", b"x-gzip"):
+                return q > 0.0
+            star = star or (coding == b"*" and q > 0.0)
+        return star
+    return False
 
 
 def content_security_policy(settings: Settings) -> str:

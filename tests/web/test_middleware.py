@@ -172,3 +172,24 @@ def test_cors_exposes_every_header_htmx_reads(client: TestClient) -> None:
     }
     for name in ("hx-replace-url", "hx-reswap", "hx-trigger", "hx-push-url", "hx-retarget"):
         assert name in exposed
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", False),  # admitted, but Starlette compresses only where gzip is named
+        ("identity, gzip;q=0", False),  # a refusal: it was gzipped
+        ("gzip;q=0, *;q=0", False),
+        ("xgzipx", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_pages_are_gzipped_only_where_the_client_admits_gzip(
+    client: TestClient, accept: str, gzipped: bool
+) -> None:
+    response = client.get("/?logits=2,1&target=0", headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
