@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -50,10 +51,16 @@ def subscripts(text: str, names: tuple[str, ...] = ()) -> Markup:
     html = _INDEX.sub(r"<sub>\1</sub>", str(escape(text)))
     html = _NUMBERED.sub(r"\1<sub>\2</sub>", html)
     if names:
-        escaped = sorted((re.escape(str(escape(name))) for name in names), key=len, reverse=True)
-        named = re.compile(rf"(?<=[A-Za-zσδΣ′)])_({'|'.join(escaped)})(?![\w])")
-        html = named.sub(r"<sub>\1</sub>", html)
+        html = _named(names).sub(r"<sub>\1</sub>", html)
     return Markup(html)
+
+
+@lru_cache(maxsize=64)
+def _named(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of a class name written after a symbol (O_cat), longest names first; made
+    once per set of names, not per sentence."""
+    escaped = sorted((re.escape(str(escape(name))) for name in names), key=len, reverse=True)
+    return re.compile(rf"(?<=[A-Za-zσδΣ′)])_({'|'.join(escaped)})(?![\w])")
 
 
 def exact(value: float) -> str:

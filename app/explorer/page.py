@@ -192,7 +192,7 @@ def context(
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
         "url_errors": [(url_name(key), message) for key, message in errors.items()],
         # an embed lists them even with its controls shown when some have no field to mark
-        "unplaced_errors": any(key not in field_keys(form) for key in errors),
+        "unplaced_errors": not field_keys(form).issuperset(errors),
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

@@ -73,19 +73,26 @@ MATH_NAME = 6  # characters of a class name that a formula's subscript still hol
 
 
 @pass_context
+def _written_j(context: Any, k: object) -> bool:
+    """Whether formulas write class k as j: its name is longer than MATH_NAME characters."""
+    return len(class_name(k, context.get("class_names", ()))) > MATH_NAME
+
+
+@pass_context
 def _mcls(context: Any, k: object) -> Markup:
     """The class j as a MathML token: <mn>2</mn>, <mi>cat</mi> for a name, and <mi>j</mi> for a
     name longer than MATH_NAME characters (a formula cannot wrap inside a subscript, and on paper
     nothing scrolls): the heading above the formula says which class j is."""
-    name = class_name(k, context.get("class_names", ()))
-    if len(name) > MATH_NAME:
+    if _written_j(context, k):
         return Markup("<mi>j</mi>")
+    name = class_name(k, context.get("class_names", ()))
     tag = "mn" if name.isdigit() else "mi"
     return Markup(f"<{tag}>{escape(name)}</{tag}>")
 
 
 templates.env.filters["cls"] = _cls
 templates.env.filters["mcls"] = _mcls
+templates.env.filters["written_j"] = _written_j
 templates.env.filters["exact"] = exact
 templates.env.filters["subs"] = _subs  # O_i, O2, O_cat in a sentence → O<sub>i</sub>
 templates.env.globals.update(

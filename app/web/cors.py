@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.middleware import is_page
+from app.web.middleware import response_kind
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
 MAX_AGE = 86400
@@ -62,7 +62,8 @@ class OpenCors:
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 sent = message.get("headers", ())
-                message["headers"] = [*sent, *(document if is_page(sent, path) else data)]
+                page = response_kind(sent, path) == "page"
+                message["headers"] = [*sent, *(document if page else data)]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Literal
 
 import orjson
 from starlette.middleware.gzip import GZipMiddleware
@@ -164,21 +165,21 @@ DATA_SECURITY_HEADERS = [
 DATA_PATHS = ("/gradient", "/static/", "/oembed", "/healthz", "/openapi.json", "/figure.")
 
 
-def is_page(headers: Iterable[tuple[bytes, bytes]], path: str) -> bool:
-    """Tell whether a response is an HTML page (a document with the page's scripts and styles)
-    by its content type; one without a type (a 304) by its path, since the browser copies a
-    304's headers onto the response it revalidates."""
-    for name, value in headers:
-        if name == b"content-type":
-            return value.startswith(b"text/html")
-    return not path.startswith(DATA_PATHS)
+ResponseKind = Literal["page", "svg", "data"]
 
 
-def _is_svg(headers: Iterable[tuple[bytes, bytes]], path: str) -> bool:
+def response_kind(headers: Iterable[tuple[bytes, bytes]], path: str) -> ResponseKind:
+    """Tell what a response is by its content type: an HTML page (a document with the page's
+    scripts and styles), an SVG figure, or data; one without a type (a 304) by its path, since
+    the browser copies a 304's headers onto the response it revalidates."""
     for name, value in headers:
         if name == b"content-type":
-            return value.startswith(b"image/svg+xml")
-    return path.endswith(".svg")
+            if value.startswith(b"text/html"):
+                return "page"
+            return "svg" if value.startswith(b"image/svg+xml") else "data"
+    if path.endswith(".svg"):
+        return "svg"
+    return "data" if path.startswith(DATA_PATHS) else "page"
 
 
 def svg_security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
@@ -197,23 +198,23 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.page = security_headers(settings)  # built once: appending them costs nothing
-        self.svg = svg_security_headers(settings)
+        # built once: appending them costs nothing
+        self.extras: dict[ResponseKind, list[tuple[bytes, bytes]]] = {
+            "page": security_headers(settings),
+            "svg": svg_security_headers(settings),
+            "data": DATA_SECURITY_HEADERS,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        page, svg, path = self.page, self.svg, scope["path"]
+        extras, path = self.extras, scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", ())
-                if is_page(headers, path):
-                    extra = page
-                else:
-                    extra = svg if _is_svg(headers, path) else DATA_SECURITY_HEADERS
-                message["headers"] = [*headers, *extra]
+                message["headers"] = [*headers, *extras[response_kind(headers, path)]]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
