@@ -28,16 +28,12 @@ _REDUCTIONS = ("mean", "sum", "none")
 _LITERALS = (b"true", b"false", b"null")
 _NUMBER_BYTES = b"0123456789+-.,[] \t\r\n"  # what numbers, arrays and JSON's spaces are made of
 _PARTS = ("jacobian", "chain", "check")
-# Query numbers: ASCII digits, '.', 'e', 'E' and '-' only, at most 24 characters each, and what
-# float() reads in them (then exactly the decimal literals the full validation reads: no spaces,
-# underscores, 'inf' or 'nan' get through). Integers are read with int(), as the full validation
-# does: "-0" is 0, not −0.0.
+# Query numbers: ASCII digits, '.', 'e', 'E' and '-' only, at most 24 characters each, read as
+# JSON numbers (so exactly decimal literals: no spaces, underscores, 'inf' or 'nan' get through,
+# and "1.", ".5" or "01", which JSON refuses, go the long way). JSON's integers are ints, as the
+# full validation reads them: "-0" is 0, not −0.0.
 _QUERY_NUMBERS = re.compile(r"[-0-9.eE]{1,24}(?:,[-0-9.eE]{1,24})*")
 _INDEX = re.compile(r"[0-9]{1,6}")
-
-
-def _query_number(token: str) -> int | float:
-    return int(token) if token.lstrip("-").isdigit() else float(token)
 
 
 def _request(
@@ -152,14 +148,16 @@ def quick_query(query: bytes, settings: Settings) -> GradientRequest | None:
         return None
     if not _INDEX.fullmatch(target):
         return None
-    temperature = 1.0
+    temperature: Any = 1.0
     try:
-        row = [_query_number(t) for t in logits.split(",")]
+        # one parse for the row (a tenth of the time of float() per number); orjson reads
+        # every finite number to the float float() reads (tests/api/test_lane.py)
+        row = orjson.loads(f"[{logits}]")
         if "temperature" in fields:
             text = fields["temperature"]
             if not _QUERY_NUMBERS.fullmatch(text):
                 return None
-            temperature = float(_query_number(text))
-    except ValueError:  # not a number after all ("1e", "1-2", "."): worded the long way
+            temperature = float(orjson.loads(text))
+    except orjson.JSONDecodeError:  # not a number after all ("1e", "1-2", "."): the long way
         return None
     return _request(row, int(target), settings, temperature)

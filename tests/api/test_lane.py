@@ -234,10 +234,12 @@ QUERIES = [
     (b"logits=2,1&target=0", True),
     (b"logits=2.5,-1.25,0.5,3.75,-0.5,1,0.25,-2,1.5,0.75&target=3", True),
     (b"logits=2,1,0.1&target=2&temperature=2", True),
-    (b"target=1&logits=1e-3,.5,-7.", True),
+    (b"target=1&logits=1e-3,0.5,-7,1E2", True),
+    (b"target=1&logits=1e-3,.5,-7.", False),  # not JSON numbers: the long way reads them
     (b"logits=1000000,-1000000&target=1&temperature=0.0001", True),
     (b"logits=2,1&target=0&temperature=1e4", True),
-    (b"logits=-0,0,-0.0,0.0,-00&target=2", True),  # "-0" is 0, "-0.0" is −0.0, as before
+    (b"logits=-0,0,-0.0,0.0&target=2", True),  # "-0" is 0, "-0.0" is −0.0, as before
+    (b"logits=-0,0,-00&target=2", False),
     (b"logits=2,1&target=0&temperature=2,3", False),
     (b"logits=1e,1&target=0", False),
     (b"logits=1-2,1&target=0", False),
