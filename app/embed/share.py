@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import QueryParams
 
 from app.embed.heights import fitting_height
-from app.embed.options import PANEL_TITLES, EmbedOptions, read_options
+from app.embed.options import PANEL_TITLES, EmbedOptions, names_for, read_options
 from app.embed.titles import figure_title
 from app.explorer.instruments import Instruments
 from app.explorer.panels import shown
@@ -98,6 +98,8 @@ def share(
     """Return the link, embed URL and snippets for a state and the share form's choices (the
     page's nudge and path go with it: `page`)."""
     options, _ = read_options(params)
+    if names_for(options, state.n):  # named for another number of classes: not this figure's
+        options = replace(options, names=())
     mode = share_mode(params)
     instruments = SHARE_MODES[mode]
     if page is not None:

@@ -172,6 +172,10 @@ def render(
     if embed and (misnamed := names_for(options, state.n)):
         option_errors = {**option_errors, **misnamed}
         options = replace(options, names=())
+    elif not embed:  # the share form's class names label the explorer's own charts as well
+        chosen, chosen_errors = read_options(params)
+        if chosen.names and "names" not in chosen_errors and not names_for(chosen, state.n):
+            options = replace(options, names=chosen.names)
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:

@@ -125,3 +125,17 @@ def test_names_reach_the_instruments_and_the_text_exports() -> None:
     tex = CLIENT.get(f"/figure.tex?{named}").text
     assert "Z_{\\text{dog}}" in tex
     assert "Y_cat = 1" in CLIENT.get(f"/figure.py?{named}").text
+
+
+def test_the_explorer_labels_its_own_charts_with_the_share_forms_names() -> None:
+    """Names chosen for a figure in the share form label the explorer as well (they were only
+    in the snippet and its title): a page that names its classes shows them."""
+    html = CLIENT.get(f"/?{THREE}&names=cat,dog,bird").text
+    for name in ("cat", "dog", "bird"):
+        assert re.search(rf'<text class="label"[^>]*>{name}</text>', html), name
+    assert "dE/dZ<sub>dog</sub> = 0.231" in html
+    # one name too few (a class was added): the charts and the snippet keep their numbers
+    html = CLIENT.get(f"/?{THREE}&names=cat,dog").text
+    assert "names=cat" not in html.split('id="share-output"')[1]
+    assert not re.search(r'<text class="label"[^>]*>cat</text>', html)
+    assert re.search(r'<text class="label"[^>]*>1</text>', html)
