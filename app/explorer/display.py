@@ -40,6 +40,16 @@ def number(value: float, digits: int = 3) -> str:
     return text.replace("-", MINUS)
 
 
+def number_html(value: float, digits: int = 3) -> Markup:
+    """Return `number(value, digits)` for a page's text: e-notation as a power of ten, which is
+    how a student reads it (8.9e−5 → 8.9×10<sup>−5</sup>); charts keep the short form."""
+    text = number(value, digits)
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return Markup(text)
+    return Markup(f"{mantissa}×10<sup>{exponent}</sup>")
+
+
 # A class number written after a symbol: O2, dZ1, Y′3, w2, σ2 (not inside a word or a number).
 _NUMBERED = re.compile(r"(?<![A-Za-ce-z0-9._])([OYZwcσ]′?)([0-9]+)\b")
 

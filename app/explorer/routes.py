@@ -26,7 +26,7 @@ from app.embed.options import (
 from app.embed.share import choices_query, share
 from app.embed.titles import figure_title
 from app.explorer import page
-from app.explorer.display import class_name, exact, number, px, subscripts
+from app.explorer.display import class_name, exact, number, number_html, px, subscripts
 from app.explorer.edits import apply
 from app.explorer.form import check, draft_of, read_draft, state_of
 from app.explorer.instruments import read_instruments
@@ -54,6 +54,7 @@ from app.web.urls import Urls, join_queries
 router = APIRouter(include_in_schema=False)
 
 templates.env.filters["num"] = number
+templates.env.filters["numx"] = number_html
 templates.env.filters["px"] = px  # SVG coordinates
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.explorer.display import exact, number
+from app.explorer.display import exact, number, number_html
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,10 @@ def test_exact_reads_back_as_the_same_float(value: float) -> None:
 def test_exact_writes_integers_without_a_point() -> None:
     assert exact(2.0) == "2"
     assert exact(-3.0) == "-3"
+
+
+def test_page_text_writes_e_notation_as_a_power_of_ten() -> None:
+    assert number_html(8.9e-5, 2) == "8.9×10<sup>\u22125</sup>"
+    assert number_html(-2.3985e-145, 2) == "\u22122.4×10<sup>\u2212145</sup>"
+    assert number_html(123456.0, 3) == "1.23×10<sup>5</sup>"
+    assert number_html(0.0269, 3) == "0.0269"

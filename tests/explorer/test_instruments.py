@@ -199,6 +199,10 @@ def test_nudge_links_apply_the_step_and_the_numbers_match_the_api(client: TestCl
     assert nudge["slope"] == api["grad_logits"][1]
     assert nudge["prob_slopes"] == [row[1] for row in api["jacobian"]]
     assert [d["h"] for d in nudge["differences"]] == [1.0, 0.1, 0.01, 0.001]
+    table = re.search(r'<table class="differences">.*?</table>', page, re.S)
+    assert table
+    assert "×10<sup>\u2212" in table[0]  # the smallest errors, as a student reads them
+    assert "e\u2212" not in table[0]
     assert len(nudge["line"]["t"]) == len(nudge["line"]["loss"])
 
 

@@ -80,11 +80,11 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
     )
 
 
-# Two terms such as "1·(−0.313)" fit on one line of a phone's width; "0.1·(−50000)" do not.
-_SHORT_TERM = 7  # characters of the two numbers of a term: 1·(−0.313) fits twice, not more
+# Two terms such as "1·(−0.3133)" fit on one line of a phone's width; "0.1·(−50000)" do not.
+_SHORT_TERM = 8  # characters of the two numbers of a term: 1·(−0.3133) fits twice, not more
 
 
 def _per_line(terms: list[Term], long_weights: bool) -> int:
     """Return how many terms of the loss formula go on one line."""
-    longest = max(len(number(t.weighted_target)) + len(number(t.log_prob)) for t in terms)
+    longest = max(len(number(t.weighted_target, 4)) + len(number(t.log_prob, 4)) for t in terms)
     return 1 if long_weights or longest > _SHORT_TERM else 2
