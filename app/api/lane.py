@@ -14,12 +14,11 @@ stays the app's own. The docs and the OpenAPI document know nothing of it.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.routes import BINARY_MEDIA_TYPES, INLINE_BODY, etag_of, is_small
+from app.api.routes import INLINE_BODY, etag_of, is_small
 from app.api.serialise import gradient_json
 from app.service.compute import compute
 from app.service.models import GradientRequest
@@ -35,8 +34,9 @@ _VARY = (b"vary", b"Accept")
 # Request headers after which the app must answer: another encoding, a conditional request,
 # a body sent in chunks or after an interim 100 response.
 _HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect"}
-# An Accept naming a binary encoding (app.api.routes.encoding decides): the app answers.
-_BINARY = re.compile(b"|".join(re.escape(t.encode()) for t in BINARY_MEDIA_TYPES), re.IGNORECASE)
+# The Accept values that certainly choose JSON, as clients send them (httpx, requests, curl
+# and fetch: */*; axios the last). Any other, a binary encoding or a 406, the app negotiates.
+_JSON_ACCEPTS = {b"*/*", b"application/json", b"application/json, text/plain, */*"}
 
 
 class FastLane:
@@ -75,7 +75,7 @@ class FastLane:
                 if not value.isdigit() or len(value) > 7:
                     return None
                 length = int(value)
-            elif name in _HAND_OVER or (name == b"accept" and _BINARY.search(value)):
+            elif name in _HAND_OVER or (name == b"accept" and value not in _JSON_ACCEPTS):
                 return None
         if self.hosts is not None and host_of(scope) not in self.hosts:
             return None

@@ -76,7 +76,8 @@ BINARY: Responses = {
             "`__metadata__`): no formatting at all, the quickest for large answers; read it "
             "with `safetensors.numpy.load(body)` (or `safetensors.torch.load`). Numbers are "
             "float64, check's flags booleans; parts not asked for are absent. `Accept` chooses "
-            "by q-value (a tie between the binary ones goes to .npz); any other gets JSON."
+            "by q-value (a tie between the binary ones goes to .npz); an Accept that admits none "
+            "of the three (not even with */*) gets 406."
         ),
         "content": {
             "application/x-npz": {"schema": {"type": "string", "format": "binary"}},
@@ -84,13 +85,23 @@ BINARY: Responses = {
         },
     }
 }
+# Both: an Accept that admits none of the encodings.
+NOT_ACCEPTABLE: Responses = {
+    406: {
+        "model": MessageResponse,
+        "description": "Accept admits none of application/json, application/x-npz and "
+        "application/x-safetensors.",
+    }
+}
 # POST /gradient: its body can be malformed, too large or too slow.
 POST_RESPONSES: Responses = {
     **BINARY,
     400: {
         "model": MessageResponse,
-        "description": "The body is not valid JSON, or the Host is not one this server serves.",
+        "description": "The body is not valid JSON, a query string came with it (POST takes its "
+        "fields in the body), or the Host is not one this server serves.",
     },
+    **NOT_ACCEPTABLE,
     408: {"model": MessageResponse, "description": "The body stalled longer than the timeout."},
     413: {"model": MessageResponse, "description": "The body is larger than the limit."},
     **_INVALID,
@@ -119,6 +130,7 @@ GET_RESPONSES: Responses = {
     200: {**BINARY[200], "headers": _CACHED},
     304: {"description": "Not modified (If-None-Match matched): no body.", "headers": _CACHED},
     **HOST,
+    **NOT_ACCEPTABLE,
     **TOO_LONG,
     **_INVALID,
     **_BUSY,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from app.api.large import PartsResponse, StallingStream, Turns, busy
@@ -35,6 +36,11 @@ router = APIRouter(tags=["gradient"])
 # rather than paying for a hop to the thread pool.
 _INLINE_WORK = 50_000
 INLINE_BODY = 64 * 1024
+# A POST's fields are its body's; a query string beside it would be silently ignored.
+QUERY_ON_POST = (
+    "query: POST /gradient takes its fields in the JSON body, not the query string "
+    "(GET /gradient takes them in the query)"
+)
 
 
 def is_small(request: GradientRequest) -> bool:
@@ -66,21 +72,33 @@ def _quality(accept: str, media_type: str) -> float:
 
 JSON_MEDIA_TYPE = "application/json"
 BINARY_MEDIA_TYPES = (NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE)
+MEDIA_TYPES = (JSON_MEDIA_TYPE, *BINARY_MEDIA_TYPES)
 
 
 def encoding(accept: str | None) -> str:
     """Return the media type to answer in: a binary one the client names in Accept and
-    prefers to JSON (the higher q; .npz on a tie), else JSON."""
-    lowered = accept.lower() if accept else ""
-    named = [t for t in BINARY_MEDIA_TYPES if t in lowered]
-    if not named:
+    prefers to JSON (the higher q; .npz on a tie), else JSON; 406 if Accept admits none of
+    them (`application/vnd.safetensors`, a guess at a name, must not get JSON it cannot read)."""
+    lowered = accept.strip().lower() if accept else ""
+    if not lowered:
         return JSON_MEDIA_TYPE
     best, best_q = JSON_MEDIA_TYPE, _quality(lowered, JSON_MEDIA_TYPE)
-    for media_type in named:
+    for media_type in BINARY_MEDIA_TYPES:
+        if media_type not in lowered:
+            continue  # (*/* and application/* admit JSON at least as well: it wins the tie)
         q = _quality(lowered, media_type)
         if q > 0 and (q > best_q or (q == best_q and best == JSON_MEDIA_TYPE)):
             best, best_q = media_type, q
+    if best_q <= 0:
+        raise HTTPException(406, not_acceptable(accept or ""))
     return best
+
+
+def not_acceptable(accept: str) -> str:
+    """The 406 message: what Accept said, and the media types there are."""
+    shown = accept if len(accept) <= 100 else accept[:100] + "…"
+    choices = ", ".join(MEDIA_TYPES[:-1]) + f" or {MEDIA_TYPES[-1]}"
+    return f"accept: /gradient answers {choices} (or */*), got {shown!r}"
 
 
 def _binary(result: GradientResult, media_type: str) -> list[bytes | memoryview]:
@@ -159,13 +177,15 @@ async def _stream(result: GradientResult) -> AsyncIterator[bytes]:
 )
 async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
+    if request.url.query:
+        raise HTTPException(400, QUERY_ON_POST)
+    media_type = encoding(request.headers.get("accept"))
     body = await request.body()
     settings = settings_of(request)
     if len(body) <= INLINE_BODY:
         gradient_request = parse_body(body, settings)
     else:  # parsing megabytes of JSON takes milliseconds: not on the event loop
         gradient_request = await run_in_threadpool(parse_body, body, settings)
-    media_type = encoding(request.headers.get("accept"))
     return await _answer(request, gradient_request, {"Vary": "Accept"}, media_type)
 
 

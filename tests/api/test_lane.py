@@ -289,7 +289,11 @@ HEADER_CASES = [
     ([HOST, (b"accept", b"application/x-safetensors")], True),
     ([HOST, (b"accept", b"application/json, application/X-SafeTensors;q=0.1")], True),
     ([HOST, (b"accept", b"application/json;q=0.5, application/x-NPZ")], True),
-    ([HOST, (b"accept", b"application/json, */*")], False),
+    ([HOST, (b"accept", b"application/json, */*")], True),  # JSON, negotiated by the app
+    ([HOST, (b"accept", b"*/*")], False),
+    ([HOST, (b"accept", b"application/json, text/plain, */*")], False),  # axios
+    ([HOST, (b"accept", b"application/vnd.safetensors")], True),  # 406
+    ([HOST, (b"accept", b"text/html")], True),  # 406
     ([HOST, (b"if-none-match", b"*")], True),
     ([HOST, (b"expect", b"100-continue")], True),
     ([HOST, (b"transfer-encoding", b"chunked")], True),

@@ -54,8 +54,8 @@ def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None
         assert ok == {"$ref": "#/components/schemas/GradientResponse"}
     post = set(spec["paths"]["/gradient"]["post"]["responses"])
     get = set(spec["paths"]["/gradient"]["get"]["responses"])
-    assert post == {"200", "400", "408", "413", "422", "503"}  # a body: malformed, big or slow
-    assert get == {"200", "304", "400", "414", "422", "503"}  # no body: no 408 or 413
+    assert post == {"200", "400", "406", "408", "413", "422", "503"}  # a body: bad, big or slow
+    assert get == {"200", "304", "400", "406", "414", "422", "503"}  # no body: no 408 or 413
     for status in ("200", "304"):  # what a cache or a conditional client reads
         headers = spec["paths"]["/gradient"]["get"]["responses"][status]["headers"]
         assert set(headers) == {"ETag", "Cache-Control", "Vary"}

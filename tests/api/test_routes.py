@@ -254,6 +254,37 @@ def test_body_without_json_content_type_is_accepted(client: TestClient) -> None:
     assert response.status_code == 200
 
 
+def test_a_query_string_beside_a_post_body_is_refused_not_ignored(client: TestClient) -> None:
+    response = client.post("/gradient?temperature=2", json=SEED)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("query: POST /gradient takes its fields in")
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vnd.safetensors",
+        "text/html",
+        "application/json;q=0",
+        "image/*",
+        "application/x-npz;q=0",
+    ],
+)
+def test_an_accept_that_admits_no_encoding_gets_406_naming_them(
+    client: TestClient, accept: str
+) -> None:
+    """`application/vnd.safetensors` (a guess at the name) got JSON, which the client then
+    failed to read as safetensors."""
+    for response in (
+        client.get("/gradient?logits=2,1&target=0", headers={"Accept": accept}),
+        client.post("/gradient", json=SEED, headers={"Accept": accept}),
+    ):
+        assert response.status_code == 406
+        detail = response.json()["detail"]
+        assert detail.startswith("accept: /gradient answers application/json, application/x-npz")
+        assert repr(accept) in detail
+
+
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -490,7 +521,7 @@ JSON = "application/json"
         (NPZ, NPZ),
         (f"application/json;q=0.5, {NPZ}", NPZ),
         (f"{NPZ};q=0.2, application/json", JSON),
-        (f"{NPZ};q=0", JSON),
+        (f"{NPZ};q=0, application/json", JSON),
         (f"{NPZ};q=oops, application/json", JSON),
         (ST, ST),
         (ST.upper(), ST),
@@ -498,7 +529,9 @@ JSON = "application/json"
         (f"{NPZ}, {ST};q=0.9", NPZ),
         (f"{ST}, {NPZ}", NPZ),  # a tie: the older encoding
         (f"{ST};q=0.1, */*", JSON),
-        (f"{ST};q=0", JSON),
+        (f"{ST};q=0, */*", JSON),
+        ("application/json, text/plain, */*", JSON),  # axios
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", JSON),  # a browser
     ],
 )
 def test_the_encoding_follows_accept(

@@ -93,6 +93,9 @@ def test_static_files_are_fingerprinted_and_immutable(client: TestClient) -> Non
     assert css.startswith("/static/css/dedz.css?v=")
     assert client.get(css).headers["cache-control"] == IMMUTABLE
     assert "immutable" not in client.get("/static/css/dedz.css").headers["cache-control"]
+    # another fingerprint (an older copy's, a typo) would pin today's bytes under it for a year
+    for other in ("/static/css/dedz.css?v=0123456789ab", f"{css}&v=x", "/static/css/dedz.css?v="):
+        assert "immutable" not in client.get(other).headers["cache-control"], other
 
 
 def test_no_trailing_slash_redirects(client: TestClient) -> None:
