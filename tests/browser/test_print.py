@@ -199,3 +199,38 @@ def test_paper_shows_no_focus_ring_and_the_bridge_explanation_open(
         assert marker == "none"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("mode", "shown"), [("predict", "input"), ("predict&ask=sign", "span")])
+def test_a_predict_worksheet_prints_a_box_to_answer_in_for_each_class(
+    browser: Browser, base_url: str, mode: str, shown: str
+) -> None:
+    """Printed, predict first was a question with nowhere to write the answer (the form was
+    hidden with the other controls); now each class has its box, or the choices to circle."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1,0.5&target=0&mode={mode}")
+        page.emulate_media(media="print")
+        boxes = page.evaluate(
+            """(shown) => [...document.querySelectorAll(".predict-form .guess")].map((g) => {
+                 const box = shown === "input" ? g.querySelector("input")
+                                               : g.querySelector(".print-only");
+                 const r = box.getBoundingClientRect();
+                 return [r.width > 20 && r.height > 10, getComputedStyle(box).borderTopStyle];
+               })""",
+            shown,
+        )
+        assert len(boxes) == 3
+        assert all(visible for visible, _ in boxes), boxes
+        if shown == "input":
+            assert {border for _, border in boxes} == {"solid"}
+        why = page.locator(".predict-form textarea").bounding_box()
+        assert why
+        assert why["height"] > 40
+        assert not page.locator(".predict-form button").is_visible()
+        assert not page.get_by_text("never stored by dEdZ").is_visible()
+        pdf = page.pdf(format="A4")
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 3
+    finally:
+        context.close()
