@@ -647,3 +647,30 @@ def test_the_skip_link_moves_keyboard_focus_to_the_charts(page: Page, base_url: 
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#panels")).to_be_focused()
+
+
+def test_a_table_wider_than_a_phone_shows_a_shadow_where_it_scrolls_on(
+    browser: Browser, base_url: str
+) -> None:
+    """On a phone the wide tables (ten classes, the finite differences) scroll sideways with
+    nothing to say so: the last column was off-screen. A shadow marks each edge with more
+    beyond it, and goes once that end is in view."""
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        for query in ("logits=2,1,0.5&target=0&probe=1", TEN_SOFT_QUERY):
+            page.goto(f"{base_url}/?{query}")
+            wide = page.locator(".table-scroll").evaluate_all(
+                "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length"
+            )
+            assert wide >= 1, query
+            shaded = page.locator(".table-scroll").evaluate_all(
+                """els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => {
+                     const s = getComputedStyle(e);
+                     return s.backgroundImage.split("radial-gradient").length - 1 === 2
+                       && s.backgroundAttachment.includes("local");
+                   })"""
+            )
+            assert all(shaded), (query, shaded)
+    finally:
+        context.close()
