@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from html import escape
 
 from app.explorer.display import number
-from app.explorer.scales import Scale, Tick, nice_bounds, text_width, tick_values
+from app.explorer.scales import Scale, Tick, fitted_all, nice_bounds, text_width, tick_values
 
 WIDTH = 400
 HEIGHT = 220
 TOP = 12
 BOTTOM = 40  # room for the t axis labels and its title
-RIGHT = 34  # room for the curves' end labels
+RIGHT = 34  # room for the curves' end labels: O10 at least
+LABEL_SIZE = 12  # the end labels' font size (.lines .end-label)
+MOST_LABEL_ROOM = 100.0  # an instructor's long class names are cut to this, not the plot
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +74,26 @@ class _Axes:
         )
 
 
-def _axes(t: Sequence[float], values: Sequence[float], fixed: tuple[float, float] | None) -> _Axes:
+def _axes(
+    t: Sequence[float],
+    values: Sequence[float],
+    fixed: tuple[float, float] | None,
+    right: float = WIDTH - RIGHT,
+) -> _Axes:
     low, high = fixed if fixed is not None else nice_bounds(values)
     if low == high:
         low, high = low - 1.0, high + 1.0
     ticks = tick_values(Scale(low, high, 0.0, 1.0))
     left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)
-    return _Axes(t[0], t[-1], Scale(low, high, TOP, HEIGHT - BOTTOM), left, WIDTH - RIGHT)
+    return _Axes(t[0], t[-1], Scale(low, high, TOP, HEIGHT - BOTTOM), left, right)
+
+
+def _end_names(names: Sequence[str]) -> tuple[float, list[str]]:
+    """Return the plot's right edge, leaving room for the curves' end labels (an instructor's
+    class names were cut off at the chart's edge), and the labels, cut to that room if longer
+    than MOST_LABEL_ROOM."""
+    room = min(MOST_LABEL_ROOM, max(text_width(name, LABEL_SIZE) for name in names))
+    return WIDTH - max(RIGHT, room + 6), fitted_all(names, room, LABEL_SIZE)
 
 
 def _x_ticks(axes: _Axes) -> list[tuple[float, str]]:
@@ -157,14 +172,14 @@ def probs_chart(
     t: Sequence[float], probs: Sequence[Sequence[float]], labels: Sequence[str], j_label: str
 ) -> LineChart:
     """Every O_i(Z + t·e_j) on [0, 1], each labelled at its right end (O_j rises, the rest fall)."""
-    axes = _axes(t, [0.0, 1.0], (0.0, 1.0))
+    right, names = _end_names([f"O{label}" if label.isdigit() else label for label in labels])
+    axes = _axes(t, [0.0, 1.0], (0.0, 1.0), right)
     ends, placed = _end_labels([axes.scale.y(row_end) for row_end in probs[-1]])
     lines = []
     for (_, i), y_label in zip(ends, placed, strict=True):
-        label = labels[i]
-        kind = "rising" if label == j_label else f"falling k{i % 4}"
+        kind = "rising" if labels[i] == j_label else f"falling k{i % 4}"
         ys = [row[i] for row in probs]
-        name = escape(f"O{label}" if label.isdigit() else label)  # an instructor's name: raw SVG
+        name = escape(names[i])  # an instructor's name: raw SVG
         lines.append(Line(kind, axes.points(t, ys), name, axes.right + 3, y_label))
     return LineChart(
         WIDTH,
@@ -202,7 +217,7 @@ def series_chart(
     scale = Scale(low, high, TOP, HEIGHT - BOTTOM)
     ticks = [(v, number(10.0**v, 2) if log else label) for v, label in tick_values(scale)]
     left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)  # as shown: 1e−300
-    right = WIDTH - RIGHT
+    right, names = _end_names(labels)
     span = (x[-1] - x[0]) or 1.0
 
     def px(v: float) -> float:
@@ -213,7 +228,7 @@ def series_chart(
         Line(
             f"falling k{k % 4}" if len(series) > 1 else "curve",
             " ".join(f"{px(a):.1f},{scale.y(b):.1f}" for a, b in zip(x, series[k], strict=True)),
-            escape(labels[k]),
+            escape(names[k]),
             right + 3,
             y_label,
         )

@@ -41,6 +41,7 @@ class Tick:
 # tested with.)
 _EM = {"−": 0.84, "-": 0.36, "+": 0.84, ".": 0.32, "e": 0.62, "∞": 0.84, "…": 1.0}
 _EM |= {"M": 1.0, "W": 1.1, "w": 0.9, "@": 1.0, "%": 0.95, "Z": 0.64, "O": 0.64, "Y": 0.64}
+_EM |= {"m": 1.05}  # bold: "Hippopotamus" ran 3 units past the Jacobian's left edge
 _CAPITAL = 0.8
 
 

@@ -125,7 +125,7 @@ def draw_lines(chart: LineChart, name: str, title: str, description: str) -> Mar
     ]
     out.append(
         f'<text class="axis-title" x="{px((chart.left + chart.right) / 2)}" '
-        f'y="{px(chart.height - 3)}">{chart.axis_label}</text>\n</svg>\n'
+        f'y="{px(chart.height - 5)}">{chart.axis_label}</text>\n</svg>\n'
     )
     return Markup("".join(out))
 

@@ -139,6 +139,12 @@ NAMED = [  # an instructor's long class names, cut to fit under their bars
     + "&panels=probs&panels=grad&panels=chain&panels=jacobian",
     "/embed?logits=2,1,0.5&target=0&controls=all"
     "&names=WWWWWWWWWWWWWWWW,Canis%20familiaris,Passeriformes%20sp",
+    # the explorer with every instrument: the line charts' end labels ran off their right edge
+    "/?logits=2,1,0.5&target=0&names=WWWWWWWWWWWWWWWW,Canis%20familiaris,Passeriformes%20sp"
+    "&probe=1&focus=2,0&compare=mse&start=2,1,0.5&steps=3",
+    "/?logits=2,1,0.5&target=0&names=Elephant%20seal,Giraffe%20calf,Hippopotamus",
+    # two classes: the loss map's axis names ran off the left edge
+    "/?logits=2,1&target=0&names=WWWWWWWWWWWWWWWW,Canis%20familiaris",
 ]
 
 
@@ -152,6 +158,10 @@ def test_long_class_names_are_cut_to_fit_and_never_run_together(
     try:
         for path in NAMED:
             page.goto(base_url + path)
+            # nothing wider than the screen: a legend of long names scrolled the whole page
+            spill = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            if spill > 0:
+                problems.append(f"{path[:40]}: the page scrolls sideways by {spill} px")
             for chart in page.evaluate(MEASURE):
                 for text in outside(chart):
                     problems.append(f"{path[:40]} [{chart['id']}]: outside: {text}")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 
 from app.web.assets import HTMX_CDN_URL, HTMX_LOCAL_PATH, HTMX_SRI
@@ -672,5 +673,37 @@ def test_a_table_wider_than_a_phone_shows_a_shadow_where_it_scrolls_on(
                    })"""
             )
             assert all(shaded), (query, shaded)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_class_names_in_the_controls_clear_the_sliders_and_fields(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    """An instructor's names ran under the logit sliders ("ZWWWW…" behind the thumb)."""
+    names = "WWWWWWWWWWWWWWWW,Giraffe%20calf,Hippopotamus"
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits=2,1,0.5&target=0.5,0.3,0.2&names={names}")
+        expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"))
+        clashes = page.evaluate(
+            """() => [...document.querySelectorAll(".logit-row, .target-row")].flatMap((row) => {
+                 const label = row.querySelector(".name"), range = document.createRange();
+                 range.selectNodeContents(label);  // the text, where it runs past its box
+                 const name = range.getBoundingClientRect();
+                 const panel = row.closest(".controls").getBoundingClientRect();
+                 const out = name.right > panel.right ? [row.textContent.trim() + ": cut"] : [];
+                 for (const field of row.querySelectorAll("input:not([type=hidden])")) {
+                   const f = field.getBoundingClientRect();
+                   const apart = f.left >= name.right || f.right <= name.left
+                     || f.top >= name.bottom || f.bottom <= name.top;
+                   if (!apart) out.push(label.textContent + " on " + field.type);
+                 }
+                 return out;
+               })"""
+        )
+        assert clashes == []
     finally:
         context.close()

@@ -15,6 +15,7 @@ from app.core.losses import sigmoids
 from app.explorer.display import number
 from app.explorer.heatmap import LEVELS, PALETTE
 from app.explorer.panels.facts import Facts
+from app.explorer.scales import fitted
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -22,6 +23,7 @@ PLOT = 260.0  # the map's side in SVG units
 TOP = 40.0  # room above it for the Z_k axis name
 BELOW = 44.0  # room below it for the Z_j ticks and axis name
 CHARACTER = 9.5  # an upper bound on a label character's width (12 px sans-serif)
+TITLE_SIZE = 12.0  # the axis names' font size (.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ class MapGeometry:
     diagonal: tuple[float, float, float, float]
     x_ticks: list[tuple[float, str]]
     y_ticks: list[tuple[float, str]]
+    x_title: str  # "Z1 →", or an instructor's name, cut to the map's width
+    y_title: str  # "Z2 ↑", from the left edge, cut to the viewBox's
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,13 @@ class BinaryPanel:
     sentence: str
 
 
-def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) -> MapGeometry:
+def _map(
+    grid: LossGrid,
+    point: tuple[float, float],
+    grad: tuple[float, float],
+    names: tuple[str, str] = ("1", "2"),  # as Z is subscripted: "2", or "_cat"
+) -> MapGeometry:
+    """The map of E over (Z_j, Z_k) for the classes `names` (j's, k's) as the page writes them."""
     n = len(grid.zj)
     ticks = [0, n // 2, n - 1]
     x_labels = [number(float(grid.zj[t]), 3) for t in ticks]
@@ -102,11 +112,13 @@ def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) 
     ax, ay = px - grad[0] / norm * length, py + grad[1] / norm * length
     half = PLOT / 2
     diagonal = (px - half, py + half, px + half, py - half)
+    width = left + PLOT + right
+    x_title, y_title = (f"Z{name} {arrow}" for name, arrow in zip(names, "→↑", strict=True))
     return MapGeometry(
         left=left,
         top=TOP,
         plot=PLOT,
-        width=left + PLOT + right,
+        width=width,
         height=TOP + PLOT + BELOW,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
         point=(px, py),
@@ -114,6 +126,9 @@ def _map(grid: LossGrid, point: tuple[float, float], grad: tuple[float, float]) 
         diagonal=diagonal,
         x_ticks=[(at(float(grid.zj[t]), zk0)[0], x_labels[k]) for k, t in enumerate(ticks)],
         y_ticks=[(at(zj0, float(grid.zk[t]))[1], y_labels[k]) for k, t in enumerate(ticks)],
+        # (an instructor's long names ran off the viewBox: "ZWWWWWWWWWWWWWWW ↑")
+        x_title=fitted(x_title, PLOT, TITLE_SIZE),
+        y_title=fitted(y_title, width - 4.0, TITLE_SIZE),
     )
 
 
@@ -179,6 +194,6 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
         logistic_grad=logistic_grad,
         grid=grid,
         table=table,
-        map=_map(grid, (Z[j], Z[k]), (float(g[j]), float(g[k]))),
+        map=_map(grid, (Z[j], Z[k]), (float(g[j]), float(g[k])), (J, K)),
         sentence=sentence,
     )
