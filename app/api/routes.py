@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from app.api.large import PartsResponse, StallingStream, Turns, busy
+from app.api.negotiation import JSON_MEDIA_TYPE, encoding
 from app.api.openapi import GET_RESPONSES, POST_EXTRA, POST_RESPONSES, QUERY_PARAMETERS
 from app.api.serialise import (
     NPZ_MEDIA_TYPE,
-    SAFETENSORS_MEDIA_TYPE,
     STREAM_ENTRIES,
     entries,
     gradient_chunks,
@@ -48,57 +48,6 @@ def is_small(request: GradientRequest) -> bool:
     than in a thread, in turn with the other large answers."""
     size = int(request.logits.size)
     return (size * request.logits.shape[-1] if request.include else size) <= _INLINE_WORK
-
-
-def _quality(accept: str, media_type: str) -> float:
-    """Return the q an Accept header gives a media type (its most specific matching range)."""
-    kind = media_type.split("/")[0]
-    best, specificity = 0.0, -1
-    for part in accept.split(",")[:32]:
-        range_, *params = (p.strip() for p in part.split(";"))
-        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_.lower(), -1)
-        if rank > specificity:
-            q = 1.0
-            for param in params:
-                name, _, value = param.partition("=")
-                if name.strip().lower() == "q":
-                    try:
-                        q = min(max(float(value), 0.0), 1.0)
-                    except ValueError:
-                        q = 0.0
-            best, specificity = q, rank
-    return best
-
-
-JSON_MEDIA_TYPE = "application/json"
-BINARY_MEDIA_TYPES = (NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE)
-MEDIA_TYPES = (JSON_MEDIA_TYPE, *BINARY_MEDIA_TYPES)
-
-
-def encoding(accept: str | None) -> str:
-    """Return the media type to answer in: a binary one the client names in Accept and
-    prefers to JSON (the higher q; .npz on a tie), else JSON; 406 if Accept admits none of
-    them (`application/vnd.safetensors`, a guess at a name, must not get JSON it cannot read)."""
-    lowered = accept.strip().lower() if accept else ""
-    if not lowered:
-        return JSON_MEDIA_TYPE
-    best, best_q = JSON_MEDIA_TYPE, _quality(lowered, JSON_MEDIA_TYPE)
-    for media_type in BINARY_MEDIA_TYPES:
-        if media_type not in lowered:
-            continue  # (*/* and application/* admit JSON at least as well: it wins the tie)
-        q = _quality(lowered, media_type)
-        if q > 0 and (q > best_q or (q == best_q and best == JSON_MEDIA_TYPE)):
-            best, best_q = media_type, q
-    if best_q <= 0:
-        raise HTTPException(406, not_acceptable(accept or ""))
-    return best
-
-
-def not_acceptable(accept: str) -> str:
-    """The 406 message: what Accept said, and the media types there are."""
-    shown = accept if len(accept) <= 100 else accept[:100] + "…"
-    choices = ", ".join(MEDIA_TYPES[:-1]) + f" or {MEDIA_TYPES[-1]}"
-    return f"accept: /gradient answers {choices} (or */*), got {shown!r}"
 
 
 def _binary(result: GradientResult, media_type: str) -> list[bytes | memoryview]:
@@ -179,7 +128,7 @@ async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     if request.url.query:
         raise HTTPException(400, QUERY_ON_POST)
-    media_type = encoding(request.headers.get("accept"))
+    media_type = encoding(request.headers.getlist("accept"))
     body = await request.body()
     settings = settings_of(request)
     if len(body) <= INLINE_BODY:
@@ -236,7 +185,7 @@ async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)
     gradient_request = parse_query(request.query_params, settings)
-    media_type = encoding(request.headers.get("accept"))
+    media_type = encoding(request.headers.getlist("accept"))
     etag = etag_of(gradient_request, media_type)
     headers = {
         "ETag": etag,

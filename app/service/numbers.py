@@ -200,9 +200,11 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
 
 
 def as_written(value: float) -> str:
-    """Return a value as it was given where possible: 1000001 or 677389880058028695700 (an
-    index), not 1e+06 or 6.77e+20; other values in full (repr): 0.1, -2.5e-300."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    """Return a value as it was given where possible: 1000001 (an index), not 1e+06; other
+    values in full (repr): 0.1, -2.5e-300. Whole numbers past 2⁵³ are float64's nearest
+    (9223372036854775807 arrives as 9223372036854775808.0): written as floats, 9.2e+18, rather
+    than as an integer that was never sent."""
+    return str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
 
 
 def parse_token(token: str, field: str) -> int | float:

@@ -280,9 +280,29 @@ def test_an_accept_that_admits_no_encoding_gets_406_naming_them(
         client.post("/gradient", json=SEED, headers={"Accept": accept}),
     ):
         assert response.status_code == 406
+        assert response.headers["vary"] == "Accept"
         detail = response.json()["detail"]
         assert detail.startswith("accept: /gradient answers application/json, application/x-npz")
         assert repr(accept) in detail
+
+
+def test_several_accept_lines_are_read_as_one_list(client: TestClient) -> None:
+    url = "/gradient?logits=2,1&target=0"
+    twice = [("accept", "*/*"), ("accept", NPZ)]
+    assert client.get(url, headers=twice).headers["content-type"] == NPZ
+    refused_then_json = [("accept", "text/html"), ("accept", "application/json")]
+    assert client.get(url, headers=refused_then_json).headers["content-type"] == JSON
+
+
+def test_an_accept_of_too_many_ranges_is_refused_not_read_in_part(client: TestClient) -> None:
+    """Ranges after the 32nd were dropped silently: a 406 for an Accept naming JSON."""
+    url = "/gradient?logits=2,1&target=0"
+    many = ",".join(["text/a"] * 60) + ",application/json"
+    assert client.get(url, headers={"Accept": many}).headers["content-type"] == JSON
+    too_many = ",".join(["text/a"] * 70) + ",application/json"
+    response = client.get(url, headers={"Accept": too_many})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "accept: at most 64 media ranges, got 71"
 
 
 def test_healthz(client: TestClient) -> None:
@@ -531,6 +551,17 @@ JSON = "application/json"
         (f"{ST};q=0.1, */*", JSON),
         (f"{ST};q=0, */*", JSON),
         ("application/json, text/plain, */*", JSON),  # axios
+        # a wildcard admits the binary encodings too: with JSON refused, .npz (found in review)
+        ("*/*, application/json;q=0", NPZ),
+        ("application/json;q=0, application/*", NPZ),
+        (f"application/json;q=0, {ST}, */*;q=0.5", ST),
+        # RFC 9110's qvalues only: an invalid one makes its range unacceptable
+        ("application/json;q=nan, */*;q=0.1", NPZ),
+        ("application/json;q=0_5, */*;q=0.6", NPZ),
+        ("application/json;q=0.5000, */*;q=0.6", NPZ),
+        ('application/json;foo="a,b";q=0, */*;q=0.5', NPZ),  # a comma inside quotes
+        (f"{NPZ};q=0.001, application/json;q=0", NPZ),
+        (", ,", JSON),  # an empty list: no preference
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", JSON),  # a browser
     ],
 )

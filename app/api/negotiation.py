@@ -1,0 +1,87 @@
+"""Content negotiation for `/gradient`: which of JSON, .npz and safetensors an Accept asks for.
+
+RFC 9110 §12.5.1, read strictly: media ranges separated by commas (quoted parameters may hold
+commas; empty elements are skipped), each with an optional `q` of at most three decimals
+between 0 and 1 (any other `q` makes the range unacceptable: `nan`, `0_5`, `2`); a type's
+quality is that of the most specific range matching it. JSON is the default: it wins a tie
+with a binary encoding admitted only by a wildcard, and a binary encoding named in the header
+wins a tie with JSON (`.npz` before safetensors). Several Accept lines mean their values
+joined by commas.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.exceptions import HTTPException
+
+from app.api.serialise import NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE
+
+JSON_MEDIA_TYPE = "application/json"
+BINARY_MEDIA_TYPES = (NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE)
+MEDIA_TYPES = (JSON_MEDIA_TYPE, *BINARY_MEDIA_TYPES)
+MAX_RANGES = 64  # media ranges in an Accept; more is refused rather than read in part
+
+# A list element: anything but commas, or a quoted string (which may hold commas).
+_ELEMENT = re.compile(r'(?:[^,"]|"(?:\\.|[^"\\])*")+')
+_PARAMETER = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:\\.|[^"\\])*"|[^;]*)')
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """Return each media range of an Accept value with its q (0 for an invalid q)."""
+    ranges = []
+    for element in _ELEMENT.findall(accept):
+        media_range, _, parameters = element.strip().partition(";")
+        if not media_range.strip():
+            continue  # "Accept: ," is an empty list
+        q = 1.0
+        for name, value in _PARAMETER.findall(";" + parameters):
+            if name.lower() == "q":
+                q = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
+        ranges.append((media_range.strip().lower(), q))
+    if len(ranges) > MAX_RANGES:
+        raise HTTPException(
+            400,
+            f"accept: at most {MAX_RANGES} media ranges, got {len(ranges):,}",
+            headers={"Vary": "Accept"},
+        )
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int]:
+    """Return a type's q and how specifically it was matched: 2 by name, 1 by type/*, 0 by
+    */*, −1 not at all."""
+    kind = media_type.split("/")[0]
+    ranks = {media_type: 2, f"{kind}/*": 1, "*/*": 0}
+    best, specificity = 0.0, -1
+    for media_range, q in ranges:
+        rank = ranks.get(media_range, -1)
+        if rank > specificity:
+            best, specificity = q, rank
+    return best, specificity
+
+
+def encoding(accepts: list[str]) -> str:
+    """Return the media type to answer the Accept lines `accepts` in, or raise 406 if they
+    admit none (`application/vnd.safetensors`, a guess at a name, must not get JSON)."""
+    accept = ", ".join(accepts)
+    ranges = _ranges(accept) if accept.strip() else []
+    if not ranges:
+        return JSON_MEDIA_TYPE
+    best, (best_q, _) = JSON_MEDIA_TYPE, _quality(ranges, JSON_MEDIA_TYPE)
+    for media_type in BINARY_MEDIA_TYPES:
+        q, rank = _quality(ranges, media_type)
+        named_tie = q == best_q and rank == 2 and best == JSON_MEDIA_TYPE
+        if q > 0 and (q > best_q or named_tie):
+            best, best_q = media_type, q
+    if best_q <= 0:
+        raise HTTPException(406, not_acceptable(accept), headers={"Vary": "Accept"})
+    return best
+
+
+def not_acceptable(accept: str) -> str:
+    """The 406 message: what Accept said, and the media types there are."""
+    shown = accept if len(accept) <= 100 else accept[:100] + "…"
+    choices = ", ".join(MEDIA_TYPES[:-1]) + f" or {MEDIA_TYPES[-1]}"
+    return f"accept: /gradient answers {choices} (or */*), got {shown!r}"
