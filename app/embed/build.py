@@ -188,7 +188,7 @@ def _outputs(
     height = fitting_height(options, state.n, state, instruments)
     title = figure_title(state, options, instruments)
     snippet = iframe_snippet(embed, height, title)
-    page = urls.absolute("/", join_queries(state.to_query(), mode_query))
+    page = urls.absolute("/", join_queries(state.to_query(), options.names_query(), mode_query))
     oembed = urls.absolute("/oembed", f"url={quote(embed, safe='')}&format=json")
     markdown = f"[{_markdown(title)}]({page})\n\n{snippet}"
     # the instructor's exports show the answer: the figure's query without what students do

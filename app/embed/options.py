@@ -88,6 +88,11 @@ class EmbedOptions:
             pairs.append(("lock", ",".join(self.locks)))
         return pairs
 
+    def names_query(self) -> str:
+        """Return `names=…` alone (or ""): what a link into the explorer keeps of the options
+        (it shows the classes by their names; the rest is the figure's own)."""
+        return urlencode([("names", ",".join(self.names))], safe=",") if self.names else ""
+
     def query(self) -> str:
         """Return the options as query parameters, leaving out defaults."""
         return urlencode(self.pairs(), safe=",")

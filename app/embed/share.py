@@ -122,7 +122,9 @@ def share(
         fitting=fitting,
         chosen=chosen is not None,
         height_note=note,
-        link=urls.absolute("/", join_queries(state_query, instruments.query())),
+        link=urls.absolute(
+            "/", join_queries(state_query, options.names_query(), instruments.query())
+        ),
         embed_src=embed_src,
         snippet=iframe_snippet(embed_src, height, figure_title(state, options, instruments)),
         host_script=f'<script src="{escape(urls.absolute("/static/embed.js"))}" defer></script>',

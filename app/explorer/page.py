@@ -54,7 +54,7 @@ def links(
     embedded = join_queries(query, carried)
     oembed_query = f"url={quote(urls.absolute(path, embedded), safe='')}&format=json"
     return Links(
-        explorer=urls.path("/", join_queries(state.to_query(), carried)),
+        explorer=urls.path("/", join_queries(state.to_query(), options.names_query(), carried)),
         api=urls.path("/gradient", state.api_query()),
         api_query=state.api_query(),
         oembed=urls.absolute("/oembed", oembed_query),

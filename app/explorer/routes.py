@@ -198,7 +198,7 @@ def render(
     # The form shows what was typed while it is invalid, else the canonical state; a draft of
     # thousands of values is never drawn: the form shows the last valid state instead.
     form = draft_of(state) if outcome.state or draft.oversized else draft
-    state_links = page.links(urls, state, path, options if embed else EmbedOptions(), instruments)
+    state_links = page.links(urls, state, path, options, instruments)
     context = page.context(
         form=form,
         errors={**outcome.errors, **instrument_errors},

@@ -139,3 +139,17 @@ def test_the_explorer_labels_its_own_charts_with_the_share_forms_names() -> None
     assert "names=cat" not in html.split('id="share-output"')[1]
     assert not re.search(r'<text class="label"[^>]*>cat</text>', html)
     assert re.search(r'<text class="label"[^>]*>1</text>', html)
+
+
+def test_every_link_into_the_explorer_keeps_the_names() -> None:
+    """The builder's page URL and Markdown link, the share panel's link and an embed's "Open in
+    dEdZ" opened the explorer with the classes unnamed (found by an instructor's review)."""
+    names = "names=Cat,Dog,Bird"
+    built = CLIENT.get(f"/build?{THREE}&{names}").text
+    page = CLIENT.get(f"/?{THREE}&{names}").text
+    embed = CLIENT.get(f"/embed?{THREE}&{names}").text
+    for html, where in ((built, "build"), (page, "explorer"), (embed, "embed")):
+        links = re.findall(r'(?:href|value)="([^"]*)"', html)
+        into = [u for u in links if re.search(r"(?:^|//[^/]+)/\?logits=", u)]
+        assert into, where
+        assert all(names in u for u in into), (where, [u for u in into if names not in u])

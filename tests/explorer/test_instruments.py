@@ -189,6 +189,11 @@ def test_nudge_links_apply_the_step_and_the_numbers_match_the_api(client: TestCl
     text = _text(page, "panel-nudge")
     assert "Raising Z2 by 0.1 raises the loss by 0.0279 (about h × slope = 0.0269)" in text
     assert "the slope is +0.269 = O2, so gradient descent lowers Z2" in text
+    # a falling loss: h × slope keeps its sign ("lowers … by 0.0245 (about h × slope = 0.0269)"
+    # read as a slope of +0.269, a student found)
+    lowered = _text(client.get(f"/?{SEED}&probe=0").text, "panel-nudge")
+    assert "lowers the loss by 0.0259 (about h × slope = \u22120.0269)" in lowered
+    assert "the slope is \u22120.269 = O1 \u2212 1" in lowered
     higher = re.search(r'href="([^"]*)"[^>]*>Z<sub>2</sub> \+ 0.1', page)
     assert higher
     moved = parse_qs(urlsplit(higher.group(1).replace("&amp;", "&")).query)
@@ -425,3 +430,15 @@ def test_the_z_panel_shows_the_descent_s_start_previous_step_and_next_step(
     assert "the next step, −η·dE/dZ" in logits.group(0)
     plain = client.get(f"/?{SEED}").text
     assert 'class="ghost' not in plain
+
+
+@pytest.mark.parametrize("mode", ["predict", "predict&ask=sign", "derive"])
+def test_the_page_does_not_give_the_answer_it_asks_for(client: TestClient, mode: str) -> None:
+    """Predicting (or deriving), the lede said dE/dZ_j = … = O_j − Y_j: a printed worksheet
+    handed students the answer above the question."""
+    page = client.get(f"/?{SEED}&mode={mode}").text
+    lede = page.split('<p class="lede">')[1].split("</p>")[0]
+    assert "O<sub>j</sub> − Y<sub>j</sub>" not in lede
+    assert "What does that sum come to?" in lede
+    exploring = client.get(f"/?{SEED}").text.split('<p class="lede">')[1].split("</p>")[0]
+    assert "O<sub>j</sub> − Y<sub>j</sub>" in exploring

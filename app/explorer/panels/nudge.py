@@ -70,7 +70,7 @@ def _sentence(f: Facts, line: LossLine, state: ExplorerState) -> str:
         f"Raising Z{J} by {number(h, 3)} {moves} the loss"
         + (
             f" by {number(abs(change), 3)} ({_about(change, h * line.slope)} h × slope = "
-            f"{number(abs(h * line.slope), 3)})"
+            f"{number(h * line.slope, 3)})"  # signed: lowers by 0.036, h × slope = −0.0371
             if change
             else ""
         )
