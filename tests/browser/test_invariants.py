@@ -460,8 +460,9 @@ def fresh_load(fresh: Page, url: str, details_open: list[bool]) -> FreshLoad:
 
 
 def parse_shown(text: str) -> float:
-    """Read a displayed number: a real minus, forms like 5.55e−17, ±∞ for an underflow."""
-    plain = text.replace(MINUS, "-").strip()
+    """Read a displayed number: a real minus, forms like 5.55e−17 or 5.55×10⁻¹⁷ (a page's text:
+    "5.55×10−17" as textContent), ±∞ for an underflow."""
+    plain = text.replace("×10", "e").replace(MINUS, "-").strip()
     if "∞" in plain:
         return -math.inf if plain.startswith("-") else math.inf
     return float(plain)
@@ -469,7 +470,7 @@ def parse_shown(text: str) -> float:
 
 def significant_digits(text: str) -> int:
     """Return how many significant digits a displayed number shows (0.2689: 4, 5.55e−17: 3)."""
-    mantissa = text.replace(MINUS, "").lstrip("-+").split("e")[0]
+    mantissa = text.replace("×10", "e").replace(MINUS, "").lstrip("-+").split("e")[0]
     return max(len(mantissa.replace(".", "").lstrip("0")), 1)
 
 

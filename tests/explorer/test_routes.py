@@ -248,3 +248,17 @@ def test_the_gradient_caption_says_what_each_bar_is(client: TestClient) -> None:
     assert "O<sub>j</sub> − Y′<sub>j</sub>" in note("logits=2,1&target=0&label_smoothing=0.1")
     assert "Y′" not in note("logits=2,1,0.1&target=0&loss=mse")
     assert "Y′<sub>i</sub>" in note("logits=2,1,0.1&target=0&loss=mse&label_smoothing=0.1")
+
+
+def test_the_pages_text_writes_small_numbers_as_powers_of_ten() -> None:
+    """A student read 1.9×10⁻⁵ in the finite-difference table and −3.888e−5 in the chain
+    table of the same page: every table and sentence in HTML now writes the power of ten (the
+    charts' SVG labels keep the short e-form, which has no superscript)."""
+    client = TestClient(create_app())
+    page = client.get(
+        "/?logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&start=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&steps=3"
+    ).text
+    tables = re.findall(r"<table.*?</table>", page, re.S)
+    assert tables
+    assert any("×10<sup>\u2212" in t for t in tables)
+    assert not [t for t in tables if re.search(r"\de\u2212?\d", re.sub(r"<[^>]+>", " ", t))]
