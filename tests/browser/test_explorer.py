@@ -707,3 +707,29 @@ def test_long_class_names_in_the_controls_clear_the_sliders_and_fields(
         assert clashes == []
     finally:
         context.close()
+
+
+def test_a_table_scrolled_sideways_keeps_its_caption_and_row_names_in_view(
+    browser: Browser, base_url: str
+) -> None:
+    """Scrolled on a phone, the Jacobian's numbers lost their row names and the finite
+    differences' caption ("… against dE/dZ2 = …") went off-screen with the columns."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?logits={TEN_LOGITS}&target=7&probe=1")
+        for panel in ("#panel-jacobian", "#panel-nudge"):
+            box = page.locator(f"{panel} .table-scroll").first
+            box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+            seen = box.evaluate(
+                """(e) => {
+                  const r = e.getBoundingClientRect(), c = e.querySelector("caption");
+                  const th = e.querySelector("tbody th");
+                  const cap = c.getBoundingClientRect(), row = th.getBoundingClientRect();
+                  return [e.scrollLeft > 0, cap.left >= r.left - 1 && cap.right <= r.right + 1,
+                          Math.abs(row.left - r.left) < 1];
+                }"""
+            )
+            assert seen == [True, True, True], (panel, seen)
+    finally:
+        context.close()
