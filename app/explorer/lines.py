@@ -7,8 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from markupsafe import Markup
+
 from app.explorer.display import number
-from app.explorer.scales import Scale, Tick, fitted_all, nice_bounds, text_width, tick_values
+from app.explorer.scales import (
+    SUB_SIZE,
+    Scale,
+    Tick,
+    fitted,
+    fitted_all,
+    nice_bounds,
+    svg_subscript,
+    text_width,
+    tick_values,
+)
 
 WIDTH = 400
 HEIGHT = 220
@@ -88,11 +100,12 @@ def _axes(
     return _Axes(t[0], t[-1], Scale(low, high, TOP, HEIGHT - BOTTOM), left, right)
 
 
-def _end_names(names: Sequence[str]) -> tuple[float, list[str]]:
+def _end_names(names: Sequence[str], room_for: Sequence[str] = ()) -> tuple[float, list[str]]:
     """Return the plot's right edge, leaving room for the curves' end labels (an instructor's
-    class names were cut off at the chart's edge), and the labels, cut to that room if longer
-    than MOST_LABEL_ROOM."""
-    room = min(MOST_LABEL_ROOM, max(text_width(name, LABEL_SIZE) for name in names))
+    class names were cut off at the chart's edge) or for `room_for` (charts stacked on one step
+    axis keep their plots aligned), and the labels, cut to that room if longer than
+    MOST_LABEL_ROOM."""
+    room = min(MOST_LABEL_ROOM, max(text_width(name, LABEL_SIZE) for name in (*names, *room_for)))
     return WIDTH - max(RIGHT, room + 6), fitted_all(names, room, LABEL_SIZE)
 
 
@@ -150,8 +163,17 @@ def loss_chart(
         axes.x(0.0),
         lines,
         dots,
-        escape(f"t: Z{j_label if j_label.isdigit() else '_' + j_label} + t"),  # names: raw SVG
+        _t_axis(j_label),
     )
+
+
+def _t_axis(j_label: str) -> Markup:
+    """The t axis's title, "t: Z2 + t", an instructor's name as Z's subscript (it read
+    "t: Z_Giraffe calf + t"), cut to the plot's width; escaped: names go into raw SVG."""
+    if j_label.isdigit():
+        return Markup.escape(f"t: Z{j_label} + t")
+    name = fitted(j_label, WIDTH - 40.0 - RIGHT - text_width("t: Z + t", 12), 12 * SUB_SIZE)
+    return Markup("t: Z{} + t").format(svg_subscript(name))
 
 
 def _end_labels(ys: Sequence[float]) -> tuple[list[tuple[float, int]], list[float]]:
@@ -193,7 +215,7 @@ def probs_chart(
         axes.x(0.0),
         lines,
         [],
-        escape(f"t: Z{j_label if j_label.isdigit() else '_' + j_label} + t"),  # names: raw SVG
+        _t_axis(j_label),
     )
 
 
@@ -204,9 +226,11 @@ def series_chart(
     axis_label: str,
     log: bool = False,
     fixed: tuple[float, float] | None = None,
+    room_for: Sequence[str] = (),
 ) -> LineChart:
     """Lines against the step (x ≥ 0), one per series, labelled at their right ends; `log`
-    plots log10 of positive values (ticks then read 10^k)."""
+    plots log10 of positive values (ticks then read 10^k); room is left at the right for
+    the labels and for `room_for` (those of the charts stacked with it)."""
     if log:
         floor = 1e-300
         series = [[math.log10(max(v, floor)) for v in s] for s in series]
@@ -217,7 +241,7 @@ def series_chart(
     scale = Scale(low, high, TOP, HEIGHT - BOTTOM)
     ticks = [(v, number(10.0**v, 2) if log else label) for v, label in tick_values(scale)]
     left = max(40.0, max(text_width(label, 12) for _, label in ticks) + 10)  # as shown: 1e−300
-    right, names = _end_names(labels)
+    right, names = _end_names(labels, room_for)
     span = (x[-1] - x[0]) or 1.0
 
     def px(v: float) -> float:

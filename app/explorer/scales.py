@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from app.explorer.display import number
 
 
@@ -109,6 +111,18 @@ def fitted(label: str, width: float, size: float) -> str:
         if text_width(label[:end] + "…", size) <= width:
             return label[:end] + "…"
     return label[:1]
+
+
+SUB_SIZE = 0.8  # an SVG subscript's font size, of its text's
+
+
+def svg_subscript(text: str) -> Markup:
+    """Return `text` as an SVG subscript (a <tspan>), escaped: an instructor's class name after
+    Z or O in a chart's own words, written as the page's HTML writes it."""
+    # lowered 2 units, not a whole "sub": an axis title's subscript stays inside its chart
+    return Markup('<tspan baseline-shift="-2" font-size="{:g}%">{}</tspan>').format(
+        SUB_SIZE * 100, text
+    )
 
 
 def fitted_all(labels: Sequence[str], width: float, size: float) -> list[str]:

@@ -153,3 +153,13 @@ def test_every_link_into_the_explorer_keeps_the_names() -> None:
         into = [u for u in links if re.search(r"(?:^|//[^/]+)/\?logits=", u)]
         assert into, where
         assert all(names in u for u in into), (where, [u for u in into if names not in u])
+
+
+def test_the_comparison_of_losses_names_the_class_too() -> None:
+    """It said dE/dZ2 where every other panel said dE/dZ_Dog."""
+    for other in ("mse", "bce"):
+        html = CLIENT.get(f"/?{THREE}&names=Cat,Dog,Bird&compare={other}").text
+        sentence = html.split('id="compare-sentence">')[1].split("</p>")[0]
+        assert "dE/dZ<sub>Dog</sub>" in sentence, sentence
+        assert "Z2" not in sentence
+        assert "<sub>2</sub>" not in sentence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.explorer.charts import DENSE_SLOT, bar_chart, paired_bar_chart, waterfall_chart
@@ -102,3 +104,26 @@ def test_long_names_cut_alike_are_cut_in_the_middle_so_they_stay_apart() -> None
         assert all(text_width(c, 13) <= width for c in cut), (width, cut)
     assert fitted_all(["cat", "dog", "Extraordinarily1"], 40, 13)[:2] == ["cat", "dog"]
     assert fitted_all(["Alpha_long_name", "Beta_long_name"], 40, 13)[0].startswith("Al")
+
+
+def test_the_descent_charts_end_their_plots_at_one_x_on_their_shared_step_axis() -> None:
+    """With an instructor's long names the O and Z charts made room for their end labels and
+    the E chart did not: the three step axes, stacked, no longer lined up (a review found)."""
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+
+    page = (
+        TestClient(create_app())
+        .get(
+            "/?logits=2,1,0.5&target=0&names=Elephant%20seal,Giraffe%20calf,Hippopotamus"
+            "&start=2,1,0.5&steps=3"
+        )
+        .text
+    )
+    panel = page.split('id="panel-descent"')[1].split("</section>")[0]
+    plots = re.findall(
+        r'<clipPath id="[^"]*-clip"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', panel
+    )
+    assert len(plots) == 3
+    assert len({round(float(x) + float(w), 1) for x, w in plots}) == 1, plots

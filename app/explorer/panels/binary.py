@@ -9,13 +9,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from markupsafe import Markup
 
 from app.core.grid import LossGrid, loss_grid
 from app.core.losses import sigmoids
 from app.explorer.display import number
 from app.explorer.heatmap import LEVELS, PALETTE
 from app.explorer.panels.facts import Facts
-from app.explorer.scales import fitted
+from app.explorer.scales import SUB_SIZE, fitted, svg_subscript, text_width
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -41,8 +42,8 @@ class MapGeometry:
     diagonal: tuple[float, float, float, float]
     x_ticks: list[tuple[float, str]]
     y_ticks: list[tuple[float, str]]
-    x_title: str  # "Z1 →", or an instructor's name, cut to the map's width
-    y_title: str  # "Z2 ↑", from the left edge, cut to the viewBox's
+    x_title: str  # "Z1 →", or an instructor's name, cut to the map's width (escaped)
+    y_title: str  # "Z2 ↑", from the left edge, cut to the viewBox's (escaped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,17 @@ class BinaryPanel:
     table: list[tuple[float, list[float]]]  # every sixth row of the grid, every sixth column
     map: MapGeometry
     sentence: str
+
+
+def _axis_title(name: str, arrow: str, room: float) -> str:
+    """An axis's name, "Z1 →", or Z with an instructor's name as its subscript, cut to `room`
+    (escaped: it goes into raw SVG)."""
+    if not name.startswith("_"):
+        return Markup.escape(fitted(f"Z{name} {arrow}", room, TITLE_SIZE))
+    width = room - text_width(f"Z {arrow}", TITLE_SIZE)
+    return Markup("Z{} {}").format(
+        svg_subscript(fitted(name[1:], width, TITLE_SIZE * SUB_SIZE)), arrow
+    )
 
 
 def _map(
@@ -113,7 +125,10 @@ def _map(
     half = PLOT / 2
     diagonal = (px - half, py + half, px + half, py - half)
     width = left + PLOT + right
-    x_title, y_title = (f"Z{name} {arrow}" for name, arrow in zip(names, "→↑", strict=True))
+    x_title, y_title = (
+        _axis_title(name, arrow, room)
+        for name, arrow, room in zip(names, "→↑", (PLOT, width - 4.0), strict=True)
+    )
     return MapGeometry(
         left=left,
         top=TOP,
@@ -127,8 +142,8 @@ def _map(
         x_ticks=[(at(float(grid.zj[t]), zk0)[0], x_labels[k]) for k, t in enumerate(ticks)],
         y_ticks=[(at(zj0, float(grid.zk[t]))[1], y_labels[k]) for k, t in enumerate(ticks)],
         # (an instructor's long names ran off the viewBox: "ZWWWWWWWWWWWWWWW ↑")
-        x_title=fitted(x_title, PLOT, TITLE_SIZE),
-        y_title=fitted(y_title, width - 4.0, TITLE_SIZE),
+        x_title=x_title,
+        y_title=y_title,
     )
 
 

@@ -53,10 +53,12 @@ class ComparePanel:
     notes: list[str]
 
 
-def _sentence(other: str, J: int, ce_total: float, total: float) -> str:
+def _sentence(other: str, J: str, name: str, ce_total: float, total: float) -> str:
+    """The comparison in words; J is the class's subscript ("2", or "_cat" with names), name
+    how it is called ("2", or "cat")."""
     if other == "bce":
         return (
-            f"For binary cross-entropy only the i = {J} term survives: each σ_i depends on Z_i "
+            f"For binary cross-entropy only the i = {name} term survives: each σ_i depends on Z_i "
             f"alone, so here the diagonal-only intuition is right, because sigmoid outputs "
             f"don't compete. dE/dZ{J} = {number(total, 5)} against cross-entropy's "
             f"{number(ce_total, 5)}."
@@ -145,6 +147,6 @@ def compare(state: ExplorerState, result: GradientResult, f: Facts, other: str) 
         total=total,
         ce_chart=waterfall_chart([t.ce_value for t in terms], labels, kinds),
         chart=waterfall_chart([t.value for t in terms], labels, kinds),
-        sentence=_sentence(other, j + 1, ce_total, total),
+        sentence=_sentence(other, f.sub(j), f.labels[j], ce_total, total),
         notes=notes,
     )

@@ -119,7 +119,8 @@ def descent(
         return [v if k else v * 2 for v in values]
 
     losses = trajectory.loss.tolist() if k else trajectory.loss.tolist() * 2
-    labels = f.symbols("Z")
+    labels, probs = f.symbols("Z"), f.symbols("O")
+    every = ["E", *probs, *labels]
     steps = [
         ("1 step", instruments.stepped(k + 1)),
         ("10 steps", instruments.stepped(k + 10)),
@@ -139,11 +140,12 @@ def descent(
         conserved=f.loss != "bce",
         facts=_facts(state, f),
         trajectory=trajectory,
-        loss_chart=series_chart(x, [losses], ["E"], "step", log=True),
+        # the three charts share one step axis: their plots end at the same x
+        loss_chart=series_chart(x, [losses], ["E"], "step", log=True, room_for=every),
         probs_chart=series_chart(
-            x, rows(trajectory.probs), f.symbols("O"), "step", fixed=(0.0, 1.0)
+            x, rows(trajectory.probs), probs, "step", fixed=(0.0, 1.0), room_for=every
         ),
-        logits_chart=series_chart(x, rows(trajectory.logits), labels, "step"),
+        logits_chart=series_chart(x, rows(trajectory.logits), labels, "step", room_for=every),
         links=links,
     )
 
