@@ -184,8 +184,8 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 async def get_gradient(request: Request) -> Response:
     """Compute the same response as POST for one row given in the query string."""
     settings = settings_of(request)
+    media_type = encoding(request.headers.getlist("accept"))  # first, as POST does
     gradient_request = parse_query(request.query_params, settings)
-    media_type = encoding(request.headers.getlist("accept"))
     etag = etag_of(gradient_request, media_type)
     headers = {
         "ETag": etag,

@@ -665,3 +665,10 @@ def test_the_same_request_gives_the_same_npz_bytes(
     again = client.get(url, headers={"Accept": NPZ})
     assert first.headers["etag"] == again.headers["etag"]
     assert first.content == again.content
+
+
+def test_get_and_post_both_negotiate_before_they_read_the_request(client: TestClient) -> None:
+    """A bad query with an Accept nothing answers got 422 by GET and 406 by POST."""
+    assert client.get("/gradient?logits=x", headers={"Accept": "text/html"}).status_code == 406
+    bad = {"logits": "x"}
+    assert client.post("/gradient", json=bad, headers={"Accept": "text/html"}).status_code == 406
