@@ -705,6 +705,16 @@ def test_long_class_names_in_the_controls_clear_the_sliders_and_fields(
                })"""
         )
         assert clashes == []
+        # in an embed as narrow as a phone's course column, "j = WWWWWWWWWWWWWWWW" stuck out
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.goto(f"{base_url}/embed?logits=2,1,0.5&target=0&names={names}")
+        wider = page.evaluate(
+            """() => [...document.querySelectorAll(".controls select")].filter((s) => {
+                 const card = s.closest(".controls").getBoundingClientRect();
+                 return s.getBoundingClientRect().right > card.right + 0.5;
+               }).map((s) => s.id)"""
+        )
+        assert wider == []
     finally:
         context.close()
 
