@@ -22,22 +22,40 @@ BINARY_MEDIA_TYPES = (NPZ_MEDIA_TYPE, SAFETENSORS_MEDIA_TYPE)
 MEDIA_TYPES = (JSON_MEDIA_TYPE, *BINARY_MEDIA_TYPES)
 MAX_RANGES = 64  # media ranges in an Accept; more is refused rather than read in part
 
-# A list element: anything but commas, or a quoted string (which may hold commas).
-_ELEMENT = re.compile(r'(?:[^,"]|"(?:\\.|[^"\\])*")+')
-_PARAMETER = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:\\.|[^"\\])*"|[^;]*)')
 _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """Split at `separator` outside quoted strings, in one pass (a regex for quoted strings
+    took 0.4 s on an 8 kB Accept of unterminated quotes: it rescanned from every position)."""
+    if '"' not in text:
+        return text.split(separator)
+    parts, start, quoted, escaped = [], 0, False, False
+    for k, c in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted = not quoted
+        elif c == separator and not quoted:
+            parts.append(text[start:k])
+            start = k + 1
+    parts.append(text[start:])
+    return parts
 
 
 def _ranges(accept: str) -> list[tuple[str, float]]:
     """Return each media range of an Accept value with its q (0 for an invalid q)."""
     ranges = []
-    for element in _ELEMENT.findall(accept):
-        media_range, _, parameters = element.strip().partition(";")
+    for element in _split(accept, ","):
+        media_range, *parameters = _split(element, ";")
         if not media_range.strip():
             continue  # "Accept: ," is an empty list
         q = 1.0
-        for name, value in _PARAMETER.findall(";" + parameters):
-            if name.lower() == "q":
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
                 q = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
         ranges.append((media_range.strip().lower(), q))
     if len(ranges) > MAX_RANGES:
