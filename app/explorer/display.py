@@ -50,6 +50,9 @@ def number_html(value: float, digits: int = 3) -> Markup:
     return Markup(f"{mantissa}×10<sup>{exponent}</sup>")
 
 
+# A number in e-notation as `number` writes it (1.71e−16, 2e5), not inside a word or a name.
+_POWER = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)e(\u2212?[0-9]+)\b")
+
 # A class number written after a symbol: O2, dZ1, Y′3, w2, σ2 (not inside a word or a number).
 _NUMBERED = re.compile(r"(?<![A-Za-ce-z0-9._])([OYZwcσ]′?)([0-9]+)\b")
 
@@ -60,6 +63,7 @@ def subscripts(text: str, names: tuple[str, ...] = ()) -> Markup:
     sentences are written once, as text, for the page and the JSON twin alike)."""
     html = _INDEX.sub(r"<sub>\1</sub>", str(escape(text)))
     html = _NUMBERED.sub(r"\1<sub>\2</sub>", html)
+    html = _POWER.sub(r"\1×10<sup>\2</sup>", html)  # as number_html writes tables
     if names:
         html = _named(names).sub(r"<sub>\1</sub>", html)
     return Markup(html)

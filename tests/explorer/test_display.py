@@ -42,3 +42,13 @@ def test_page_text_writes_e_notation_as_a_power_of_ten() -> None:
     assert number_html(-2.3985e-145, 2) == "\u22122.4×10<sup>\u2212145</sup>"
     assert number_html(123456.0, 3) == "1.23×10<sup>5</sup>"
     assert number_html(0.0269, 3) == "0.0269"
+
+
+def test_sentences_write_e_notation_as_a_power_of_ten_as_tables_do() -> None:
+    from app.explorer.display import subscripts
+
+    text = "E = 1.714e\u221215; dE/dZ = (\u22121.71e\u221215, 2e5); O2 = 0.5; class1e5"
+    assert str(subscripts(text)) == (
+        "E = 1.714×10<sup>\u221215</sup>; dE/dZ = (\u22121.71×10<sup>\u221215</sup>, "
+        "2×10<sup>5</sup>); O<sub>2</sub> = 0.5; class1e5"
+    )

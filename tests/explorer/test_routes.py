@@ -21,10 +21,10 @@ def test_the_sentence_says_how_small_an_underflowing_gradient_is(client: TestCli
     html = client.get("/?logits=1000,1&target=0").text
     # O2 = e^−999 is below float64's range: not "O2 = 0, not O1 − 1 = 0".
     assert (
-        "dE/dZ<sub>2</sub> = O<sub>2</sub> ≈ 1.4e−434, too small for float64 (it computes as 0)"
-        in html
+        "dE/dZ<sub>2</sub> = O<sub>2</sub> ≈ 1.4×10<sup>−434</sup>, too small for float64 "
+        "(it computes as 0)" in html
     )
-    assert "not O<sub>1</sub> − 1 ≈ −1.4e−434" in html
+    assert "not O<sub>1</sub> − 1 ≈ −1.4×10<sup>−434</sup>" in html
 
 
 def test_default_page_shows_the_seed_question(client: TestClient) -> None:
