@@ -6,7 +6,7 @@ The explorer at `/` is the embed with default options, so templates read `option
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -87,6 +87,11 @@ class EmbedOptions:
         if self.locks:
             pairs.append(("lock", ",".join(self.locks)))
         return pairs
+
+    def for_classes(self, n: int) -> EmbedOptions:
+        """Return these options for a state of n classes: their names only if they name each
+        of the n (names for another number of classes label nothing)."""
+        return replace(self, names=()) if names_for(self, n) else self
 
     def names_query(self) -> str:
         """Return `names=…` alone (or ""): what a link into the explorer keeps of the options

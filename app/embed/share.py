@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import QueryParams
 
 from app.embed.heights import fitting_height
-from app.embed.options import PANEL_TITLES, EmbedOptions, names_for, read_options
+from app.embed.options import PANEL_TITLES, EmbedOptions
 from app.embed.titles import figure_title
 from app.explorer.instruments import Instruments
 from app.explorer.panels import shown
@@ -93,13 +93,15 @@ def share_mode(params: QueryParams) -> str:
 
 
 def share(
-    urls: Urls, state: ExplorerState, params: QueryParams, page: Instruments | None = None
+    urls: Urls,
+    state: ExplorerState,
+    params: QueryParams,
+    choices: EmbedOptions,
+    page: Instruments | None = None,
 ) -> Share:
-    """Return the link, embed URL and snippets for a state and the share form's choices (the
-    page's nudge and path go with it: `page`)."""
-    options, _ = read_options(params)
-    if names_for(options, state.n):  # named for another number of classes: not this figure's
-        options = replace(options, names=())
+    """Return the link, embed URL and snippets for a state and the share form's choices
+    (`choices`, as read from `params`; the page's nudge and path go with it: `page`)."""
+    options = choices.for_classes(state.n)
     mode = share_mode(params)
     instruments = SHARE_MODES[mode]
     if page is not None:
@@ -140,9 +142,9 @@ def share(
     )
 
 
-def choices_query(params: QueryParams) -> str:
-    """Return the share form's choices that differ from its defaults, as a query string."""
-    options, _ = read_options(params)
+def choices_query(params: QueryParams, options: EmbedOptions) -> str:
+    """Return the share form's choices (`options`, as read from `params`) that differ from its
+    defaults, as a query string."""
     pairs = options.pairs()
     if share_mode(params) != _page_mode(params):  # kept only where it differs from the page's
         pairs.append(("share_mode", share_mode(params)))

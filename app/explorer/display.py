@@ -43,15 +43,17 @@ def number(value: float, digits: int = 3) -> str:
 def number_html(value: float, digits: int = 3) -> Markup:
     """Return `number(value, digits)` for a page's text: e-notation as a power of ten, which is
     how a student reads it (8.9e−5 → 8.9×10<sup>−5</sup>); charts keep the short form."""
-    text = number(value, digits)
-    mantissa, e, exponent = text.partition("e")
-    if not e:
-        return Markup(text)
-    return Markup(f"{mantissa}×10<sup>{exponent}</sup>")
+    return Markup(_powers(number(value, digits)))
 
 
 # A number in e-notation as `number` writes it (1.71e−16, 2e5), not inside a word or a name.
 _POWER = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)e(\u2212?[0-9]+)\b")
+
+
+def _powers(text: str) -> str:
+    """Write each number of `text` in e-notation as a power of ten (HTML)."""
+    return _POWER.sub(r"\1×10<sup>\2</sup>", text)
+
 
 # A class number written after a symbol: O2, dZ1, Y′3, w2, σ2 (not inside a word or a number).
 _NUMBERED = re.compile(r"(?<![A-Za-ce-z0-9._])([OYZwcσ]′?)([0-9]+)\b")
@@ -63,7 +65,7 @@ def subscripts(text: str, names: tuple[str, ...] = ()) -> Markup:
     sentences are written once, as text, for the page and the JSON twin alike)."""
     html = _INDEX.sub(r"<sub>\1</sub>", str(escape(text)))
     html = _NUMBERED.sub(r"\1<sub>\2</sub>", html)
-    html = _POWER.sub(r"\1×10<sup>\2</sup>", html)  # as number_html writes tables
+    html = _powers(html)  # as number_html writes tables
     if names:
         html = _named(names).sub(r"<sub>\1</sub>", html)
     return Markup(html)

@@ -11,13 +11,11 @@ from markupsafe import Markup
 
 from app.explorer.display import number
 from app.explorer.scales import (
-    SUB_SIZE,
     Scale,
     Tick,
-    fitted,
     fitted_all,
     nice_bounds,
-    svg_subscript,
+    subscripted,
     text_width,
     tick_values,
 )
@@ -168,12 +166,8 @@ def loss_chart(
 
 
 def _t_axis(j_label: str) -> Markup:
-    """The t axis's title, "t: Z2 + t", an instructor's name as Z's subscript (it read
-    "t: Z_Giraffe calf + t"), cut to the plot's width; escaped: names go into raw SVG."""
-    if j_label.isdigit():
-        return Markup.escape(f"t: Z{j_label} + t")
-    name = fitted(j_label, WIDTH - 40.0 - RIGHT - text_width("t: Z + t", 12), 12 * SUB_SIZE)
-    return Markup("t: Z{} + t").format(svg_subscript(name))
+    """The t axis's title, "t: Z2 + t" (a class name as Z's subscript), within the plot."""
+    return subscripted("t: Z", j_label, " + t", WIDTH - 40.0 - RIGHT, 12)
 
 
 def _end_labels(ys: Sequence[float]) -> tuple[list[tuple[float, int]], list[float]]:

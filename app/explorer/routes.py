@@ -170,13 +170,14 @@ def render(
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
     state = outcome.state or _last_valid(params.get("last"), settings)
-    if embed and (misnamed := names_for(options, state.n)):
-        option_errors = {**option_errors, **misnamed}
-        options = replace(options, names=())
-    elif not embed:  # the share form's class names label the explorer's own charts as well
-        chosen, chosen_errors = read_options(params)
-        if chosen.names and "names" not in chosen_errors and not names_for(chosen, state.n):
-            options = replace(options, names=chosen.names)
+    # the embed's options, or the explorer's share form's (read once: the canonical URL and
+    # the share panel use them too), whose class names label the explorer's own charts as well
+    chosen = options if embed else read_options(params)[0]
+    if embed:
+        option_errors = {**option_errors, **names_for(options, state.n)}
+        options = options.for_classes(state.n)
+    else:
+        options = replace(options, names=chosen.for_classes(state.n).names)
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:
@@ -190,7 +191,7 @@ def render(
         else:
             state = replayed[0]
     valid = outcome.state is not None and not option_errors and not instrument_errors
-    extra = options.query() if embed else choices_query(params)
+    extra = options.query() if embed else choices_query(params, chosen)
     canonical = join_queries(state.to_query(), extra, instruments.query())
     if not htmx.request and valid and params and request.url.query != canonical:
         return RedirectResponse(urls.path(path, canonical), status_code=303)
@@ -206,7 +207,7 @@ def render(
         result=result,
         options=options,
         links=state_links,
-        share=None if embed else share(urls, state, params, instruments),
+        share=None if embed else share(urls, state, params, chosen, instruments),
         instruments=instruments,
         here=lambda query: urls.path(path, join_queries(query, extra)),
     )

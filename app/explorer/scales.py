@@ -116,13 +116,16 @@ def fitted(label: str, width: float, size: float) -> str:
 SUB_SIZE = 0.8  # an SVG subscript's font size, of its text's
 
 
-def svg_subscript(text: str) -> Markup:
-    """Return `text` as an SVG subscript (a <tspan>), escaped: an instructor's class name after
-    Z or O in a chart's own words, written as the page's HTML writes it."""
+def subscripted(before: str, label: str, after: str, room: float, size: float) -> Markup:
+    """Return a chart's own words about class `label` ("t: Z" + "2" + " + t"), escaped for raw
+    SVG and cut to `room`: an instructor's class name as Z's subscript (a <tspan>, as the
+    page's HTML writes it; it read "Z_Giraffe calf"), a class number as it is ("Z2")."""
+    if label.isdigit():
+        return Markup.escape(fitted(f"{before}{label}{after}", room, size))
+    name = fitted(label, room - text_width(before + after, size), size * SUB_SIZE)
     # lowered 2 units, not a whole "sub": an axis title's subscript stays inside its chart
-    return Markup('<tspan baseline-shift="-2" font-size="{:g}%">{}</tspan>').format(
-        SUB_SIZE * 100, text
-    )
+    tspan = Markup('<tspan baseline-shift="-2" font-size="{:g}%">{}</tspan>')
+    return Markup("{}{}{}").format(before, tspan.format(SUB_SIZE * 100, name), after)
 
 
 def fitted_all(labels: Sequence[str], width: float, size: float) -> list[str]:

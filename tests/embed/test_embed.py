@@ -112,7 +112,8 @@ def test_snippet_is_escaped_and_lazy() -> None:
 
 def test_share_builds_link_embed_and_script() -> None:
     choices = QueryParams("panels=grad&height=99999")
-    built = share(Urls("https://d.test", ""), ExplorerState(logits=(2.0, 1.0), target=0), choices)
+    state = ExplorerState(logits=(2.0, 1.0), target=0)
+    built = share(Urls("https://d.test", ""), state, choices, read_options(choices)[0])
     assert built.link == "https://d.test/?logits=2,1&target=0"
     assert built.embed_src == "https://d.test/embed?logits=2,1&target=0&panels=grad"
     assert built.height == 4000

@@ -9,14 +9,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from markupsafe import Markup
 
 from app.core.grid import LossGrid, loss_grid
 from app.core.losses import sigmoids
 from app.explorer.display import number
 from app.explorer.heatmap import LEVELS, PALETTE
 from app.explorer.panels.facts import Facts
-from app.explorer.scales import SUB_SIZE, fitted, svg_subscript, text_width
+from app.explorer.scales import subscripted
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -66,24 +65,13 @@ class BinaryPanel:
     sentence: str
 
 
-def _axis_title(name: str, arrow: str, room: float) -> str:
-    """An axis's name, "Z1 →", or Z with an instructor's name as its subscript, cut to `room`
-    (escaped: it goes into raw SVG)."""
-    if not name.startswith("_"):
-        return Markup.escape(fitted(f"Z{name} {arrow}", room, TITLE_SIZE))
-    width = room - text_width(f"Z {arrow}", TITLE_SIZE)
-    return Markup("Z{} {}").format(
-        svg_subscript(fitted(name[1:], width, TITLE_SIZE * SUB_SIZE)), arrow
-    )
-
-
 def _map(
     grid: LossGrid,
     point: tuple[float, float],
     grad: tuple[float, float],
-    names: tuple[str, str] = ("1", "2"),  # as Z is subscripted: "2", or "_cat"
+    labels: tuple[str, str] = ("1", "2"),  # the classes': "2", or an instructor's "cat"
 ) -> MapGeometry:
-    """The map of E over (Z_j, Z_k) for the classes `names` (j's, k's) as the page writes them."""
+    """The map of E over (Z_j, Z_k), for the classes `labels` (j's, k's)."""
     n = len(grid.zj)
     ticks = [0, n // 2, n - 1]
     x_labels = [number(float(grid.zj[t]), 3) for t in ticks]
@@ -126,8 +114,8 @@ def _map(
     diagonal = (px - half, py + half, px + half, py - half)
     width = left + PLOT + right
     x_title, y_title = (
-        _axis_title(name, arrow, room)
-        for name, arrow, room in zip(names, "→↑", (PLOT, width - 4.0), strict=True)
+        subscripted("Z", label, f" {arrow}", room, TITLE_SIZE)
+        for label, arrow, room in zip(labels, "→↑", (PLOT, width - 4.0), strict=True)
     )
     return MapGeometry(
         left=left,
@@ -209,6 +197,6 @@ def binary(state: ExplorerState, result: GradientResult, f: Facts, j: int, k: in
         logistic_grad=logistic_grad,
         grid=grid,
         table=table,
-        map=_map(grid, (Z[j], Z[k]), (float(g[j]), float(g[k])), (J, K)),
+        map=_map(grid, (Z[j], Z[k]), (float(g[j]), float(g[k])), (f.labels[j], f.labels[k])),
         sentence=sentence,
     )
