@@ -25,13 +25,13 @@ _SCIENTIFIC = {digits: f".{digits - 1}e" for digits in range(1, 18)}
 
 def number(value: float, digits: int = 3) -> str:
     """Return `value` with `digits` significant digits for display: 0.269, −0.27, 5.55e−17."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else ("∞" if value > 0 else f"{MINUS}∞")
     magnitude = abs(value)
-    if 1e-4 <= magnitude < 1e5:
+    if 1e-4 <= magnitude < 1e5:  # most numbers on a page: checked first
         text = format(value, _GENERAL.get(digits) or f".{digits}g")
         if "e" in text:  # a whole number with more digits than asked: 1794, not 1.79e+03
             text = format(value, ".0f")
+    elif value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else ("∞" if value > 0 else f"{MINUS}∞")
     else:
         spec = _SCIENTIFIC.get(digits) or f".{digits - 1}e"
         mantissa, exponent = format(value, spec).split("e")
@@ -40,10 +40,20 @@ def number(value: float, digits: int = 3) -> str:
     return text.replace("-", MINUS)
 
 
+def number_text(value: float, digits: int = 3) -> str:
+    """Return `number(value, digits)` as HTML text for a page: e-notation as a power of ten,
+    which is how a student reads it (8.9e−5 → 8.9×10<sup>−5</sup>); charts keep the short form.
+    (A table's hundred cells call this directly: it is `number_html` without the Markup.)"""
+    text = number(value, digits)
+    if "e" not in text:  # `number` writes e-notation only as mantissa e exponent
+        return text
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}×10<sup>{exponent}</sup>"
+
+
 def number_html(value: float, digits: int = 3) -> Markup:
-    """Return `number(value, digits)` for a page's text: e-notation as a power of ten, which is
-    how a student reads it (8.9e−5 → 8.9×10<sup>−5</sup>); charts keep the short form."""
-    return Markup(_powers(number(value, digits)))
+    """Return `number_text(value, digits)` as Markup, for the templates' `numx` filter."""
+    return Markup(number_text(value, digits))
 
 
 # A number in e-notation as `number` writes it (1.71e−16, 2e5), not inside a word or a name.

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -49,7 +50,13 @@ _CAPITAL = 0.8
 
 def text_width(text: str, size: float) -> float:
     """Return an upper estimate of a label's width in SVG units at font size `size`."""
-    return size * sum(_EM.get(c, _CAPITAL if c.isupper() else 0.64) for c in text)
+    return size * _ems(text)
+
+
+@lru_cache(maxsize=1024)
+def _ems(text: str) -> float:
+    """A label's width in em (a page's labels repeat: ticks, class names, 0.25)."""
+    return sum(_EM.get(c, _CAPITAL if c.isupper() else 0.64) for c in text)
 
 
 def nice_bounds(

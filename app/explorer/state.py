@@ -12,6 +12,7 @@ way a state is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -105,33 +106,15 @@ class ExplorerState:
 
     def api_pairs(self) -> list[tuple[str, str]]:
         """Return the `GET /gradient` query pairs of this state, defaults left out."""
-        pairs = [("logits", ",".join(exact(v) for v in self.logits))]
-        if isinstance(self.target, int):
-            pairs.append(("target", str(self.target)))
-        else:
-            pairs.append(("target", ",".join(exact(v) for v in self.target)))
-        if self.temperature != 1.0:
-            pairs.append(("temperature", exact(self.temperature)))
-        if self.label_smoothing != 0.0:
-            pairs.append(("label_smoothing", exact(self.label_smoothing)))
-        if self.weights is not None:
-            pairs.append(("weights", ",".join(exact(w) for w in self.weights)))
-        if self.reduction != "mean":
-            pairs.append(("reduction", self.reduction))
-        if self.loss != "cross_entropy":
-            pairs.append(("loss", self.loss))
-        return pairs
+        return list(_api_pairs(self))
 
     def api_query(self) -> str:
         """Return the canonical `GET /gradient` query (API names only)."""
-        return urlencode(self.api_pairs(), safe=",")
+        return urlencode(_api_pairs(self), safe=",")
 
     def to_query(self) -> str:
         """Return the explorer's canonical query: the API's, plus `j` when not the default."""
-        pairs = self.api_pairs()
-        if self.j != DEFAULT_J:
-            pairs.append(("j", str(self.j)))
-        return urlencode(pairs, safe=",")
+        return _to_query(self)
 
     def api_data(self) -> dict[str, Any]:
         """Return the request data for this state, asking for the parts the explorer draws."""
@@ -152,3 +135,33 @@ class ExplorerState:
     def request(self, settings: Settings) -> GradientRequest:
         """Return the validated request the panels are computed from."""
         return validate(self.api_data(), settings, "query")
+
+
+# A page writes its state's query half a dozen times (links, the share form, the canonical URL):
+# made once per state. Equal states write equal queries (exact(−0.0) is "0", as is exact(0.0)).
+@lru_cache(maxsize=256)
+def _api_pairs(state: ExplorerState) -> tuple[tuple[str, str], ...]:
+    pairs = [("logits", ",".join(exact(v) for v in state.logits))]
+    if isinstance(state.target, int):
+        pairs.append(("target", str(state.target)))
+    else:
+        pairs.append(("target", ",".join(exact(v) for v in state.target)))
+    if state.temperature != 1.0:
+        pairs.append(("temperature", exact(state.temperature)))
+    if state.label_smoothing != 0.0:
+        pairs.append(("label_smoothing", exact(state.label_smoothing)))
+    if state.weights is not None:
+        pairs.append(("weights", ",".join(exact(w) for w in state.weights)))
+    if state.reduction != "mean":
+        pairs.append(("reduction", state.reduction))
+    if state.loss != "cross_entropy":
+        pairs.append(("loss", state.loss))
+    return tuple(pairs)
+
+
+@lru_cache(maxsize=256)
+def _to_query(state: ExplorerState) -> str:
+    pairs = _api_pairs(state)
+    if state.j != DEFAULT_J:
+        pairs += (("j", str(state.j)),)
+    return urlencode(pairs, safe=",")

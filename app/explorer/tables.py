@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from app.explorer.display import class_name, number_html
+from app.explorer.display import class_name, number_text
 from app.explorer.panels.chain import ChainTerm
 
 
@@ -24,10 +24,10 @@ def jacobian_body(
     (the path's i, j) marked as current."""
     out = ["<tbody>"]
     for i, row in enumerate(matrix):
-        cells = [f"<td>{number_html(v, 3)}</td>" for v in row]
+        cells = [f"<td>{number_text(v, 3)}</td>" for v in row]
         if focus and focus[0] == i:
             j = focus[1]
-            cells[j] = f'<td class="focused" aria-current="true">{number_html(row[j], 3)}</td>'
+            cells[j] = f'<td class="focused" aria-current="true">{number_text(row[j], 3)}</td>'
         label = escape(class_name(i + 1, names))
         out.append(f'<tr><th scope="row">O<sub>{label}</sub></th>{"".join(cells)}</tr>')
     out.append("</tbody>")
@@ -49,7 +49,7 @@ def chain_body(
         kind = "direct" if t.direct else "cross"
         i = escape(class_name(t.i, names))
         if t.grad_prob is not None:
-            grad_prob: str = number_html(t.grad_prob, 4)
+            grad_prob: str = number_text(t.grad_prob, 4)
         elif loss == "bce":
             grad_prob = f"{t.infinite} (σ<sub>{i}</sub> saturates)"
         else:
@@ -61,8 +61,8 @@ def chain_body(
             f"        <tr{mark}>\n"
             f'          <th scope="row">{i}{" (direct)" if t.direct else ""}</th>\n'
             f"          <td>{grad_prob}</td>\n"
-            f"          <td>{number_html(t.jacobian, 4)}</td>\n"
-            f"          <td>{number_html(t.value, 4)}</td>\n"
+            f"          <td>{number_text(t.jacobian, 4)}</td>\n"
+            f"          <td>{number_text(t.value, 4)}</td>\n"
             "        </tr>\n"
         )
     out.append("      </tbody>")

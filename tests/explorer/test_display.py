@@ -1,8 +1,10 @@
 """Numbers as the page shows them and as the URL writes them."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.explorer.display import exact, number, number_html
+from app.explorer.display import exact, number, number_html, subscripts
 
 
 @pytest.mark.parametrize(
@@ -45,10 +47,17 @@ def test_page_text_writes_e_notation_as_a_power_of_ten() -> None:
 
 
 def test_sentences_write_e_notation_as_a_power_of_ten_as_tables_do() -> None:
-    from app.explorer.display import subscripts
-
     text = "E = 1.714e\u221215; dE/dZ = (\u22121.71e\u221215, 2e5); O2 = 0.5; class1e5"
     assert str(subscripts(text)) == (
         "E = 1.714×10<sup>\u221215</sup>; dE/dZ = (\u22121.71×10<sup>\u221215</sup>, "
         "2×10<sup>5</sup>); O<sub>2</sub> = 0.5; class1e5"
     )
+
+
+@given(
+    st.floats(allow_nan=False) | st.sampled_from([1e-4, -1e-4, 99999.5, 1e5, 5e-324]),
+    st.integers(1, 17),
+)
+def test_a_tables_number_reads_as_the_same_number_in_a_sentence(value: float, digits: int) -> None:
+    # tables write each cell with number_html; sentences rewrite their text with subscripts
+    assert number_html(value, digits) == subscripts(number(value, digits))
