@@ -172,11 +172,12 @@ def render(
     state = outcome.state or _last_valid(params.get("last"), settings)
     # the embed's options, or the explorer's share form's (read once: the canonical URL and
     # the share panel use them too), whose class names label the explorer's own charts as well
-    chosen = options if embed else read_options(params)[0]
+    chosen = options
     if embed:
         option_errors = {**option_errors, **names_for(options, state.n)}
         options = options.for_classes(state.n)
-    else:
+    else:  # a choice the URL got wrong is named on the page (422), not dropped by a redirect
+        chosen, option_errors = read_options(params)
         options = replace(options, names=chosen.for_classes(state.n).names)
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's

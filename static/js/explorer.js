@@ -179,7 +179,12 @@
     var last = document.getElementById("last");
     if (!last) return;
     var url = last.getAttribute("data-url");
-    if (url && url !== location.pathname + location.search) history.replaceState(null, "", url);
+    if (url && url !== location.pathname + location.search) {
+      history.replaceState(null, "", url);
+      // the address bar no longer holds the parts of the URL this note was about
+      var note = document.getElementById("url-errors");
+      if (note) note.remove();
+    }
     var preview = document.getElementById("share-preview");
     var src = last.getAttribute("data-preview");
     if (preview && src && preview.getAttribute("src") !== src) preview.setAttribute("src", src);

@@ -135,6 +135,22 @@ def test_typing_a_logit_updates_panels_url_and_matches_the_api(page: Page, base_
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
+def test_a_bad_choice_in_the_url_is_said_until_an_edit_writes_a_good_url(
+    page: Page, base_url: str
+) -> None:
+    """names=a,,b used to vanish in the canonical redirect without a word."""
+    page.goto(base_url + "/?logits=2,1&target=0&names=a,,b")
+    note = page.locator("#url-errors")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("names")
+    page.locator("#z-0").fill("3")
+    expect(page).to_have_url(url_re(base_url, "logits=3,1&target=0"), timeout=FAST)
+    expect(note).to_have_count(0)  # the address bar no longer holds what it was about
+    # the page itself came with its 422 (chromium logs that status); nothing else went wrong
+    errors = page.console_errors  # type: ignore[attr-defined]
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
 # ----------------------------------------------------------------------------- 3. slider
 
 

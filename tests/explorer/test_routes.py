@@ -262,3 +262,29 @@ def test_the_pages_text_writes_small_numbers_as_powers_of_ten() -> None:
     assert tables
     assert any("×10<sup>\u2212" in t for t in tables)
     assert not [t for t in tables if re.search(r"\de\u2212?\d", re.sub(r"<[^>]+>", " ", t))]
+
+
+@pytest.mark.parametrize(
+    ("part", "field"),
+    [("names=a,,b", "names"), ("theme=pink", "theme"), ("panels=nope", "panels")],
+)
+def test_a_url_choice_the_explorer_cannot_use_is_named_not_dropped(
+    client: TestClient, part: str, field: str
+) -> None:
+    """An instructor's hand-edited `names=a,,b` was dropped by the canonical redirect, and the
+    charts lost their labels without a word; /embed and /build already said why."""
+    response = client.get(f"/?logits=2,1&target=0&{part}", follow_redirects=False)
+    assert response.status_code == 422
+    note = re.search(
+        r'<div class="embed-errors" role="alert" id="url-errors">(.*?)</div>', response.text, re.S
+    )
+    assert note is not None
+    assert f"<code>{field}</code>" in note.group(1)
+    assert 'id="panel-chain"' in response.text  # the explorer itself still works
+
+
+def test_names_for_another_number_of_classes_are_kept_without_a_note(client: TestClient) -> None:
+    # adding a class must not turn the page into an error: such names simply label nothing
+    response = client.get("/?logits=2,1&target=0&names=a,b,c", follow_redirects=False)
+    assert response.status_code == 200
+    assert 'id="url-errors"' not in response.text
