@@ -633,6 +633,10 @@ def test_every_formula_line_fits_a_phone(browser: Browser, base_url: str) -> Non
         "&temperature=0.0001",
         "logits=1000,-1000,3&target=2&label_smoothing=0.1",
         "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
+        "logits=2,1,0.5&target=0&loss=mse&j=0&temperature=2&label_smoothing=0.1",
+        "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=0.05,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.15"
+        "&loss=mse",
+        "logits=2,1,0.5&target=0&loss=bce&temperature=2&weights=2,1,1",
     ]
     try:
         page = context.new_page()
@@ -643,7 +647,7 @@ def test_every_formula_line_fits_a_phone(browser: Browser, base_url: str) -> Non
                 "#panel-loss math.formula", "els => els.map(e => [e.scrollWidth, e.clientWidth])"
             )
             cut += [f"{query}: {w} > {c}" for w, c in widths if w > c + 1]
-        assert cut == []
+        assert cut == [], "\n".join(cut)
     finally:
         context.close()
 

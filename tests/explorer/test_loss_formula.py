@@ -104,6 +104,9 @@ STATES = [
     f"{THREE}&j=1",
     f"{THREE}&temperature=2&label_smoothing=0.1&weights=2,1,1",
     f"{THREE}&loss=mse",
+    f"{THREE}&loss=mse&j=0&temperature=2&label_smoothing=0.1",
+    f"{THREE}&loss=mse&reduction=sum",
+    "logits=3,-1,0.25,2&target=0.1,0.2,0.3,0.4&loss=mse&j=3",
     f"{THREE}&loss=bce&j=2",
     "logits=3,-1,0.25,2&target=3&reduction=sum&j=3",
 ]
@@ -112,9 +115,9 @@ STATES = [
 @pytest.mark.parametrize("query", STATES)
 def test_each_number_line_gives_the_result_it_shows(query: str) -> None:
     for line in _lines(_loss_panel(query)):
-        if not line.strip():
-            continue  # squared error's gradient: a sum over the chain panel's terms, no line
+        assert line.strip(), f"{query}: a formula without its numbers"
         *steps, result = [side for side in line.split("=") if side.strip()]
+        assert steps, f"{query}: {result} with no numbers that give it"
         digits = len(result.strip().lstrip("-").replace(".", "").lstrip("0"))
         shown = Interval.shown(result, digits)
         for step in steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from app.core.objectives import one_loss
@@ -45,9 +46,22 @@ class LossPanel:
     weight_j: float = 1.0
 
     @property
+    def coupling(self) -> float:
+        """s = Σ_i (O_i − Y′_i)·O_i, squared error's coupling: with it the chain rule's sum is
+        dE/dZ_j = 2·O_j·((O_j − Y′_j) − s)/(T·N), one line of numbers."""
+        return math.fsum((o - y) * o for o, y in zip(self.probs, self.targets, strict=True))
+
+    @property
     def pairs(self) -> list[tuple[float, float]]:
         """Return (O_i, Y′_i) per class, for squared error's formula."""
         return list(zip(self.probs, self.targets, strict=True))
+
+    @property
+    def pairs_per_line(self) -> int:
+        """Return how many (O_i − Y′_i)² go on one line of squared error's formula: two
+        fit a phone's width only if short ("(0.481 − 0.9333)² + (0.2918 − 0.03333)²" did not)."""
+        longest = max((len(number(o, 4)) + len(number(y, 4)) for o, y in self.pairs), default=0)
+        return 2 if longest <= _SHORT_PAIR else 1
 
 
 def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
@@ -82,6 +96,7 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
 
 # Two terms such as "1·(−0.3133)" fit on one line of a phone's width; "0.1·(−50000)" do not.
 _SHORT_TERM = 8  # characters of the two numbers of a term: 1·(−0.3133) fits twice, not more
+_SHORT_PAIR = 9  # of squared error's (O_i − Y′_i)²: (0.6285 − 1)² fits twice
 
 
 def _per_line(terms: list[Term], long_weights: bool) -> int:
