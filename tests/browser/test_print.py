@@ -217,7 +217,9 @@ def test_a_predict_worksheet_prints_a_box_to_answer_in_for_each_class(
                  const box = shown === "input" ? g.querySelector("input")
                                                : g.querySelector(".print-only");
                  const r = box.getBoundingClientRect();
-                 return [r.width > 20 && r.height > 10, getComputedStyle(box).borderTopStyle];
+                 // room to write "−0.2689" by hand (the screen's 7-character field was 90 px)
+                 const wide = shown === "input" ? r.width >= 130 && r.height >= 30 : r.width > 20;
+                 return [wide && r.height > 10, getComputedStyle(box).borderTopStyle];
                })""",
             shown,
         )

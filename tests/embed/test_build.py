@@ -112,3 +112,18 @@ def test_the_explorers_share_panel_opens_the_builder_with_its_state() -> None:
     built = CLIENT.get(link).text
     assert 'value="3,-1,2"' in built
     assert "temperature=2" in _value(built, "out-embed")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/build?logits=2,1,0.5&target=0", "/?logits=2,1,0.5&target=0&mode=derive&fade=4"],
+)
+def test_a_check_labels_words_are_one_flex_item(url: str) -> None:
+    """A check label is a flex row: "Derive dE/dZ<sub>j</sub> step by step" laid out its
+    text, its subscript and the rest as three columns, the j a column of its own."""
+    page = CLIENT.get(url).text
+    labels = re.findall(r'<label class="check">(.*?)</label>', page, re.S)
+    assert labels
+    for label in labels:
+        words = re.sub(r"^\s*<input[^>]*>", "", label).strip()
+        assert "<" not in words or re.fullmatch(r"<span>.*</span>", words, re.S), label
