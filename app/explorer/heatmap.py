@@ -10,6 +10,8 @@ from html import escape
 from app.explorer.display import number, px
 from app.explorer.scales import fitted_all, text_width
 
+TOP = 40.0  # room above the grid for one line of column labels
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -32,7 +34,7 @@ class Heatmap:
     """
 
     size: int
-    offset: float
+    offset: float  # the row labels' band: the grid's left edge
     cells: list[Cell]
     layers: list[tuple[str, str]]  # (fill, path data)
     diagonal: str  # path data outlining the diagonal cells
@@ -40,10 +42,17 @@ class Heatmap:
     column_labels: list[tuple[float, str]]
     show_values: bool
     cell: float = 0.0  # a cell's side
+    top: float = TOP  # the column labels' band: the grid's top edge
+
+    @property
+    def height(self) -> float:
+        """Return the map's height: the column labels and the grid (a long row label widens
+        the map's left band only; it left a tall empty band above the grid too)."""
+        return self.top + self.size - self.offset
 
     def at(self, i: int, j: int) -> tuple[float, float]:
         """Return the top-left corner of row i, column j."""
-        return self.offset + j * self.cell, self.offset + i * self.cell
+        return self.offset + j * self.cell, self.top + i * self.cell
 
 
 # Diverging scale: blue (negative) through white to orange (positive), in LEVELS steps; lightness
@@ -85,14 +94,15 @@ def heatmap(
     cells = []
     paths: dict[str, list[str]] = {}
     side = px(cell)
-    at = [px(offset + k * cell) for k in range(n)]  # the rows' and columns' offsets
-    inset = [px(offset + k * cell + 0.75) for k in range(n)]
+    at = [px(offset + k * cell) for k in range(n)]  # the columns' offsets
+    down = [px(TOP + k * cell) for k in range(n)]  # the rows'
+    inset = [(px(offset + k * cell + 0.75), px(TOP + k * cell + 0.75)) for k in range(n)]
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             level = math.ceil(min(abs(value) / extent, 1.0) * LEVELS - 1e-9)
             fill = PALETTE[value < 0][level]
-            x, y = offset + j * cell, offset + i * cell
-            paths.setdefault(fill, []).append(_square(at[j], at[i], side))
+            x, y = offset + j * cell, TOP + i * cell
+            paths.setdefault(fill, []).append(_square(at[j], down[i], side))
             if show_values:  # labels only where the cells are big enough to carry them
                 label = number(value, 3)
                 cells.append(Cell(x, y, cell, label, fill, level / LEVELS > 0.55))
@@ -102,8 +112,8 @@ def heatmap(
         cells=cells,
         layers=[(fill, "".join(d)) for fill, d in paths.items()],
         # inset by half its stroke (1.5): the last square's outline stays inside the map
-        diagonal="".join(_square(inset[k], inset[k], px(cell - 1.5)) for k in range(n)),
-        row_labels=[(offset + (i + 0.5) * cell, escape(lb)) for i, lb in enumerate(row_labels)],
+        diagonal="".join(_square(x, y, px(cell - 1.5)) for x, y in inset),
+        row_labels=[(TOP + (i + 0.5) * cell, escape(lb)) for i, lb in enumerate(row_labels)],
         column_labels=[
             (offset + (j + 0.5) * cell, escape(lb)) for j, lb in enumerate(column_labels)
         ],

@@ -135,12 +135,12 @@ def draw_heatmap(
 ) -> Markup:
     """Draw the heatmap: row and column labels, the cells one path per colour, the diagonal's
     outline, the focused cell's frame and, on small grids, each cell's value."""
-    out = [_head("heatmap", h.size, h.size, name, title, description)]
+    out = [_head("heatmap", h.size, px(h.height), name, title, description)]
     row_x = px(h.offset - 6)
     out += [
         f'<text class="label row" x="{row_x}" y="{px(y + 4)}">{lb}</text>' for y, lb in h.row_labels
     ]
-    column_y = px(h.offset - 8)
+    column_y = px(h.top - 8)
     out += [
         f'<text class="label" x="{px(x)}" y="{column_y}">{lb}</text>' for x, lb in h.column_labels
     ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.explorer.heatmap import LEVELS, heatmap
+from app.explorer.svg import draw_heatmap
 
 
 def test_heatmap_cells_are_coloured_by_sign_and_size() -> None:
@@ -37,3 +40,18 @@ def test_the_diagonal_outline_stays_inside_the_map() -> None:
             assert x - half_stroke >= h.offset - 0.05
             assert x + float(side) + half_stroke <= h.size + 0.05, (n, x, side)
             assert y + float(side) + half_stroke <= h.size + 0.05
+
+
+def test_long_row_names_widen_the_maps_left_band_only() -> None:
+    """A long row name pushed the grid down as well as right: 70 units of empty band above
+    a 3×3 map with "Hippopotamus" on a phone."""
+    names = ["Giraffe calf", "Hippopotamus", "Zebra"]
+    matrix = [[0.2, -0.1, -0.1], [-0.1, 0.2, -0.1], [-0.1, -0.1, 0.2]]
+    h = heatmap(matrix, names, names)
+    assert h.offset > 100  # room for the row names on the left
+    assert h.at(0, 0)[1] == 40  # and only the column names' line above the grid
+    svg = str(draw_heatmap(h, "c", "t", "d"))
+    box = re.search(r'viewBox="0 0 (\S+) (\S+)"', svg)
+    assert box
+    width, height = float(box[1]), float(box[2])
+    assert height == pytest.approx(40 + 3 * h.cell, abs=0.1) and height < width - 60
