@@ -54,4 +54,5 @@ def test_long_row_names_widen_the_maps_left_band_only() -> None:
     box = re.search(r'viewBox="0 0 (\S+) (\S+)"', svg)
     assert box
     width, height = float(box[1]), float(box[2])
-    assert height == pytest.approx(40 + 3 * h.cell, abs=0.1) and height < width - 60
+    assert height == pytest.approx(40 + 3 * h.cell, abs=0.1)
+    assert height < width - 60
