@@ -73,10 +73,15 @@ def _subs(context: Any, text: str) -> Markup:
 MATH_NAME = 6  # characters of a class name that a formula's subscript still holds
 
 
+def _too_long(name: str) -> bool:
+    """Whether formulas write a class of this name as j: longer than MATH_NAME characters."""
+    return len(name) > MATH_NAME
+
+
 @pass_context
 def _written_j(context: Any, k: object) -> bool:
-    """Whether formulas write class k as j: its name is longer than MATH_NAME characters."""
-    return len(class_name(k, context.get("class_names", ()))) > MATH_NAME
+    """Whether formulas write class k as j."""
+    return _too_long(class_name(k, context.get("class_names", ())))
 
 
 @pass_context
@@ -84,9 +89,9 @@ def _mcls(context: Any, k: object) -> Markup:
     """The class j as a MathML token: <mn>2</mn>, <mi>cat</mi> for a name, and <mi>j</mi> for a
     name longer than MATH_NAME characters (a formula cannot wrap inside a subscript, and on paper
     nothing scrolls): the heading above the formula says which class j is."""
-    if _written_j(context, k):
-        return Markup("<mi>j</mi>")
     name = class_name(k, context.get("class_names", ()))
+    if _too_long(name):
+        return Markup("<mi>j</mi>")
     tag = "mn" if name.isdigit() else "mi"
     return Markup(f"<{tag}>{escape(name)}</{tag}>")
 
