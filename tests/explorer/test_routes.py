@@ -27,6 +27,24 @@ def test_the_sentence_says_how_small_an_underflowing_gradient_is(client: TestCli
     assert "not O<sub>1</sub> − 1 ≈ −1.4×10<sup>−434</sup>" in html
 
 
+@pytest.mark.parametrize(
+    ("query", "complement"),
+    [
+        ("logits=-1000,1000,3&target=0&j=2", "−1:"),  # O1 is the tiny one: O1 − 1 is −1
+        ("logits=1000,-1000,3&target=0", "−1×10<sup>−433</sup>"),  # O3 ≈ e^−997 carries it
+        ("logits=1000,-1000,-1000&target=0", "−5.2×10<sup>−869</sup>"),  # O2 + O3
+    ],
+)
+def test_the_underflow_sentence_gives_o_y_minus_1_as_the_other_outputs_sum(
+    client: TestClient, query: str, complement: str
+) -> None:
+    """It wrote O_y − 1 as −O_j, which holds for two classes only (a reviewer read
+    "not O1 − 1 ≈ −1×10⁻⁴³³" where O1 − 1 is −1)."""
+    found = re.search(r'id="chain-sentence">(.*?)</p>', client.get(f"/?{query}").text, re.S)
+    assert found
+    assert f"not O<sub>1</sub> − 1 ≈ {complement}" in found[1]
+
+
 def test_default_page_shows_the_seed_question(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200

@@ -81,8 +81,9 @@ def sentence(
             tiny = from_log(log_probs[j])
             return (
                 f"dE/dZ{J} = O{J} ≈ {tiny}, too small for float64 (it computes as 0), and "
-                f"not O{Y} − 1 ≈ {MINUS}{tiny}: the i = {Yn} term carries it, because "
-                f"O{Y} depends on Z{J} through the softmax's shared denominator."
+                f"not O{Y} − 1 ≈ {_complement(grad[y], log_probs, y)}: the i = {Yn} term "
+                f"carries it, because O{Y} depends on Z{J} through the softmax's shared "
+                "denominator."
             )
         return (
             f"dE/dZ{J} = O{J} = {number(grad[j], 2)}, not O{Y} − 1 = "
@@ -135,3 +136,14 @@ def chain(state: ExplorerState, result: GradientResult, f: Facts) -> ChainPanel:
         sentence(f, grad, terms, log_probs),
         f.loss,
     )
+
+
+def _complement(grad_y: float, log_probs: Sequence[float], y: int) -> str:
+    """Write O_y − 1 = −Σ_{k≠y} O_k: the precise gradient where float64 holds it (−1 when
+    O_y is tiny itself), else from the logs of the other outputs (it is not −O_j unless j is
+    the only other class: with Z = (1000, −1000, 3), O_3 ≈ 1e−433 carries it)."""
+    if grad_y != 0.0:
+        return number(grad_y, 2)
+    others = [v for k, v in enumerate(log_probs) if k != y]
+    top = max(others)
+    return MINUS + from_log(top + math.log(math.fsum(math.exp(v - top) for v in others)))
