@@ -634,6 +634,8 @@ def test_every_formula_line_fits_a_phone(browser: Browser, base_url: str) -> Non
         "logits=1000,-1000,3&target=2&label_smoothing=0.1",
         "logits=2,1,0.5&target=0&temperature=2&label_smoothing=0.1&weights=2,1,1",
         "logits=2,1,0.5&target=0&loss=mse&j=0&temperature=2&label_smoothing=0.1",
+        "logits=2,1,0.5&target=0&loss=mse",
+        "logits=2,1,0.5&target=0&loss=mse&reduction=sum",
         "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=0.05,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.15"
         "&loss=mse",
         "logits=2,1,0.5&target=0&loss=bce&temperature=2&weights=2,1,1",
@@ -688,8 +690,11 @@ def test_a_table_wider_than_a_phone_shows_a_shadow_where_it_scrolls_on(
             shaded = page.locator(".table-scroll").evaluate_all(
                 """els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => {
                      const s = getComputedStyle(e);
-                     return s.backgroundImage.split("radial-gradient").length - 1 === 2
-                       && s.backgroundAttachment.includes("local");
+                     // two covers that move with the table, two shadows fixed to its edges
+                     const layers = s.backgroundAttachment.split(",").map((a) => a.trim());
+                     return s.backgroundImage.split("gradient(").length - 1 === 4
+                       && layers.filter((a) => a === "local").length === 2
+                       && layers.filter((a) => a === "scroll").length === 2;
                    })"""
             )
             assert all(shaded), (query, shaded)

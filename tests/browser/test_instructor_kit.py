@@ -53,11 +53,17 @@ def test_the_builder_and_the_derivation_fit_a_phone_and_pass_axe(
             "/build?logits=2,1,0.5&target=0&names=cat,dog,bird&mode=derive",
             "/?logits=2,1,0.5&target=0&mode=derive&fade=5&a1=only&a2=-1,0,0&a3=1,2,3",
             "/embed?logits=2,1,0.5&target=0&mode=derive&fade=0&names=cat,dog,bird",
+            "/guide",
         ):
             page.goto(base_url + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (path, width)
             assert axe_violations(page) == [], (path, format_violations(axe_violations(page)))
+            # the builder and the guide follow the system's theme, as the explorer does (they
+            # stayed light in a dark system)
+            ink = page.evaluate("getComputedStyle(document.body).color")
+            light_ink = sum(int(c) for c in re.findall(r"\d+", ink)[:3]) > 3 * 128
+            assert light_ink == (scheme == "dark"), (path, ink)
     finally:
         context.close()
 

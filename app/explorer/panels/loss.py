@@ -59,7 +59,8 @@ class LossPanel:
     @property
     def pairs_per_line(self) -> int:
         """Return how many (O_i − Y′_i)² go on one line of squared error's formula: two
-        fit a phone's width only if short ("(0.481 − 0.9333)² + (0.2918 − 0.03333)²" did not)."""
+        fit a 375 px phone only if short (after "= 1/3 (", "(0.6285 − 1)² + (0.2312 − 0)²"
+        did not)."""
         longest = max((len(number(o, 4)) + len(number(y, 4)) for o, y in self.pairs), default=0)
         return 2 if longest <= _SHORT_PAIR else 1
 
@@ -96,7 +97,7 @@ def loss(state: ExplorerState, result: GradientResult, f: Facts) -> LossPanel:
 
 # Two terms such as "1·(−0.3133)" fit on one line of a phone's width; "0.1·(−50000)" do not.
 _SHORT_TERM = 8  # characters of the two numbers of a term: 1·(−0.3133) fits twice, not more
-_SHORT_PAIR = 9  # of squared error's (O_i − Y′_i)²: (0.6285 − 1)² fits twice
+_SHORT_PAIR = 5  # of squared error's (O_i − Y′_i)²: (0.5 − 1)² fits twice, (0.6285 − 1)² not
 
 
 def _per_line(terms: list[Term], long_weights: bool) -> int:
