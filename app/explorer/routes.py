@@ -128,12 +128,13 @@ _FRAGMENTS = {
 }
 
 
-def _last_valid(last: str | None, settings: Settings) -> ExplorerState:
-    """Return the last valid state the form carried along, or the seed's."""
+def _last_valid(last: str | None, settings: Settings) -> tuple[ExplorerState, bool]:
+    """Return the last valid state the form carried along, or the seed's (and True: a fresh
+    load of an invalid URL has no last state to show)."""
     for query in (last, SEED_QUERY):
         state = state_of(query, settings) if query else None
         if state is not None:
-            return state
+            return state, query == SEED_QUERY
     raise AssertionError("the seed state is valid")
 
 
@@ -174,7 +175,9 @@ def render(
     urls = Urls.of(request)
     draft = apply(read_draft(params), params.get("op"))
     outcome = check(draft, settings)
-    state = outcome.state or _last_valid(params.get("last"), settings)
+    state, example = (
+        (outcome.state, False) if outcome.state else _last_valid(params.get("last"), settings)
+    )
     # the embed's options, or the explorer's share form's (read once: the canonical URL and
     # the share panel use them too), whose class names label the explorer's own charts as well
     chosen = options
@@ -184,6 +187,9 @@ def render(
     else:  # a choice the URL got wrong is named on the page (422), not dropped by a redirect
         chosen, option_errors = read_options(params)
         options = replace(options, names=chosen.for_classes(state.n).names)
+    # names for another number of classes label nothing (a class added or removed since):
+    # a full page says so, without an error
+    names_note = {} if embed or option_errors else names_for(chosen, state.n)
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:
@@ -227,6 +233,10 @@ def render(
         option_errors=option_errors,
         htmx=htmx_source(settings),
         valid=valid,
+        # the charts show the question's example, not a last valid state (an edit keeps the
+        # panels on the page: they show the last valid state)
+        example=example and not htmx.request,
+        names_note=names_note,
         action=urls.path(path),
         reset_href=origin if embed else None,
         title=figure_title(state, options, instruments),

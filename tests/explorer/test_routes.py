@@ -301,8 +301,30 @@ def test_a_url_choice_the_explorer_cannot_use_is_named_not_dropped(
     assert 'id="panel-chain"' in response.text  # the explorer itself still works
 
 
-def test_names_for_another_number_of_classes_are_kept_without_a_note(client: TestClient) -> None:
-    # adding a class must not turn the page into an error: such names simply label nothing
+def test_names_for_another_number_of_classes_are_noted_without_an_error(
+    client: TestClient,
+) -> None:
+    # adding a class must not turn the page into an error: such names label nothing, and a
+    # full page says why its charts are numbered (a reviewer expected the names)
     response = client.get("/?logits=2,1&target=0&names=a,b,c", follow_redirects=False)
     assert response.status_code == 200
-    assert 'id="url-errors"' not in response.text
+    note = re.search(r'id="url-errors">(.*?)</p>', response.text, re.S)
+    assert note
+    assert "one name per class (2), got 3" in note[1]
+    assert 'role="status" id="url-errors"' in response.text
+
+
+def test_a_fresh_invalid_url_says_the_charts_show_the_example(client: TestClient) -> None:
+    """A fresh load said "the charts show the last valid state" (there was none) and its share
+    links, those of the question's example, read as links to the state typed in the form."""
+    page = client.get("/?logits=2,1,0.5&target=0&loss=mse&weights=2,1,1").text
+    note = re.search(r'id="stale-note"[^>]*>(.*?)</p>', page, re.S)
+    assert note
+    assert "the question\u2019s example" in note[1]
+    assert "these links are for the state the charts show" in page
+    edited = client.get(
+        "/?logits=2,1,0.5&target=0&loss=mse&weights=2,1,1&last=logits%3D3,1%26target%3D0"
+    )
+    again = re.search(r'id="stale-note"[^>]*>(.*?)</p>', edited.text, re.S)
+    assert again
+    assert "the last valid state" in again[1]
