@@ -157,11 +157,14 @@ def _frame(
     ticks = tick_values(Scale(low, high, 0.0, 1.0))
     left = max(LEFT, max(text_width(label, 12) for _, label in ticks) + 10)
     slot = (WIDTH - left - RIGHT) / count
-    rotated = slot < DENSE_SLOT
     labels = [
         f"{v:.{decimals}f}" if decimals is not None else number(v, digits_for(slot)) for v in values
     ]
-    longest = max((text_width(label, 12.5) for label in labels), default=0.0) + 8
+    widest = max((text_width(label, 12.5) for label in labels), default=0.0)
+    # Labels turn along their bars in narrow slots, and wherever one would not fit its slot
+    # lying down ("−0.00068" beside "−0.00031" in six 48-unit slots ran together).
+    rotated = slot < DENSE_SLOT or widest + 4 > slot
+    longest = widest + 8
     room = max(ROTATED_ROOM, longest) if rotated else LABEL_ROOM
     # Leave label room only on the sides where bars (or, in a waterfall, falling steps) reach.
     top = room if high > 0 or labels_above else 8

@@ -90,7 +90,12 @@ def heatmap(
     row_labels = fitted_all(row_labels, offset - 8, 13)
     column_labels = fitted_all(column_labels, cell - 2, 13)
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
-    show_values = n <= 6
+    # values only where every one fits its cell (11 px labels): five long row names left
+    # 42-unit cells, and "−0.0684" ran into its neighbours
+    labels = [[number(v, 3) for v in row] for row in matrix] if n <= 6 else []
+    show_values = bool(labels) and all(
+        text_width(label, 11) + 4 <= cell for row in labels for label in row
+    )
     cells = []
     paths: dict[str, list[str]] = {}
     side = px(cell)
@@ -104,8 +109,7 @@ def heatmap(
             x, y = offset + j * cell, TOP + i * cell
             paths.setdefault(fill, []).append(_square(at[j], down[i], side))
             if show_values:  # labels only where the cells are big enough to carry them
-                label = number(value, 3)
-                cells.append(Cell(x, y, cell, label, fill, level / LEVELS > 0.55))
+                cells.append(Cell(x, y, cell, labels[i][j], fill, level / LEVELS > 0.55))
     return Heatmap(
         size=size,
         offset=offset,

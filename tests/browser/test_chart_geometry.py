@@ -28,6 +28,9 @@ CORPUS = [
     "logits=40,-40,3&target=1&loss=bce&temperature=0.01&start=40,-40,3&steps=5",
     "logits=2,1,0.5&target=0.7,0.2,0.1&loss=mse&compare=bce",
     "logits=3,1,0.2,-1,2.5,0,-2,1.5,0.7,-0.3&target=4&loss=mse&j=9",  # tiny waterfall terms
+    "logits=2,1,0.5,0,-1,-2&target=0",  # the largest map with values: −0.00569 in 47 units
+    "logits=2,1,0.5,0.2,-1&target=0"
+    "&names=Hippopotamus,Giraffe%20calf,Zebra,Hippopotamus%20ii,Giraffe%20calves",
 ]
 
 # For every chart: the viewBox, and each <text>'s box in the chart's own coordinates.
