@@ -267,4 +267,6 @@ def waterfall_chart(
     connectors = [
         (bars[i].x + width, bars[i + 1].x, frame.scale.y(running[i + 1])) for i in range(len(terms))
     ]
+    if labels and text_width(labels[-1], 13) > frame.slot - 4:  # "sum" was cut to "s…"
+        labels = [*labels[:-1], "Σ"]
     return frame.chart(bars, labels, connectors)

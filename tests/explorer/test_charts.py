@@ -127,3 +127,12 @@ def test_the_descent_charts_end_their_plots_at_one_x_on_their_shared_step_axis()
     )
     assert len(plots) == 3
     assert len({round(float(x) + float(w), 1) for x, w in plots}) == 1, plots
+
+
+def test_a_narrow_waterfall_names_its_total_sigma_rather_than_cut_sum() -> None:
+    """Ten terms left the total's slot too narrow for a bold "sum": it read "s…"."""
+    labels = [str(i) for i in range(1, 11)]
+    narrow = waterfall_chart([0.01] * 10, [*labels, "sum"], ["cross"] * 10 + ["total"])
+    assert narrow.slots[-1][1] == "Σ"
+    wide = waterfall_chart([0.1, 0.2], ["1", "2", "sum"], ["cross", "cross", "total"])
+    assert wide.slots[-1][1] == "sum"
