@@ -189,6 +189,13 @@ class Settings(BaseSettings):
                 "DEDZ_FRAME_ANCESTORS lacks 'self': the share panel's own embed preview will "
                 "be refused"
             )
+        loopback = self.host in ("127.0.0.1", "localhost", "::1")
+        if not loopback and not self.public_url and self.allowed_hosts.strip() == "*":
+            found.append(
+                f"listening on {self.host} with neither DEDZ_PUBLIC_URL nor DEDZ_ALLOWED_HOSTS: "
+                "share links, snippets and oEmbed answers are built from any request's Host "
+                "header; set DEDZ_PUBLIC_URL for a public server"
+            )
         return found
 
     def trusted_hosts(self) -> frozenset[str] | None:

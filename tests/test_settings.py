@@ -44,3 +44,12 @@ def test_frame_ancestors_without_self_is_warned_about(caplog: pytest.LogCaptureF
 
     create_app(Settings(frame_ancestors="https://canvas.example.edu"))
     assert any("lacks 'self'" in r.getMessage() for r in caplog.records)
+
+
+def test_a_public_bind_that_follows_any_host_header_is_warned_about() -> None:
+    """A reviewer sent Host: evil.com and got snippets pointing there: fine on a developer's
+    loopback, worth a word at start-up where the world can connect."""
+    assert not Settings(host="127.0.0.1").warnings()
+    assert any("Host" in w for w in Settings(host="0.0.0.0").warnings())
+    assert not Settings(host="0.0.0.0", public_url="https://dedz.example.edu").warnings()
+    assert not Settings(host="0.0.0.0", allowed_hosts="dedz.example.edu").warnings()
