@@ -32,8 +32,8 @@ BODY_GRACE = 0.05
 _JSON = (b"content-type", b"application/json")
 _VARY = (b"vary", b"Accept")
 # Request headers after which the app must answer: another encoding, a conditional request,
-# a body sent in chunks or after an interim 100 response.
-_HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect"}
+# a body sent in chunks or after an interim 100 response, or compressed.
+_HAND_OVER = {b"if-none-match", b"transfer-encoding", b"expect", b"content-encoding"}
 # The Accept values that certainly choose JSON, as clients send them (httpx, requests, curl
 # and fetch: */*; axios the last). Any other, a binary encoding or a 406, the app negotiates.
 _JSON_ACCEPTS = {b"*/*", b"application/json", b"application/json, text/plain, */*"}

@@ -104,6 +104,11 @@ POST_RESPONSES: Responses = {
     **NOT_ACCEPTABLE,
     408: {"model": MessageResponse, "description": "The body stalled longer than the timeout."},
     413: {"model": MessageResponse, "description": "The body is larger than the limit."},
+    415: {
+        "model": MessageResponse,
+        "description": "The body came compressed (Content-Encoding): it is read as sent.",
+        "headers": {"Accept-Encoding": {"schema": {"type": "string"}, "description": "identity"}},
+    },
     **_INVALID,
     **_BUSY,
 }

@@ -128,6 +128,13 @@ async def post_gradient(request: Request) -> Response:
     """Compute O, E, dE/dZ (and optional matrices) for one row or a batch of logits."""
     if request.url.query:
         raise HTTPException(400, QUERY_ON_POST)
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding != "identity":  # RFC 9110 §15.5.16: 415, saying which coding is read
+        raise HTTPException(
+            415,
+            f"content-encoding: the body is read as sent (identity), got {coding[:40]!r}",
+            headers={"Accept-Encoding": "identity"},
+        )
     media_type = encoding(request.headers.getlist("accept"))
     body = await request.body()
     settings = settings_of(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import math
@@ -15,6 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.testclient import TestClient
 
 SEED = {"logits": [2, 1], "target": 0}
+
+
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 def strict_json(text: str) -> Any:
@@ -260,6 +264,24 @@ def test_a_query_string_beside_a_post_body_is_refused_not_ignored(client: TestCl
     response = client.post("/gradient?temperature=2", json=SEED)
     assert response.status_code == 400
     assert response.json()["detail"].startswith("query: POST /gradient takes its fields in")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "GZIP, identity"])
+def test_a_compressed_body_is_refused_by_its_coding_not_as_bad_json(
+    client: TestClient, coding: str
+) -> None:
+    """A gzipped body was told "body: not valid JSON"; br on a plain body passed silently."""
+    body = gzip.compress(json.dumps(SEED).encode()) if coding == "gzip" else json.dumps(SEED)
+    response = client.post(
+        "/gradient", content=body, headers={"Content-Encoding": coding, **JSON_TYPE}
+    )
+    assert response.status_code == 415
+    assert response.headers["accept-encoding"] == "identity"
+    assert response.json()["detail"].startswith("content-encoding: the body is read as sent")
+    plain = client.post(
+        "/gradient", content=json.dumps(SEED), headers={"Content-Encoding": "identity", **JSON_TYPE}
+    )
+    assert plain.status_code == 200
 
 
 @pytest.mark.parametrize(
