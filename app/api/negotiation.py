@@ -98,8 +98,25 @@ def encoding(accepts: list[str]) -> str:
     return best
 
 
+def _bad_weights(accept: str) -> list[str]:
+    """Return the q values of `accept` that are not weights (RFC 9110: 0 to 1, at most three
+    decimals): each makes its range count for nothing."""
+    bad = []
+    for element in _split(accept, ","):
+        for parameter in _split(element, ";")[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q" and not _QVALUE.fullmatch(value.strip()):
+                bad.append(value.strip()[:20])
+    return bad
+
+
 def not_acceptable(accept: str) -> str:
-    """The 406 message: what Accept said, and the media types there are."""
+    """The 406 message: what Accept said, and the media types there are (and, where a q was
+    not a weight, that it made its range count for nothing: q=abc asked for nothing)."""
     shown = accept if len(accept) <= 100 else accept[:100] + "…"
     choices = ", ".join(MEDIA_TYPES[:-1]) + f" or {MEDIA_TYPES[-1]}"
-    return f"accept: /gradient answers {choices} (or */*), got {shown!r}"
+    message = f"accept: /gradient answers {choices} (or */*), got {shown!r}"
+    if bad := _bad_weights(accept):
+        weights = ", ".join(f"q={value!r}" for value in bad[:3])
+        message += f"; {weights}: a q is a weight from 0 to 1 with at most three decimals"
+    return message

@@ -54,7 +54,16 @@ def test_response_schema_and_errors_are_documented(spec: dict[str, Any]) -> None
         assert ok == {"$ref": "#/components/schemas/GradientResponse"}
     post = set(spec["paths"]["/gradient"]["post"]["responses"])
     get = set(spec["paths"]["/gradient"]["get"]["responses"])
-    assert post == {"200", "400", "406", "408", "413", "415", "422", "503"}  # bad, big, slow, zipped
+    assert post == {
+        "200",
+        "400",
+        "406",
+        "408",
+        "413",
+        "415",
+        "422",
+        "503",
+    }  # bad, big, slow, zipped
     assert get == {"200", "304", "400", "406", "414", "422", "503"}  # no body: no 408 or 413
     for status in ("200", "304"):  # what a cache or a conditional client reads
         headers = spec["paths"]["/gradient"]["get"]["responses"][status]["headers"]

@@ -711,3 +711,14 @@ def test_an_adversarial_accept_is_read_in_linear_time() -> None:
         with contextlib.suppress(HTTPException):
             encoding([accept])
         assert time.perf_counter() - start < 0.3, accept[:20]
+
+
+@pytest.mark.parametrize("weight", ["abc", "NaN", "1e400", "-1"])
+def test_a_406_for_a_q_that_is_not_a_weight_says_so(client: TestClient, weight: str) -> None:
+    """Accept: application/json;q=abc asked for nothing (its range counts for nothing), and the
+    406 quoted it without saying why: the client did name JSON."""
+    response = client.get(
+        "/gradient?logits=2,1&target=0", headers={"Accept": f"application/json;q={weight}"}
+    )
+    assert response.status_code == 406
+    assert f"q={weight!r}: a q is a weight from 0 to 1" in response.json()["detail"]
