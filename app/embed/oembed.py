@@ -17,6 +17,8 @@ from app.embed.share import DEFAULT_WIDTH, iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.form import state_of
 from app.explorer.instruments import read_instruments
+from app.service.errors import invalid_request
+from app.service.numbers import invalid
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.urls import Urls, join_queries
@@ -62,6 +64,9 @@ async def oembed(
 ) -> Response:
     """Return the embed HTML for a dEdZ URL, as the oEmbed 1.0 spec describes."""
     settings = settings_of(request)
+    for name in ("url", "maxwidth", "maxheight", "format"):  # as /gradient refuses them
+        if len(request.query_params.getlist(name)) > 1:
+            raise invalid_request("query", invalid(name, "given more than once"))
     if format not in ("json", ""):  # oEmbed 1.0: 501 for a format the provider does not offer
         raise HTTPException(501, f"format: only json is offered, not {format!r}")
     urls = Urls.of(request)

@@ -134,7 +134,10 @@ def _parse_ignore_index(value: Any) -> int:
         return value
     if type(value) is float and value.is_integer() and abs(value) <= 2**53:
         return int(value)
-    shown = repr(value) if isinstance(value, str | bool | float | int) else type(value).__name__
+    if isinstance(value, bool):  # as JSON and the query spell it, as the other fields say
+        shown = "true" if value else "false"
+    else:
+        shown = repr(value) if isinstance(value, str | float | int) else type(value).__name__
     raise invalid("ignore_index", f"must be a whole number within ±2**53, got {shown[:40]}")
 
 

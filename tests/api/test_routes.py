@@ -466,6 +466,9 @@ def test_ignore_index_in_a_query_and_its_refusals(client: TestClient) -> None:
         response = client.get(f"/gradient?{query}")
         assert response.status_code == 422
         assert message in response.json()["detail"][0]["msg"]
+    # JSON's spelling, as every other field's message writes it (it said "got True")
+    refused = client.post("/gradient", json={**SEED, "ignore_index": True})
+    assert refused.json()["detail"][0]["msg"].endswith("got true")
 
 
 def test_k_dimensional_logits_keep_their_layout(client: TestClient) -> None:

@@ -134,3 +134,13 @@ def test_a_tall_png_does_not_stall_other_requests() -> None:
         time.sleep(0.05)
     assert set(done) <= {200, 503}
     assert worst < 0.5, f"/healthz took {worst:.2f} s while PNGs rendered"
+
+
+@pytest.mark.parametrize("field", ["url", "maxwidth", "format"])
+def test_oembed_refuses_a_field_given_twice_as_the_api_does(field: str) -> None:
+    """/oembed?url=A&url=B answered for A without a word; /gradient says 'given more than once'."""
+    page = quote("http://testserver/?logits=2,1&target=0", safe="")
+    extra = {"url": f"url={page}", "maxwidth": "maxwidth=300", "format": "format=json"}[field]
+    response = CLIENT.get(f"/oembed?url={page}&{extra}&{extra}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == f"{field}: given more than once"
