@@ -28,11 +28,14 @@ def invalid(field: str, message: str) -> PydanticCustomError:
 
 
 def describe(value: Any) -> str:
-    """Write a value as JSON would (true, null, NaN), shortened."""
+    """Write a value as JSON would (true, null, NaN), shortened; an infinity may have been a
+    number too large for float64 (1e309), which reads as one."""
     if value is None or isinstance(value, bool):
         return {None: "null", True: "true", False: "false"}[value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return ("-" if value < 0 else "") + "Infinity (or a number beyond float64's ±1.8e308)"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

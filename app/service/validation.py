@@ -122,6 +122,8 @@ def parse_body(body: bytes, settings: Settings) -> GradientRequest:
     try:
         data = pydantic_core.from_json(body, allow_inf_nan=True)
     except ValueError as exc:
+        if str(exc).startswith("number out of range"):  # valid JSON: a number float64 lacks
+            _refuse("body", f"holds a number beyond float64's range, ±1.8e308 ({exc})")
         raise HTTPException(400, f"body: not valid JSON ({exc})") from None
     if isinstance(data, dict) and (name := _repeated_field(body, data)) is not None:
         raise invalid_request("body", invalid(name, "given more than once"))

@@ -192,6 +192,16 @@ def test_non_finite_json_tokens_are_refused(client: TestClient, raw: bytes, loc:
     assert detail[0]["loc"] == loc
 
 
+def test_a_number_too_large_for_float64_is_named_as_such(client: TestClient) -> None:
+    """1e400 was reported as "got Infinity" (never sent), and a 5,000-digit integer, valid
+    JSON, as "not valid JSON" (a reviewer's findings)."""
+    wide = client.post("/gradient", content=b'{"logits": [1, 1e400], "target": 0}')
+    assert "beyond float64's ±1.8e308" in wide.json()["detail"][0]["msg"]
+    long = client.post("/gradient", content=b'{"logits": [%s, 1], "target": 0}' % (b"9" * 5000))
+    assert long.status_code == 422
+    assert long.json()["detail"][0]["msg"].startswith("body: holds a number beyond float64's")
+
+
 @pytest.mark.parametrize("raw", [b"", b"{", b"logits=2,1", b'{"logits": [1, 2], "target": 0,}'])
 def test_non_json_bodies_get_400(client: TestClient, raw: bytes) -> None:
     response = client.post("/gradient", content=raw)
