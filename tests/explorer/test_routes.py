@@ -328,3 +328,16 @@ def test_a_fresh_invalid_url_says_the_charts_show_the_example(client: TestClient
     again = re.search(r'id="stale-note"[^>]*>(.*?)</p>', edited.text, re.S)
     assert again
     assert "the last valid state" in again[1]
+
+
+def test_the_chain_formula_writes_a_long_name_as_j_as_the_loss_panel_does(
+    client: TestClient,
+) -> None:
+    """ "dE/dZ_Giraffe calf" wrapped inside its subscript on a phone; the loss panel wrote j."""
+    page = client.get("/?logits=2,1,0.5&target=0&names=Giraffe%20calf,Hippopotamus,Zebra").text
+    chain = re.search(r'id="panel-chain".*?</section>', page, re.S)
+    assert chain
+    line = re.search(r'<p class="formula-line">(.*?)</p>', chain[0], re.S)
+    assert line
+    assert line[1].startswith("dE/dZ<sub>j</sub> = ")
+    assert "j = Hippopotamus" in chain[0]
