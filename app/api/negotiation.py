@@ -12,6 +12,7 @@ joined by commas.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from starlette.exceptions import HTTPException
 
@@ -45,19 +46,26 @@ def _split(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _ranges(accept: str) -> list[tuple[str, float]]:
-    """Return each media range of an Accept value with its q (0 for an invalid q)."""
-    ranges = []
+def _weights(accept: str) -> Iterator[tuple[str, str | None]]:
+    """Yield each media range of an Accept value (lower case) with its q as written, or None."""
     for element in _split(accept, ","):
         media_range, *parameters = _split(element, ";")
         if not media_range.strip():
             continue  # "Accept: ," is an empty list
-        q = 1.0
+        q = None
         for parameter in parameters:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "q":
-                q = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
-        ranges.append((media_range.strip().lower(), q))
+                q = value.strip()
+        yield media_range.strip().lower(), q
+
+
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """Return each media range of an Accept value with its q (0 for an invalid q)."""
+    ranges = [
+        (media_range, 1.0 if q is None else float(q) if _QVALUE.fullmatch(q) else 0.0)
+        for media_range, q in _weights(accept)
+    ]
     if len(ranges) > MAX_RANGES:
         raise HTTPException(
             400,
@@ -101,13 +109,7 @@ def encoding(accepts: list[str]) -> str:
 def _bad_weights(accept: str) -> list[str]:
     """Return the q values of `accept` that are not weights (RFC 9110: 0 to 1, at most three
     decimals): each makes its range count for nothing."""
-    bad = []
-    for element in _split(accept, ","):
-        for parameter in _split(element, ";")[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q" and not _QVALUE.fullmatch(value.strip()):
-                bad.append(value.strip()[:20])
-    return bad
+    return [q[:20] for _, q in _weights(accept) if q is not None and not _QVALUE.fullmatch(q)]
 
 
 def not_acceptable(accept: str) -> str:

@@ -180,16 +180,17 @@ def render(
     )
     # the embed's options, or the explorer's share form's (read once: the canonical URL and
     # the share panel use them too), whose class names label the explorer's own charts as well
-    chosen = options
+    chosen, names_note = options, {}
     if embed:
         option_errors = {**option_errors, **names_for(options, state.n)}
         options = options.for_classes(state.n)
     else:  # a choice the URL got wrong is named on the page (422), not dropped by a redirect
         chosen, option_errors = read_options(params)
-        options = replace(options, names=chosen.for_classes(state.n).names)
-    # names for another number of classes label nothing (a class added or removed since):
-    # a full page says so, without an error
-    names_note = {} if embed or option_errors else names_for(chosen, state.n)
+        # names for another number of classes label nothing (a class added or removed
+        # since): a full page says so, without an error
+        misnamed = names_for(chosen, state.n)
+        options = replace(options, names=() if misnamed else chosen.names)
+        names_note = {} if option_errors else misnamed
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:

@@ -134,11 +134,8 @@ def _parse_ignore_index(value: Any) -> int:
         return value
     if type(value) is float and value.is_integer() and abs(value) <= 2**53:
         return int(value)
-    if isinstance(value, bool):  # as JSON and the query spell it, as the other fields say
-        shown = "true" if value else "false"
-    else:
-        shown = repr(value) if isinstance(value, str | float | int) else type(value).__name__
-    raise invalid("ignore_index", f"must be a whole number within ±2**53, got {shown[:40]}")
+    # as JSON spells it (true, not True), as the other fields' messages do
+    raise invalid("ignore_index", f"must be a whole number within ±2**53, got {describe(value)}")
 
 
 IgnoreIndex = Annotated[
