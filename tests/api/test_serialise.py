@@ -12,6 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,3 +203,38 @@ def test_a_large_npz_answer_arrives_whole(client: TestClient) -> None:
     assert arrays["jacobian"].shape == (600, 600)
     assert arrays["grad_logits"].tolist() == answer["grad_logits"]
     assert arrays["jacobian"][7].tolist() == answer["jacobian"][7]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=4096),
+    start=st.integers(0, 64),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_npz_crc32_is_zlibs(data: bytes, start: int, seed: int) -> None:
+    """The .npz's CRC-32s come from zlib-ng (a C extension, SIMD): on any bytes, at any
+    alignment and from any starting value, it gives exactly zlib's CRC-32 (the one zipfile and
+    numpy.load check). The SIMD paths fold 64-byte blocks, so lengths around them are drawn."""
+    import zlib
+
+    import numpy as np
+    from zlib_ng.zlib_ng import crc32
+
+    view = memoryview(bytes(start) + data)[start:]  # unaligned views of the same bytes
+    assert crc32(view) == zlib.crc32(view)
+    assert crc32(view, seed) == zlib.crc32(view, seed)
+    array = np.frombuffer(data[: len(data) // 8 * 8], dtype=np.float64)
+    as_bytes = array.reshape(-1).view(np.uint8).data  # as gradient_npz hands it over
+    assert crc32(as_bytes) == zlib.crc32(as_bytes)
+
+
+def test_the_npz_crc32_is_zlibs_on_a_large_matrix() -> None:
+    import zlib
+
+    import numpy as np
+    from zlib_ng.zlib_ng import crc32
+
+    matrix = np.random.default_rng(7).standard_normal((1000, 1001))  # 8 MB, not a block multiple
+    data = matrix.reshape(-1).view(np.uint8).data
+    assert crc32(data) == zlib.crc32(data)
+    assert crc32(data[3:], 12345) == zlib.crc32(data[3:], 12345)
