@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Literal
 
 import orjson
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from zlib_ng import zlib_ng
 
 from app.settings import Settings
 from app.web.assets import HTMX_CDN_URL
@@ -77,19 +78,32 @@ class CompressPages:
 
     def __init__(self, app: ASGIApp, minimum_size: int = 2048, skip: str = "/gradient") -> None:
         self.app = app
-        # Level 3: a ten-class fragment in 0.14 ms instead of 0.46 ms (level 6), 14% larger.
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=3)
+        self.minimum_size = minimum_size
         self.skip = skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and not scope["path"].startswith(self.skip)
-            and accepts_gzip(scope["headers"])
-        ):
-            await self.gzip(scope, receive, send)
-        else:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip):
             await self.app(scope, receive, send)
+        elif accepts_gzip(scope["headers"]):
+            await QuickGzip(self.app, self.minimum_size)(scope, receive, send)
+        else:  # sent as it is, but with Vary: Accept-Encoding, as the gzipped one has it
+            await IdentityResponder(self.app, self.minimum_size)(scope, receive, send)
+
+
+class QuickGzip(GZipResponder):
+    """Starlette's gzip responder, deflating with zlib-ng at level 3: a ten-class fragment
+    (33 kB) in 0.09 ms to 6.9 kB, where zlib took 0.16 ms to 7.3 kB at that level (and 0.33 ms
+    at its default, 6). The bytes differ from zlib's; any gzip reader reads them the same."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        super().__init__(app, minimum_size, compresslevel=3)
+        self._deflate: zlib_ng._Compress | None = None
+
+    def _compress_body(self, body: bytes, more_body: bool) -> bytes:
+        if self._deflate is None:  # made on first use; gzip framing (wbits 16 + 15)
+            self._deflate = zlib_ng.compressobj(self.compresslevel, zlib_ng.DEFLATED, 31)
+        flush = zlib_ng.Z_SYNC_FLUSH if more_body else zlib_ng.Z_FINISH
+        return self._deflate.compress(body) + self._deflate.flush(flush)
 
 
 def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
