@@ -152,10 +152,13 @@ def check(draft: Draft, settings: Settings) -> Outcome:
     if not MIN_CLASSES <= draft.n <= MAX_CLASSES or draft.oversized:
         # Counted before anything is parsed, so a URL of thousands of values costs nothing.
         got = max(draft.n, len(draft.target), len(draft.weights))
-        message = (
-            f"the explorer shows {MIN_CLASSES} to {MAX_CLASSES} classes, got {got:,}; "
-            "the API takes up to 10,000"
-        )
+        if not any(item.strip() for item in draft.logits) and got <= 1:  # `logits=`, or none
+            message = f"none given: type {MIN_CLASSES} to {MAX_CLASSES} logits, such as 2, 1"
+        else:
+            message = (
+                f"the explorer shows {MIN_CLASSES} to {MAX_CLASSES} classes, got {got:,}; "
+                "the API takes up to 10,000"
+            )
         return Outcome(draft, None, {"logits": message})
     data, errors = _read(draft)
     if draft.j_error:

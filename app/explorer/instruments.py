@@ -219,9 +219,11 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
         value = typed_number(item)
         if not math.isfinite(value) or abs(value) > MAX_GUESS:
             shown = repr(item) if len(item) <= 20 else f"{len(item):,} characters"
+            # digits too large for float64 read as ±inf: a number, out of range as 2e6 is
+            number = not math.isnan(value) and any(c.isdigit() for c in item)
+            what = "is outside −1e6 to 1e6" if number else "is not a number"
             errors["guess"] = (
-                f"dE/dZ{k + 1}: {shown} is not a number; type one such as -0.27 (between "
-                "−1e6 and 1e6)"
+                f"dE/dZ{k + 1}: {shown} {what}; type one such as -0.27 (between −1e6 and 1e6)"
             )
             return None
         guess.append(value)

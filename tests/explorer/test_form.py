@@ -110,6 +110,10 @@ def test_reset_returns_to_the_seed() -> None:
         ("logits=2,1&target=0&weights=0,1", "weights", "sum to 0"),
         ("logits=2,1e7&target=0", "logits-1", "between -1e+06 and 1e+06"),
         ("logits=" + ",".join(["1"] * 11) + "&target=0", "logits", "2 to 10 classes"),
+        ("logits=5&target=0", "logits", "2 to 10 classes, got 1;"),
+        # no logits at all: said so, not "got 1" (the one empty field)
+        ("logits=&target=0", "logits", "none given: type 2 to 10 logits"),
+        ("logits=+&target=0", "logits", "none given: type 2 to 10 logits"),
     ],
 )
 def test_invalid_values_are_placed_beside_their_field(query: str, key: str, fragment: str) -> None:

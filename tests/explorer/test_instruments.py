@@ -127,6 +127,11 @@ def test_sign_mode_asks_per_class_and_checks_signs(client: TestClient) -> None:
     [
         ("mode=predict&guess=1,2,3", "guess", "one prediction per class (2), got 3"),
         ("mode=predict&guess=1,abc", "guess", "dE/dZ2: 'abc' is not a number"),
+        ("mode=predict&guess=1,inf", "guess", "dE/dZ2: 'inf' is not a number"),
+        # numbers, only too large (1e400 is beyond float64 too): not 'not a number'
+        ("mode=predict&guess=2e6,0", "guess", "dE/dZ1: '2e6' is outside −1e6 to 1e6"),
+        ("mode=predict&guess=0,1e308", "guess", "dE/dZ2: '1e308' is outside −1e6 to 1e6"),
+        ("mode=predict&guess=0,-1e400", "guess", "dE/dZ2: '-1e400' is outside −1e6 to 1e6"),
         ("mode=predict&ask=sign&guess=up,down", "guess", "Z1: choose raises E, lowers E or has"),
         ("mode=guess", "mode", "'guess' is not one of explore, predict"),
         ("guess=1,2", "mode", "guess and ask need mode=predict"),
