@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCK = (ROOT / "requirements.lock").read_text()
 PINS = {
     canonicalize_name(name): version
-    for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+) \\$", LOCK, re.MULTILINE)
+    for name, version in re.findall(
+        r"^([A-Za-z0-9_.\-]+)==(\S+)(?: ;[^\\\n]*)? \\$", LOCK, re.MULTILINE
+    )
 }
 DEPENDENCIES = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
 
