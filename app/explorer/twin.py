@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import orjson
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from app.api.openapi import BUSY, HOST, TOO_LONG
 from app.embed.options import EmbedOptions, names_for, read_options, unknown_parameters
 from app.explorer import panels
 from app.explorer.form import check, read_draft
@@ -145,6 +147,15 @@ def twin(
     return body
 
 
+class PageRefusal(BaseModel):
+    """The 422 of a query the page would refuse: its messages, as the page shows them."""
+
+    detail: str = Field(description="Every message, `name: message`, joined by `; `.")
+    errors: dict[str, str] = Field(
+        description="Each message by the URL's name of its field (`logits[1]`, `panels`, …)."
+    )
+
+
 def _json(data: Any, status: int, headers: dict[str, str]) -> Response:
     return Response(orjson.dumps(data), status, headers, media_type="application/json")
 
@@ -153,8 +164,17 @@ def _json(data: Any, status: int, headers: dict[str, str]) -> Response:
     "/explorer.json",
     summary="The numbers of every panel of an explorer or embed state (the page's JSON twin)",
     responses={
-        200: {"description": "The state, its links and each shown panel's numbers."},
-        422: {"description": "A field or option the page would refuse, with the page's message."},
+        200: {
+            "description": "The state, its links and each shown panel's numbers.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **HOST,
+        **TOO_LONG,
+        422: {
+            "model": PageRefusal,
+            "description": "A field or option the page would refuse, with the page's message.",
+        },
+        **BUSY,
     },
     operation_id="explorer_json_get",
     openapi_extra={"parameters": TWIN_PARAMETERS},

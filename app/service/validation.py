@@ -117,7 +117,12 @@ def _refuse(field: str, message: str) -> NoReturn:
 
 
 def parse_body(body: bytes, settings: Settings) -> GradientRequest:
-    """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field."""
+    """Parse a JSON body; NaN/Infinity tokens are read so that the error can name the field.
+
+    A UTF-8 byte-order mark before it is skipped, as RFC 8259 §8.1 allows (Windows PowerShell's
+    `-Encoding utf8` and Notepad write one).
+    """
+    body = body.removeprefix(b"\xef\xbb\xbf")
     _too_many_containers(body, settings)
     try:
         data = pydantic_core.from_json(body, allow_inf_nan=True)

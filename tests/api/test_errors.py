@@ -202,7 +202,19 @@ def test_a_number_too_large_for_float64_is_named_as_such(client: TestClient) -> 
     assert long.json()["detail"][0]["msg"].startswith("body: holds a number beyond float64's")
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"logits=2,1", b'{"logits": [1, 2], "target": 0,}'])
+def test_a_utf8_byte_order_mark_is_skipped(client: TestClient) -> None:
+    """RFC 8259 §8.1 lets a parser ignore one; PowerShell 5's utf8 writes it (a 400 before)."""
+    plain = b'{"logits": [2, 1, 0.1], "target": 0, "include": ["jacobian"]}'
+    marked = client.post("/gradient", content=b"\xef\xbb\xbf" + plain)
+    assert marked.status_code == 200, marked.text
+    assert marked.content == client.post("/gradient", content=plain).content
+    twice = client.post("/gradient", content=b"\xef\xbb\xbf" * 2 + plain)
+    assert twice.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b"logits=2,1", b"\xef\xbb\xbf", b'{"logits": [1, 2], "target": 0,}']
+)
 def test_non_json_bodies_get_400(client: TestClient, raw: bytes) -> None:
     response = client.post("/gradient", content=raw)
     assert response.status_code == 400

@@ -138,3 +138,28 @@ def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> 
     assert get.status_code == head.status_code == 200
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def _resolved(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/gradient?logits=a,1&target=0", ("/gradient", "get")),
+        ("/explorer.json?logits=a,1&target=0", ("/explorer.json", "get")),
+        ("/oembed?url=http://testserver/?logits=a,1%26target=0&maxwidth=0", ("/oembed", "get")),
+    ],
+)
+def test_each_422_has_the_shape_its_operation_declares(
+    client: TestClient, spec: dict[str, Any], path: str, operation: tuple[str, str]
+) -> None:
+    declared = spec["paths"][operation[0]][operation[1]]["responses"]["422"]
+    schema = _resolved(spec, declared["content"]["application/json"]["schema"])
+    body = client.get(path).json()
+    assert set(body) == set(schema["properties"]) == set(schema["required"])
+    for name, value in body.items():
+        kind = _resolved(spec, schema["properties"][name])["type"]
+        assert isinstance(value, {"string": str, "array": list, "object": dict}[kind]), name
