@@ -11,6 +11,7 @@ from app.embed.share import iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.routes import render
 from app.explorer.state import ExplorerState
+from app.service.errors import did_you_mean
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.pages import rendered
@@ -26,9 +27,10 @@ async def embed(request: Request) -> Response:
     params = request.query_params
     options, errors = read_options(params)
     # The ones an instructor writes: not the page's own `op` and `last`, nor the API's `include`.
-    known = ", ".join(p for p in EMBED_PARAMETERS if p not in ("op", "last", "include"))
+    names = [p for p in EMBED_PARAMETERS if p not in ("op", "last", "include")]
     for name in unknown_parameters(params):
-        errors[name] = f"is not a parameter of an embed; it takes {known}"
+        hint = did_you_mean(name, names)
+        errors[name] = f"is not a parameter of an embed; it takes {', '.join(names)}{hint}"
     return await rendered(render, request, "/embed", options, errors, embed=True)
 
 

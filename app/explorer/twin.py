@@ -20,7 +20,13 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from app.api.openapi import BUSY, HOST, TOO_LONG
-from app.embed.options import EmbedOptions, names_for, read_options, unknown_parameters
+from app.embed.options import (
+    EMBED_PARAMETERS,
+    EmbedOptions,
+    names_for,
+    read_options,
+    unknown_parameters,
+)
 from app.explorer import panels
 from app.explorer.form import check, read_draft
 from app.explorer.instruments import Instruments, read_instruments
@@ -30,6 +36,7 @@ from app.explorer.panels.descent import replay
 from app.explorer.panels.facts import facts
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult, compute
+from app.service.errors import did_you_mean
 from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of
@@ -201,7 +208,7 @@ def read_figure(params: QueryParams, settings: Settings) -> Figure | dict[str, s
     """Read an explorer or embed query as the pages do, or return its messages by URL name."""
     options, errors = read_options(params)
     for name in unknown_parameters(params):
-        errors[name] = "unknown parameter"
+        errors[name] = "unknown parameter" + did_you_mean(name, list(EMBED_PARAMETERS))
     outcome = check(read_draft(params), settings)
     errors.update(outcome.errors)
     state = outcome.state

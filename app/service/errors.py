@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -42,13 +43,26 @@ def _shown(value: Any) -> str:
     return "a list" if isinstance(value, list) else type(value).__name__
 
 
+# PyTorch's and other libraries' names for dEdZ's fields (`F.cross_entropy(input, target, weight)`).
+_ALIASES = {"weight": "weights", "input": "logits", "inputs": "logits", "targets": "target"}
+
+
+def did_you_mean(name: str, fields: list[str]) -> str:
+    """Return `; did you mean 'weights'?` for a misspelt or borrowed field name, else ''."""
+    guess = _ALIASES.get(name.lower()) or next(
+        iter(difflib.get_close_matches(name.lower(), fields, n=1, cutoff=0.8)), None
+    )
+    return f"; did you mean {guess!r}?" if guess in fields else ""
+
+
 def _message(error: dict[str, Any], fields: str) -> str:
     """Say what pydantic's own checks found in dEdZ's words: the rule, then what was sent."""
     kind, ctx = error["type"], error.get("ctx") or {}
     got = f", got {_shown(error['input'])}" if "input" in error else ""
     rules = {
         "missing": "is required",
-        "extra_forbidden": f"is not a field of this request; the fields are {fields}",
+        "extra_forbidden": f"is not a field of this request; the fields are {fields}"
+        + did_you_mean(str(error.get("loc", ("",))[-1]), fields.split(", ")),
         "literal_error": f"must be one of {ctx.get('expected')}",
         "less_than_equal": f"must be at most {_shown(ctx.get('le'))}",
         "less_than": f"must be less than {_shown(ctx.get('lt'))}",

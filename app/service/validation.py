@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
-from app.service.errors import invalid_request
+from app.service.errors import did_you_mean, invalid_request
 from app.service.fields import QUERY_FIELDS, read_value
 from app.service.models import GradientRequest
 from app.service.numbers import MAX_DIMENSIONS, invalid
@@ -140,7 +140,9 @@ def query_data(params: QueryParams) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key in params:
         if key not in QUERY_FIELDS:
-            raise invalid(key, f"unknown parameter; expected one of {', '.join(QUERY_FIELDS)}")
+            expected = ", ".join(QUERY_FIELDS)
+            hint = did_you_mean(key, list(QUERY_FIELDS))
+            raise invalid(key, f"unknown parameter; expected one of {expected}{hint}")
         values = params.getlist(key)
         if len(values) > 1:
             raise invalid(key, "given more than once")

@@ -716,3 +716,19 @@ def test_large_answers_take_turns_and_a_full_house_gets_503() -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert b"busy with 4 large answers" in response.body
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("weight", "weights"), ("input", "logits"), ("temprature", "temperature"), ("zzz", None)],
+)
+def test_an_unknown_field_suggests_the_field_meant(
+    client: TestClient, name: str, hint: str | None
+) -> None:
+    """PyTorch's `weight` and `input` are dEdZ's `weights` and `logits`; a typo gets its match."""
+    body = client.post("/gradient", json={"logits": [2, 1], "target": 0, name: 1}).json()
+    query = client.get(f"/gradient?logits=2,1&target=0&{name}=1").json()
+    for detail in (body["detail"][0], query["detail"][0]):
+        assert detail["loc"][-1] == name
+        suggestion = f"; did you mean {hint!r}?"
+        assert detail["msg"].endswith(suggestion) if hint else "did you mean" not in detail["msg"]

@@ -163,14 +163,18 @@ def test_oembed_of_an_invalid_state_is_404(client: TestClient, query: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("control", "none"), ("panel", "chain"), ("height", "400")]
+    ("name", "value", "hint"),
+    [("control", "none", "controls"), ("panel", "chain", "panels"), ("height", "400", None)],
 )
 def test_unknown_embed_parameters_are_named_beside_the_figure(
-    client: TestClient, name: str, value: str
+    client: TestClient, name: str, value: str, hint: str | None
 ) -> None:
     response = client.get(f"/embed?logits=2,1&target=0&{name}={value}", follow_redirects=False)
     assert response.status_code == 422  # not a 303 that silently drops it
     assert f"<code>{name}</code>: is not a parameter of an embed" in response.text
+    assert (f"did you mean &#39;{hint}&#39;?" in response.text) is (hint is not None)
+    twin = client.get(f"/explorer.json?logits=2,1&target=0&{name}={value}").json()
+    assert twin["errors"][name].endswith(f"did you mean {hint!r}?" if hint else "parameter")
     assert 'id="panel-chain"' in response.text  # the figure is still there
 
 
