@@ -26,6 +26,7 @@ from app.api.serialise import (
 )
 from app.service.compute import GradientResult, compute
 from app.service.models import GradientRequest
+from app.service.numbers import quoted
 from app.service.responses import GradientResponse
 from app.service.validation import parse_body, parse_query
 from app.web.deps import settings_of
@@ -132,7 +133,7 @@ async def post_gradient(request: Request) -> Response:
     if coding != "identity":  # RFC 9110 §15.5.16: 415, saying which coding is read
         raise HTTPException(
             415,
-            f"content-encoding: the body is read as sent (identity), got {coding[:40]!r}",
+            f"content-encoding: the body is read as sent (identity), got {quoted(coding, 40)}",
             headers={"Accept-Encoding": "identity"},
         )
     media_type = encoding(request.headers.getlist("accept"))

@@ -31,6 +31,7 @@ from app.explorer.form import Draft, check, draft_of, read_draft
 from app.explorer.instruments import Instruments, read_instruments
 from app.explorer.page import url_name
 from app.explorer.state import LOSS_TITLES, REDUCTIONS, ExplorerState
+from app.service.numbers import quoted
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.templates import htmx_source, templates
@@ -114,7 +115,7 @@ def build(request: Request) -> Response:
     presets = {key: query for key, _, query in PRESETS}
     errors: dict[str, str] = {}
     if preset and preset not in presets and preset != "current":
-        errors["preset"] = f"{preset[:20]!r} is not a preset; choose from {', '.join(presets)}"
+        errors["preset"] = f"{quoted(preset)} is not a preset; choose from {', '.join(presets)}"
     state_params = QueryParams(presets[preset]) if preset in presets else params
     unknown = [k for k in dict.fromkeys(params.keys()) if k not in BUILD_FIELDS]
     for name in unknown:
@@ -126,7 +127,7 @@ def build(request: Request) -> Response:
     errors.update(option_errors)
     mode = params.get("mode", "explore")
     if mode not in dict(MODES):
-        errors["mode"] = f"{mode[:20]!r} is not one of {', '.join(dict(MODES))}"
+        errors["mode"] = f"{quoted(mode)} is not one of {', '.join(dict(MODES))}"
         mode = "explore"
     built = None
     state = outcome.state

@@ -27,6 +27,7 @@ from app.explorer import page, panels
 from app.explorer.form import draft_of
 from app.explorer.twin import Figure, read_figure, refusal, twin
 from app.service.compute import compute
+from app.service.numbers import quoted
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.pages import rendered
@@ -53,7 +54,7 @@ def _read(request: Request) -> tuple[Figure, str | None, int] | dict[str, str]:
             errors[name] = "given more than once"
     scale = params.get("scale", "1")
     if scale not in SCALES:
-        errors["scale"] = f"must be 1 or 2 (the PNG's pixels per SVG unit), got {scale[:20]!r}"
+        errors["scale"] = f"must be 1 or 2 (the PNG's pixels per SVG unit), got {quoted(scale)}"
     figure_params = QueryParams([(k, v) for k, v in params.multi_items() if k not in OWN])
     figure = read_figure(figure_params, settings_of(request))
     if not isinstance(figure, Figure):
@@ -62,7 +63,7 @@ def _read(request: Request) -> tuple[Figure, str | None, int] | dict[str, str]:
     names = panels.shown(figure.options.panels, figure.instruments, figure.state)
     if panel is not None and panel not in names:
         errors["panel"] = (
-            f"{panel[:20]!r} is not a panel of this figure; it shows {', '.join(names)}"
+            f"{quoted(panel)} is not a panel of this figure; it shows {', '.join(names)}"
         )
     if errors:
         return errors
@@ -282,7 +283,7 @@ async def figure_form(request: Request) -> Response:
     errors: dict[str, str] = {}
     kind = params.get("format", "svg")
     if kind not in FORMATS:
-        errors["format"] = f"must be one of {', '.join(FORMATS)}, got {kind[:20]!r}"
+        errors["format"] = f"must be one of {', '.join(FORMATS)}, got {quoted(kind)}"
     for name in ("query", "panel", "format"):
         if len(params.getlist(name)) > 1:
             errors[name] = "given more than once"

@@ -14,6 +14,7 @@ from app.embed.titles import figure_title
 from app.explorer.instruments import Instruments
 from app.explorer.panels import shown
 from app.explorer.state import ExplorerState
+from app.service.numbers import quoted
 from app.web.urls import Urls, join_queries
 
 DEFAULT_HEIGHT = 720
@@ -112,7 +113,9 @@ def share(
     typed = params.get("height", "").strip()
     note = ""
     if typed and chosen is None:
-        note = f"Height {typed[:20]!r} is not a whole number of pixels: the snippet uses {fitting}."
+        note = (
+            f"Height {quoted(typed)} is not a whole number of pixels: the snippet uses {fitting}."
+        )
     elif chosen is not None and typed.isdigit() and int(typed) != chosen:
         note = f"Heights run from {MIN_HEIGHT} to {MAX_HEIGHT} px: the snippet uses {chosen}."
     extra = options.query()

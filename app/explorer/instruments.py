@@ -18,6 +18,7 @@ from starlette.datastructures import QueryParams
 
 from app.core.descent import MAX_STEPS
 from app.explorer.display import exact
+from app.service.numbers import quoted
 
 MODES = ("explore", "predict", "derive")
 STEPS = 5  # the faded derivation's steps
@@ -209,7 +210,7 @@ def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple
         if ask == "sign":
             if item not in SIGNS:
                 errors["guess"] = (
-                    f"Z{k + 1}: choose raises E, lowers E or has no effect, got {item[:20]!r}"
+                    f"Z{k + 1}: choose raises E, lowers E or has no effect, got {quoted(item)}"
                     if item
                     else f"Z{k + 1}: choose whether raising it raises E, lowers E or has no effect"
                 )
@@ -245,11 +246,11 @@ def read_instruments(
         "mode", "predict" if "predict" in panels else "derive" if "derive" in panels else "explore"
     )
     if mode not in MODES:
-        errors["mode"] = f"{mode[:20]!r} is not one of {', '.join(MODES)}"
+        errors["mode"] = f"{quoted(mode)} is not one of {', '.join(MODES)}"
         mode = "explore"
     ask = params.get("ask", "value")
     if ask not in ASKS:
-        errors["ask"] = f"{ask[:20]!r} is not one of {', '.join(ASKS)}"
+        errors["ask"] = f"{quoted(ask)} is not one of {', '.join(ASKS)}"
         ask = "value"
     guess = _guess(params.getlist("guess"), n, ask, errors) if "guess" in params else None
     typed: tuple[str, ...] = ()
@@ -266,7 +267,7 @@ def read_instruments(
         if text.isascii() and text.isdigit() and len(text) <= 9:
             seed = int(text)
         else:
-            errors["seed"] = f"must be a whole number from 0 to 999999999, got {text[:20]!r}"
+            errors["seed"] = f"must be a whole number from 0 to 999999999, got {quoted(text)}"
     probe = _index(params["probe"], n, "probe", errors) if "probe" in params else None
     h = DEFAULT_H
     if "h" in params:
@@ -274,7 +275,7 @@ def read_instruments(
         h = typed_number(text)
         if not MIN_H <= h <= MAX_H:  # NaN fails too
             errors["h"] = (
-                f"must be a step between {MIN_H:g} and {MAX_H:g} (such as 0.1), got {text[:20]!r}"
+                f"must be a step between {MIN_H:g} and {MAX_H:g} (such as 0.1), got {quoted(text)}"
             )
             h = DEFAULT_H
     focus = None
@@ -282,7 +283,7 @@ def read_instruments(
         parts = params["focus"].split(",")
         if len(parts) != 2:
             errors["focus"] = (
-                f"must be two class indices i,j (the path Z_j → O_i), got {params['focus'][:20]!r}"
+                f"must be two class indices i,j (the path Z_j → O_i), got {quoted(params['focus'])}"
             )
         else:
             i = _index(parts[0], n, "focus", errors)
@@ -290,13 +291,13 @@ def read_instruments(
             focus = (i, j) if i is not None and j is not None else None
     compare = params.get("compare")
     if compare is not None and compare not in COMPARE:
-        errors["compare"] = f"{compare[:20]!r} is not one of {', '.join(COMPARE)}"
+        errors["compare"] = f"{quoted(compare)} is not one of {', '.join(COMPARE)}"
         compare = None
     pair = None
     if "pair" in params:
         parts = params["pair"].split(",")
         if len(parts) != 2:
-            errors["pair"] = f"must be two class indices j,k, got {params['pair'][:20]!r}"
+            errors["pair"] = f"must be two class indices j,k, got {quoted(params['pair'])}"
         else:
             a, b = _index(parts[0], n, "pair", errors), _index(parts[1], n, "pair", errors)
             if a is not None and b is not None and a == b:
@@ -312,7 +313,7 @@ def read_instruments(
             value = typed_number(item)
             if not abs(value) <= 1e6:  # NaN fails too
                 errors["start"] = (
-                    f"start[{k}]: must be a number between −1e6 and 1e6, got {item[:20]!r}"
+                    f"start[{k}]: must be a number between −1e6 and 1e6, got {quoted(item)}"
                 )
                 break
             logits.append(value)
@@ -326,7 +327,7 @@ def read_instruments(
         lr = typed_number(text)
         if not MIN_LR <= lr <= MAX_LR:
             errors["lr"] = (
-                f"must be a step size η between {MIN_LR:g} and {MAX_LR:g}, got {text[:20]!r}"
+                f"must be a step size η between {MIN_LR:g} and {MAX_LR:g}, got {quoted(text)}"
             )
             lr = DEFAULT_LR
     if "steps" in params:
@@ -335,7 +336,7 @@ def read_instruments(
             steps = int(text)
         else:
             errors["steps"] = (
-                f"must be a whole number of steps from 0 to {MAX_STEPS}, got {text[:20]!r}"
+                f"must be a whole number of steps from 0 to {MAX_STEPS}, got {quoted(text)}"
             )
     if start is None and ("lr" in params or "steps" in params) and "start" not in errors:
         errors["start"] = "lr and steps need start= (the logits the descent starts from)"
@@ -347,7 +348,7 @@ def read_instruments(
         if text.isascii() and text.isdigit() and int(text) <= STEPS:
             fade = int(text)
         else:
-            errors["fade"] = f"must be how many steps are blank, 0 to {STEPS}, got {text[:20]!r}"
+            errors["fade"] = f"must be how many steps are blank, 0 to {STEPS}, got {quoted(text)}"
     answers: list[tuple[str, ...]] = []
     for name in ANSWERS:
         values = params.getlist(name)

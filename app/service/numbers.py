@@ -27,6 +27,11 @@ def invalid(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid", "{field}: {detail}", {"field": field, "detail": message})
 
 
+def quoted(text: str, most: int = 20) -> str:
+    """Quote what was typed; a long text by its start, marked as cut and with its length."""
+    return repr(text) if len(text) <= most else f"{text[:most]!r}… ({len(text):,} characters)"
+
+
 def describe(value: Any) -> str:
     """Write a value as JSON would (true, null, NaN), shortened; an infinity may have been a
     number too large for float64 (1e309), which reads as one."""
@@ -221,8 +226,7 @@ def parse_token(token: str, field: str) -> int | float:
         raise invalid(field, _why_not(token))
     number = float(token)
     if not math.isfinite(number):
-        shown = repr(token) if len(token) <= 40 else f"{token[:20]!r}… ({len(token):,} characters)"
-        raise invalid(field, f"{shown} is out of float64's range")
+        raise invalid(field, f"{quoted(token, 40)} is out of float64's range")
     return number
 
 

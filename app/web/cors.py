@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.service.numbers import quoted
 from app.web.middleware import response_kind
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
@@ -73,7 +74,7 @@ class OpenCors:
             status, body, extra = 204, b"", []
         else:
             allowed = ", ".join(ALLOWED_METHODS)
-            detail = f"CORS: method {method[:20]!r} is not allowed; allowed: {allowed}"
+            detail = f"CORS: method {quoted(method)} is not allowed; allowed: {allowed}"
             body = json.dumps({"detail": detail}).encode()
             status = 400
             extra = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]

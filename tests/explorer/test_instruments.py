@@ -141,6 +141,9 @@ def test_sign_mode_asks_per_class_and_checks_signs(client: TestClient) -> None:
         ("focus=0", "focus", "two class indices i,j"),
         ("focus=0,5", "focus", "class index in 0..1"),
         ("seed=-1", "seed", "whole number"),
+        # a long value is quoted by its start, marked as cut (it read as the whole value)
+        ("seed=" + "1" * 30, "seed", "got '11111111111111111111'… (30 characters)"),
+        ("mode=" + "p" * 25, "mode", "'pppppppppppppppppppp'… (25 characters) is not one of"),
         ("mode=predict&why=" + "x" * 301, "why", "at most 300 characters"),
     ],
 )

@@ -17,6 +17,7 @@ from app.explorer.panels.facts import Facts
 from app.explorer.panels.predict import MODEL_TITLES, draw, raw_target
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
+from app.service.numbers import quoted
 
 CHOICES = (
     ("only", "only i = j"),
@@ -223,7 +224,7 @@ def derive(
                         truth,
                         text,
                         False,
-                        f"{text.strip()[:20]!r} is not a number; type one such as −0.27.",
+                        f"{quoted(text.strip())} is not a number; type one such as −0.27.",
                     )
                 )
                 continue
