@@ -13,6 +13,7 @@ from starlette.datastructures import QueryParams
 
 from app.explorer.instruments import PARAMETERS as INSTRUMENT_PARAMETERS
 from app.service.fields import QUERY_FIELDS
+from app.service.numbers import quoted
 
 PANELS = ("probs", "grad", "chain", "loss", "logits", "jacobian")
 # Instruments an instructor may add to a figure's panels (shown on their own when a URL asks for
@@ -137,7 +138,7 @@ def read_options(params: QueryParams) -> tuple[EmbedOptions, dict[str, str]]:
         unknown = [p for p in asked if p not in LOCKABLE]
         if unknown:
             errors["lock"] = (
-                f"{', '.join(repr(p[:20]) for p in unknown)} cannot be locked; "
+                f"{', '.join(quoted(p) for p in unknown)} cannot be locked; "
                 f"choose from {', '.join(LOCKABLE)}"
             )
         else:
@@ -169,7 +170,7 @@ def _names(text: str | None, errors: dict[str, str]) -> tuple[str, ...]:
         errors["names"] = f"at most {MAX_NAMES} names, got {len(names):,}"
     elif any(not n or len(n) > MAX_NAME for n in names):
         errors["names"] = f"each name must have 1 to {MAX_NAME} characters, got " + ", ".join(
-            repr(n[:20]) for n in names if not n or len(n) > MAX_NAME
+            quoted(n) for n in names if not n or len(n) > MAX_NAME
         )
     elif len(set(names)) != len(names):
         errors["names"] = "names must all be different"

@@ -54,6 +54,7 @@ def test_a_name_or_a_prompt_is_escaped_on_every_face(face: str) -> None:
     [
         (f"{THREE}&names=cat,dog", "names", "one name per class (3), got 2"),
         (f"{THREE}&names=cat,dog,{'x' * 17}", "names", "1 to 16 characters"),
+        (f"{THREE}&names=cat,dog,{'x' * 25}", "names", "… (25 characters)"),
         (f"{THREE}&names=cat,cat,dog", "names", "all be different"),
         (f"{THREE}&names=" + ",".join("abcdefghijk"), "names", "at most 10 names"),
         (f"{THREE}&q={'x' * 201}", "q", "at most 200 characters"),
