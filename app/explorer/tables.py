@@ -15,6 +15,12 @@ from app.explorer.display import class_name, number_text
 from app.explorer.panels.chain import ChainTerm
 
 
+def _cell(value: float, digits: int) -> str:
+    """A number for a table cell: on paper, where nothing scrolls, a power of ten may go under
+    its mantissa (a ten-class Jacobian of −3.692×10⁻¹¹s was wider than an A4 sheet)."""
+    return number_text(value, digits).replace("×", "<wbr>×", 1)
+
+
 def jacobian_body(
     matrix: Sequence[Sequence[float]],
     focus: tuple[int, int] | None = None,
@@ -24,10 +30,10 @@ def jacobian_body(
     (the path's i, j) marked as current."""
     out = ["<tbody>"]
     for i, row in enumerate(matrix):
-        cells = [f"<td>{number_text(v, 3)}</td>" for v in row]
+        cells = [f"<td>{_cell(v, 3)}</td>" for v in row]
         if focus and focus[0] == i:
             j = focus[1]
-            cells[j] = f'<td class="focused" aria-current="true">{number_text(row[j], 3)}</td>'
+            cells[j] = f'<td class="focused" aria-current="true">{_cell(row[j], 3)}</td>'
         label = escape(class_name(i + 1, names))
         out.append(f'<tr><th scope="row">O<sub>{label}</sub></th>{"".join(cells)}</tr>')
     out.append("</tbody>")
@@ -49,7 +55,7 @@ def chain_body(
         kind = "direct" if t.direct else "cross"
         i = escape(class_name(t.i, names))
         if t.grad_prob is not None:
-            grad_prob: str = number_text(t.grad_prob, 4)
+            grad_prob: str = _cell(t.grad_prob, 4)
         elif loss == "bce":
             grad_prob = f"{t.infinite} (σ<sub>{i}</sub> saturates)"
         else:
@@ -61,8 +67,8 @@ def chain_body(
             f"        <tr{mark}>\n"
             f'          <th scope="row">{i}{" (direct)" if t.direct else ""}</th>\n'
             f"          <td>{grad_prob}</td>\n"
-            f"          <td>{number_text(t.jacobian, 4)}</td>\n"
-            f"          <td>{number_text(t.value, 4)}</td>\n"
+            f"          <td>{_cell(t.jacobian, 4)}</td>\n"
+            f"          <td>{_cell(t.value, 4)}</td>\n"
             "        </tr>\n"
         )
     out.append("      </tbody>")

@@ -71,13 +71,20 @@ def test_a_printout_says_the_settings_its_numbers_come_from(
 NAMES = ",".join(f"MMMMMMMMMMMMMMM{k}" for k in range(10))  # an instructor's long names
 
 
-@pytest.mark.parametrize("width", [794, 1280])  # A4 at 96 dpi, and a wide window printing
+# Ten-class Jacobians of −3.692×10⁻¹¹s: the widest cells a state can have (806 px, cut on A4).
+POWERS = "logits=9,1,-3,0.5,2,3,-7,4,0,1&target=0"
+
+
+# A4 at 96 dpi, A4 within Chrome's default margins, and a wide window printing
+@pytest.mark.parametrize("width", [718, 794, 1280])
 @pytest.mark.parametrize(
     "path",
     [
         "/?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7",
         f"/embed?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7&names={NAMES}&controls=logits"
         "&panels=chain&panels=jacobian",
+        f"/?{POWERS}",
+        f"/embed?{POWERS}&names={NAMES}&panels=probs,grad,chain,jacobian,loss",
     ],
 )
 def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int, path: str) -> None:
