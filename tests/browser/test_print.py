@@ -108,6 +108,30 @@ def test_printed_tables_are_whole(browser: Browser, base_url: str, width: int, p
         context.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_on_screen_a_power_of_ten_stays_beside_its_mantissa(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    """The break that lets a printed table fit its sheet is for paper only: on screen, where a
+    table scrolls, −3.89×10⁻⁶ stays on one line (chromium breaks at a <wbr> despite nowrap)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?{POWERS}")
+        heights = page.evaluate(
+            """() => [...document.querySelectorAll("#panel-jacobian td, #panel-chain td")]
+                 .map((td) => { const r = document.createRange(); r.selectNodeContents(td);
+                                return [td.textContent.includes("×"),
+                                        r.getBoundingClientRect().height]; })"""
+        )
+        plain = max(h for powered, h in heights if not powered)
+        powered = [h for powered, h in heights if powered]
+        assert powered, "no cell with a power of ten"
+        assert max(powered) < 1.3 * plain, (max(powered), plain)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(
     "path", ["/?logits=2,1,0.1&target=0&compare=mse&probe=1&start=2,1,0.1&steps=4", "/embed"]
 )
