@@ -26,8 +26,9 @@ GAP = 14  # between one chart and the next
 _SVG_SELECTOR = re.compile(
     r"\.(chart|heatmap|graph|lines|bar|zero|grid|connector|ghost|step-arrow|step-head|"
     r"hatch-ground|map|cells|frame|diagonal|cell-value|focus-cell|edge|node|dot|line|"
-    r"end-label|axis-title|zero-t|tick|value|label|shift|descent|descent-head|point)\b"
+    r"end-label|key-entry|axis-title|zero-t|tick|value|label|shift|descent|descent-head|point)\b"
 )
+_LEGEND_KEY = re.compile(r"\.key(?![\w-])")  # the HTML legends' swatches, not .key-entry
 _LAYOUT = re.compile(r"^\s*(width|max-width|height|display|margin|outline|cursor)\s*:")
 _SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
 _SECTION = re.compile(r'<section class="panel[^"]*" id="panel-(\w+)".*?</section>', re.S)
@@ -58,7 +59,7 @@ def stylesheet(theme: str) -> str:
         chosen = [
             s.strip()
             for s in selectors.split(",")
-            if _SVG_SELECTOR.search(s) and ":" not in s and ".key" not in s
+            if _SVG_SELECTOR.search(s) and ":" not in s and not _LEGEND_KEY.search(s)
         ]
         if not chosen:
             continue

@@ -11,7 +11,7 @@ from app.explorer.scales import (
     Scale,
     Tick,
     digits_for,
-    fitted_all,
+    keyed,
     nice_bounds,
     text_width,
     tick_values,
@@ -25,6 +25,7 @@ LABEL_ROOM = 18  # above and below the bars, for horizontal value labels
 ROTATED_ROOM = 46  # for value labels turned upright, in narrow slots
 CLASS_LABELS = 18  # below everything, for the class labels
 DENSE_SLOT = 46.0  # narrower slots turn their value labels upright so they never overlap
+KEY_SIZE, KEY_LINE, KEY_GAP = 12, 16, 14  # a key's entries: font size, line, column gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class BarChart:
     connectors: list[tuple[float, float, float]]  # (x1, x2, y): waterfall steps
     ghosts: list[Bar] = field(default_factory=list)  # outlines of earlier values (descent)
     arrows: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y1, y2)
+    key: list[tuple[float, float, str]] = field(default_factory=list)  # (x, y, "1 name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +129,23 @@ class _Frame:
         bars: list[Bar],
         labels: Sequence[str],
         connectors: list[tuple[float, float, float]] | None = None,
+        classes: int | None = None,
     ) -> BarChart:
+        """Return the chart of these bars over their slots' labels; the first `classes` of
+        them (all by default) are class names, numbered with a key below where they do not fit
+        their slots readably (a waterfall's last label, "sum", is not a class)."""
+        classes = len(labels) if classes is None else classes
+        cut = keyed(labels[:classes], self.slot - 4, 13)
+        key = []
+        if cut is None:
+            cut = [str(k + 1) for k in range(classes)]
+            key = class_key(labels[:classes], HEIGHT)
+        cut = [*cut, *labels[classes:]]
         # class labels may be an instructor's names: escaped, as the chart is drawn raw
-        cut = fitted_all(labels, self.slot - 4, 13)
         slots = [(self.centre(i), escape(label)) for i, label in enumerate(cut)]
         return BarChart(
             WIDTH,
-            HEIGHT,
+            round(key[-1][1]) + 6 if key else HEIGHT,
             self.scale.y(0.0),
             self.left,
             WIDTH - RIGHT,
@@ -141,7 +153,21 @@ class _Frame:
             bars,
             slots,
             connectors or [],
+            key=key,
         )
+
+
+def class_key(names: Sequence[str], top: float) -> list[tuple[float, float, str]]:
+    """Return a key of numbered class names ("1 Staffordshire"), in as many columns as fit
+    the chart's width, row by row below `top`."""
+    entries = [f"{k + 1} {name}" for k, name in enumerate(names)]
+    column = max(text_width(e, KEY_SIZE) for e in entries) + KEY_GAP
+    across = max(1, min(len(entries), int((WIDTH - 2 * RIGHT + KEY_GAP) // column)))
+    start = (WIDTH - (across * column - KEY_GAP)) / 2
+    return [
+        (start + (k % across) * column, top + KEY_LINE * (k // across + 1), escape(e))
+        for k, e in enumerate(entries)
+    ]
 
 
 def _frame(
@@ -269,4 +295,4 @@ def waterfall_chart(
     ]
     if labels and text_width(labels[-1], 13) > frame.slot - 4:  # "sum" was cut to "s…"
         labels = [*labels[:-1], "Σ"]
-    return frame.chart(bars, labels, connectors)
+    return frame.chart(bars, labels, connectors, classes=len(terms))

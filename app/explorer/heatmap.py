@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from app.explorer.display import number, px
-from app.explorer.scales import fitted_all, text_width
+from app.explorer.scales import fitted_all, keyed, text_width
 
 TOP = 40.0  # room above the grid for one line of column labels
 
@@ -78,17 +78,28 @@ def _square(x: str, y: str, side: str) -> str:
     return f"M{x} {y}h{side}v{side}h-{side}z"
 
 
+def _room(row_labels: Sequence[str]) -> float:
+    """Return the room for the longest row label (class names), within reason; longer ones
+    are cut."""
+    return min(max(40.0, max((text_width(lb, 13) for lb in row_labels), default=0) + 10), 110.0)
+
+
 def heatmap(
     matrix: Sequence[Sequence[float]], row_labels: Sequence[str], column_labels: Sequence[str]
 ) -> Heatmap:
     """Return the cells of a square matrix, coloured by value / max |value| in steps."""
     n = len(matrix)
-    # room for the longest row label (class names), within reason; longer ones are cut
-    offset = min(max(40.0, max((text_width(lb, 13) for lb in row_labels), default=0) + 10), 110.0)
     size = 320
+    offset = _room(row_labels)
     cell = (size - offset) / n
+    columns = keyed(column_labels, cell - 2, 13)
+    if columns is None:  # names cut to a letter ("e r L d"): numbered, the rows saying whose
+        columns = [str(k + 1) for k in range(n)]
+        row_labels = [f"{k + 1} {label}" for k, label in enumerate(row_labels)]
+        offset = _room(row_labels)
+        cell = (size - offset) / n
     row_labels = fitted_all(row_labels, offset - 8, 13)
-    column_labels = fitted_all(column_labels, cell - 2, 13)
+    column_labels = columns
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
     # values only where every one fits its cell (11 px labels): five long row names left
     # 42-unit cells, and "−0.0684" ran into its neighbours

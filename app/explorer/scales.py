@@ -149,6 +149,20 @@ def fitted_all(labels: Sequence[str], width: float, size: float) -> list[str]:
     ]
 
 
+READABLE = 3  # the fewest characters of a name a cut label may keep ("Sta…", not "…e")
+
+
+def keyed(labels: Sequence[str], width: float, size: float) -> list[str] | None:
+    """Return `fitted_all` labels, or None where one of them would keep fewer than READABLE
+    characters of its name: ten dog breeds under a ten-bar chart were "…e", "…r", "L…", and a
+    chart then numbers its classes and gives a key of the names instead."""
+    out = fitted_all(labels, width, size)
+    for label, cut in zip(labels, out, strict=True):
+        if cut != label and len(cut.replace("…", "")) < min(READABLE, len(label)):
+            return None
+    return out
+
+
 def _middle_cut(label: str, width: float, size: float) -> str:
     """The label's first third and last two thirds of what fits, joined by an ellipsis."""
     for keep in range(len(label) - 1, 1, -1):  # at least a character each side

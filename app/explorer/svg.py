@@ -15,7 +15,7 @@ from collections.abc import Container
 
 from markupsafe import Markup
 
-from app.explorer.charts import BarChart
+from app.explorer.charts import HEIGHT, BarChart
 from app.explorer.display import px
 from app.explorer.heatmap import Heatmap
 from app.explorer.lines import LineChart
@@ -75,9 +75,12 @@ def draw_bars(
         )
     zero = px(chart.zero_y)
     out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{zero}" y2="{zero}"/>\n')
-    bottom = chart.height - 4
+    bottom = HEIGHT - 4  # the class labels; a key of the classes' names goes below them
     out += [
         f'<text class="label" x="{px(x)}" y="{bottom}">{label}</text>\n' for x, label in chart.slots
+    ]
+    out += [
+        f'<text class="key-entry" x="{px(x)}" y="{px(y)}">{e}</text>\n' for x, y, e in chart.key
     ]
     out.append("</svg>\n")
     return Markup("".join(out))

@@ -146,6 +146,11 @@ NAMED = [  # an instructor's long class names, cut to fit under their bars
     "/?logits=2,1,0.5&target=0&names=WWWWWWWWWWWWWWWW,Canis%20familiaris,Passeriformes%20sp"
     "&probe=1&focus=2,0&compare=mse&start=2,1,0.5&steps=3",
     "/?logits=2,1,0.5&target=0&names=Elephant%20seal,Giraffe%20calf,Hippopotamus",
+    # names too long for ten bars: numbered bars and a key of the names below each chart
+    "/embed?logits=3,-1,2.5,0,1,-2,0.5,4,-3.25,1.5&target=7&controls=none&j=1"
+    "&names=Staffordshire,Golden%20retriever,Labrador,German%20shepherd,Border%20collie,"
+    "Siberian%20husky,Cocker%20spaniel,Dachshund,Rottweiler,Chihuahua"
+    "&panels=logits,probs,grad,chain,jacobian",
     # two classes: the loss map's axis names ran off the left edge
     "/?logits=2,1&target=0&names=WWWWWWWWWWWWWWWW,Canis%20familiaris",
 ]

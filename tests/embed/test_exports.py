@@ -260,3 +260,20 @@ def test_an_edit_moves_the_export_forms_query_with_the_state() -> None:
         '<input type="hidden" id="export-query" name="query" value="logits=3,1&amp;target=0" '
         'hx-swap-oob="true">' in response.text
     )
+
+
+def test_a_charts_key_of_class_names_is_exported_with_its_style() -> None:
+    """Ten long names are numbered under their bars with a key of the names: the SVG for
+    slides carries the key, laid out as on the page (a legend swatch's rules stay out)."""
+    breeds = "Staffordshire,Golden%20retriever,Labrador,German%20shepherd,Border%20collie"
+    breeds += ",Siberian%20husky,Cocker%20spaniel,Dachshund,Rottweiler,Chihuahua"
+    document = _get(
+        f"/figure.svg?logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&names={breeds}&panel=probs"
+    ).text
+    root = ET.fromstring(document.split("\n", 1)[1])
+    entries = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "key-entry"]
+    assert entries[0] == "1 Staffordshire"
+    assert len(entries) == 10
+    style = root.findtext(f"{SVG}style") or ""
+    assert re.search(r"\.key-entry \{[^}]*text-anchor: start", style), style
+    assert ".key.first" not in style

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -136,3 +137,63 @@ def test_a_narrow_waterfall_names_its_total_sigma_rather_than_cut_sum() -> None:
     assert narrow.slots[-1][1] == "Σ"
     wide = waterfall_chart([0.1, 0.2], ["1", "2", "sum"], ["cross", "cross", "total"])
     assert wide.slots[-1][1] == "sum"
+
+
+BREEDS = [
+    "Staffordshire",
+    "Golden retriever",
+    "Labrador",
+    "German shepherd",
+    "Border collie",
+    "Siberian husky",
+    "Cocker spaniel",
+    "Dachshund",
+    "Rottweiler",
+    "Chihuahua",
+]
+
+
+def test_names_too_long_for_their_bars_are_numbered_with_a_key() -> None:
+    """Ten breeds under ten bars were cut to "…e", "…r", "L…": the bars are numbered 1 to 10
+    and a key below gives each number its name, inside the chart (exports carry it too)."""
+    from app.explorer.charts import CLASS_LABELS, HEIGHT, WIDTH, class_key
+    from app.explorer.scales import text_width
+
+    chart = bar_chart([0.1] * 10, BREEDS)
+    assert [label for _, label in chart.slots] == [str(k) for k in range(1, 11)]
+    assert [text for _, _, text in chart.key] == [f"{k + 1} {b}" for k, b in enumerate(BREEDS)]
+    assert chart.height > HEIGHT
+    for x, y, text in chart.key:
+        assert HEIGHT < y <= chart.height - 4
+        assert x >= 0
+        assert x + text_width(text, 12) <= WIDTH
+    rows: dict[float, list[float]] = {}
+    for x, y, _ in chart.key:  # entries on one line stay apart
+        rows.setdefault(y, []).append(x)
+    for xs in rows.values():
+        column = max(text_width(t, 12) for _, _, t in chart.key)
+        assert all(b - a >= column for a, b in itertools.pairwise(xs))
+    # a waterfall keys its classes, not its total
+    water = waterfall_chart([0.01] * 10, [*BREEDS, "sum"], ["cross"] * 10 + ["total"])
+    assert water.slots[-1][1] in ("sum", "Σ")
+    assert len(water.key) == 10
+    # names that fit readably keep their bars' labels, and no key
+    few = bar_chart([0.1, 0.2, 0.3], ["cat", "dog", "Labrador"])
+    assert [label for _, label in few.slots] == ["cat", "dog", "Labrador"]
+    assert few.key == []
+    assert few.height == HEIGHT
+    assert class_key(["a"], HEIGHT)[0][1] == HEIGHT + 16
+    assert CLASS_LABELS < HEIGHT
+
+
+def test_a_heatmap_numbers_columns_whose_names_would_be_a_letter() -> None:
+    from app.explorer.heatmap import heatmap
+
+    square = [[0.0] * 10 for _ in range(10)]
+    named = heatmap(square, BREEDS, BREEDS)
+    assert [label for _, label in named.column_labels] == [str(k) for k in range(1, 11)]
+    assert named.row_labels[0][1].startswith("1 Staff")
+    assert named.row_labels[9][1].startswith("10 ")
+    short = heatmap([[0.0] * 3 for _ in range(3)], ["cat", "dog", "owl"], ["cat", "dog", "owl"])
+    assert [label for _, label in short.column_labels] == ["cat", "dog", "owl"]
+    assert [label for _, label in short.row_labels] == ["cat", "dog", "owl"]
