@@ -192,6 +192,8 @@ def render(
         options = replace(options, names=() if misnamed else chosen.names)
         names_note = {} if option_errors else misnamed
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
+    if outcome.state is None:  # judged by the URL's own classes, not the example shown instead
+        instrument_errors = read_instruments(params, draft.n, state.loss)[1]
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
         if "j" in params and not draft.j_error and draft.j != focus[1]:
             focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it

@@ -209,11 +209,12 @@ def read_figure(params: QueryParams, settings: Settings) -> Figure | dict[str, s
     options, errors = read_options(params)
     for name in unknown_parameters(params):
         errors[name] = "unknown parameter" + did_you_mean(name, list(EMBED_PARAMETERS))
-    outcome = check(read_draft(params), settings)
+    draft = read_draft(params)
+    outcome = check(draft, settings)
     errors.update(outcome.errors)
     state = outcome.state
-    instruments, instrument_errors = read_instruments(
-        params, state.n if state else 2, state.loss if state else "cross_entropy"
+    instruments, instrument_errors = read_instruments(  # the URL's classes, valid or not
+        params, state.n if state else draft.n, state.loss if state else "cross_entropy"
     )
     errors.update(instrument_errors)
     if state is not None:

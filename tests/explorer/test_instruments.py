@@ -450,3 +450,26 @@ def test_the_page_does_not_give_the_answer_it_asks_for(client: TestClient, mode:
     assert "What does that sum come to?" in lede
     exploring = client.get(f"/?{SEED}").text.split('<p class="lede">')[1].split("</p>")[0]
     assert "O<sub>j</sub> − Y<sub>j</sub>" in exploring
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("logits=0,1,2,3&target=7&probe=2", "probe"),
+        ("logits=0,1,2,3&target=0&loss=bce&label_smoothing=0.1&probe=3", "probe"),
+        ("logits=0,1,2,3&target=9&start=1,2,3,4&steps=2", "start"),
+        ("logits=0,1,2,3&target=9&guess=0.1,0.2,0.3,-0.6", "guess"),
+    ],
+)
+def test_an_invalid_state_s_instruments_are_judged_by_its_own_classes(
+    client: TestClient, query: str, field: str
+) -> None:
+    """One wrong field made the others be checked against the two-class example shown instead:
+    'probe: must be a class index in 0..1' for four logits (a tool builder found)."""
+    for path in ("/explorer.json", "/", "/embed"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 422, path
+        assert "0..1" not in response.text, path
+        assert "per class (2)" not in response.text, path
+    errors = client.get(f"/explorer.json?{query}").json()["errors"]
+    assert field not in errors, errors
