@@ -2,7 +2,8 @@
 
 Measured in Debian's chromium (DejaVu Sans) on the seed state, at a 690 px course column and a
 375 px phone, for 2 and 10 classes; each figure is the taller of the two widths, and between 2
-and 10 classes the height is taken as linear in n. A state that opens the advanced settings or
+and 10 classes the height is taken as linear in n; an instructor's class names add what they
+were measured to add. A state that opens the advanced settings or
 writes the loss one term a line adds what those measured. tests/browser/test_embed_heights.py checks
 that a snippet's height is never short of the content, nor more than a third too tall.
 """
@@ -46,6 +47,26 @@ CONTROLS_HEIGHTS = {"all": (590, 1076), "logits": (200, 536), "none": (0, 0)}
 ADVANCED = (372, 502)
 LOSS_ONE_TERM_A_LINE = (28, 140)
 LOSS_GENERAL_FORM = (91, 91)
+# What an instructor's class names add, by the longest name's length (up to 4, 8, 12 and 16
+# characters, measured with names of W's, the widest letter): a name too long to sit beside
+# its slider or in a subscript on one line wraps it, and ten long names key the bar charts.
+NAMED_LENGTHS = (4, 8, 12, 16)
+NAMED = {  # (2 classes, 10 classes), each by NAMED_LENGTHS
+    "controls:all": ((21, 84, 84, 84), (365, 548, 548, 614)),
+    "controls:logits": ((59, 59, 59, 59), (368, 413, 413, 525)),
+    "logits": ((0, 0, 0, 0), (76, 121, 121, 233)),
+    "probs": ((0, 0, 0, 0), (75, 120, 120, 232)),
+    "grad": ((0, 0, 0, 0), (76, 120, 120, 232)),
+    "loss": ((0, 23, 23, 23), (0, 45, 45, 45)),
+    "chain": ((97, 127, 194, 290), (141, 220, 310, 448)),
+    "predict": ((0, 78, 99, 99), (0, 379, 400, 400)),
+    "nudge": ((27, 124, 223, 313), (25, 116, 190, 257)),
+    "path": ((73, 179, 331, 379), (97, 222, 352, 401)),
+    "compare": ((72, 140, 238, 357), (187, 308, 405, 632)),
+    "binary": ((100, 222, 353, 474), (152, 260, 475, 603)),
+    "descent": ((0, 0, 21, 21), (0, 22, 43, 43)),
+    "derive": ((24, 160, 208, 399), (120, 305, 737, 1191)),
+}
 MARGIN = 1.08  # fonts, rounding and the interpolation in n differ a little
 
 
@@ -70,6 +91,12 @@ def fitting_height(
     height += sum(at(PANEL_HEIGHTS[name]) - FRAME for name in names)
     if "derive" in names:  # each worked step (not a blank) is shorter than the estimate's blanks
         height -= (STEPS - instruments.fade) * at(WORKED_STEP)
+    if options.names and (longest := max(map(len, options.names))) > 3:
+        column = next(k for k, most in enumerate(NAMED_LENGTHS) if longest <= most)
+        for part in (f"controls:{options.controls}", *names):
+            if part in NAMED:
+                few, many = NAMED[part]
+                height += at((few[column], many[column]))
     if options.prompt:  # q=: 17 px bold lines of about 36 characters on a phone, and a margin
         height += PROMPT_MARGIN + PROMPT_LINE * math.ceil(len(options.prompt) / 36)
     if state is not None:

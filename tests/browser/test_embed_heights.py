@@ -27,6 +27,15 @@ CASES = [
     "logits=2,1,0.5&target=0&panels=probs,chain&names=cat,dog,bird&lock=logits"
     "&q=Which+logit+should+rise%2C+and+why%3F+Say+it+in+one+sentence+before+you+drag.",
     "logits=2,1,0.5&target=0&panels=probs&controls=none&mode=derive&fade=5",
+    # an instructor's long names wrap beside the sliders and in subscripts, and key the charts
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=probs,grad,chain,jacobian"
+    "&names=Staffordshire,Golden+retriever,Labrador,German+shepherd,Border+collie,"
+    "Siberian+husky,Cocker+spaniel,Dachshund,Rottweiler,Chihuahua",
+    "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=jacobian&controls=logits"
+    "&names=" + ",".join(f"WWWWWWWWWWWWWW{k:02}" for k in range(10)),
+    "logits=2,1,0.5&target=0&panels=chain,path,compare&focus=1,0&compare=mse"
+    "&names=WWWWWWWWWWWWWWWW,Canis+familiaris,Passeriformes+sp",
+    "logits=2,1&target=0&panels=probs,binary,derive&names=Cat,Dog",
     "logits=3,-1,2.5,0,1,-2,0.5,4,-3,1.5&target=7&panels=logits&controls=none&mode=derive",
 ]
 
