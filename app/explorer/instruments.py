@@ -200,8 +200,13 @@ def _index(text: str, n: int, name: str, errors: dict[str, str]) -> int | None:
 def _guess(values: list[str], n: int, ask: str, errors: dict[str, str]) -> tuple[float, ...] | None:
     items = values[0].split(",") if len(values) == 1 else values
     items = [item.strip() for item in items]
-    if all(not item for item in items):
-        return None  # an empty form: nothing guessed yet
+    if all(not item for item in items):  # "Check my prediction" pressed with nothing typed
+        errors["guess"] = (
+            "choose for each class whether raising it raises E, lowers E or has no effect"
+            if ask == "sign"
+            else "type a prediction for each class first, such as -0.27"
+        )
+        return None
     if len(items) != n:
         errors["guess"] = f"must give one prediction per class ({n}), got {len(items)}"
         return None

@@ -112,18 +112,35 @@
 })();
 
 // After a button redraws the whole explorer, keyboard focus returns to that button (or, if it
-// is now disabled, to its neighbour) instead of falling to <body>.
+// is now disabled, to its neighbour) instead of falling to <body>. After an instrument's check
+// (a prediction, the derivation's steps, a step size), focus goes to the first field the answer
+// marks wrong, else back to the button.
 (function () {
   "use strict";
   var wanted = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
-    wanted = active && active.closest && active.closest("#controls")
-      ? { id: active.id, name: active.getAttribute("name"), value: active.getAttribute("value") }
+    var form = active && active.closest ? active.closest("#controls, .predict-form, .derive-form") : null;
+    var panel = form && form.id !== "controls" ? form.closest(".panel") : null;
+    wanted = form
+      ? { id: active.id, name: active.getAttribute("name"), value: active.getAttribute("value"),
+          panel: panel ? panel.id : "" }
       : null;
   });
   document.addEventListener("htmx:afterSettle", function () {
-    if (!wanted || (document.activeElement && document.activeElement !== document.body)) return;
+    if (!wanted) return;
+    var active = document.activeElement;
+    // htmx gives focus back to an element of the same id: the check button, kept only if the
+    // answer marks no field wrong
+    if (wanted.panel && (!active || active === document.body || (wanted.id && active.id === wanted.id))) {
+      var panel = document.getElementById(wanted.panel);
+      var back = panel && (panel.querySelector("[aria-invalid='true']") ||
+        (wanted.id && document.getElementById(wanted.id)) || panel.querySelector("h2[tabindex]"));
+      if (back && back !== active) back.focus();
+      wanted = null;
+      return;
+    }
+    if (wanted.panel || (active && active !== document.body)) { wanted = null; return; }
     var selector = wanted.id
       ? "#" + CSS.escape(wanted.id)
       : "#controls [name='" + wanted.name + "'][value='" + wanted.value + "']";

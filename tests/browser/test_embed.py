@@ -620,3 +620,36 @@ def test_an_embeds_document_title_follows_its_edits(page: Page, base_url: str) -
     expect(page).to_have_title(re.compile(r"Z = \(2, 1\)"))
     page.locator("#z-0").fill("5")
     expect(page).to_have_title(re.compile(r"Z = \(5, 1\)"), timeout=FAST)
+
+
+def test_in_a_frame_sandboxed_without_forms_every_instrument_checks_its_answer(
+    page: Page, base_url: str, host: HostSite
+) -> None:
+    """WordPress frames oEmbeds with sandbox="allow-scripts": a form's submit is blocked before
+    its submit event, so "Check my prediction", "Check my steps" and "Replay with this η" did
+    nothing at all (a student found); each button asks for its answer itself."""
+    frames = {
+        "predict": embed_url(base_url, f"{SEED}&panels=probs,grad,chain&mode=predict"),
+        "derive": embed_url(base_url, f"{SEED}&panels=probs&mode=derive&fade=5"),
+        "descent": embed_url(base_url, f"{SEED}&panels=probs,descent&start=2,1"),
+    }
+    body = "".join(
+        iframe(src, frame_id=name, attributes='sandbox="allow-scripts"')
+        for name, src in frames.items()
+    )
+    page.goto(host.add("/course", host_page(body)))
+    predict = page.frame_locator("#predict")
+    predict.locator("#guess-0").fill("-0.269")
+    predict.locator("#guess-1").fill("0.269")
+    predict.locator("#predict-check").click()
+    expect(predict.locator("#panel-predict h2")).to_have_text(
+        "Your prediction beside dE/dZ", timeout=FAST
+    )
+    derive = page.frame_locator("#derive")
+    derive.locator("#a5-0").fill("1")
+    derive.locator("#derive-check").click()
+    expect(derive.locator("#a5-0")).to_have_attribute("aria-invalid", "true", timeout=FAST)
+    descent = page.frame_locator("#descent")
+    descent.locator("#lr").fill("2")
+    descent.locator("#lr-replay").click()
+    expect(descent.locator("#panel-descent")).to_contain_text("η = 2", timeout=FAST)

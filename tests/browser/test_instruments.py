@@ -168,3 +168,21 @@ def test_a_student_switches_the_loss_and_every_panel_follows(page: Page, base_ur
     live = page.locator("#panels").inner_text()
     page.goto(page.url)
     assert page.locator("#panels").inner_text() == live
+
+
+def test_after_a_check_focus_goes_to_what_was_wrong_or_back_to_the_button(
+    page: Page, base_url: str
+) -> None:
+    """Focus fell to <body> after "Check my steps", a wrong prediction or an empty one (and
+    an empty prediction showed no message): the next Tab restarted the page."""
+    page.goto(f"{base_url}/?{SEED}&mode=predict")
+    page.locator("#predict-check").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-guess")).to_contain_text("type a prediction", timeout=FAST)
+    expect(page.locator("#guess-0")).to_be_focused()
+    page.goto(f"{base_url}/?{SEED}&mode=derive&fade=5")
+    page.locator("#a5-0").fill("1")
+    page.locator("#derive-check").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#a5-0")).to_have_attribute("aria-invalid", "true", timeout=FAST)
+    expect(page.locator("#a5-0")).to_be_focused()

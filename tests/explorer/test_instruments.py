@@ -473,3 +473,23 @@ def test_an_invalid_state_s_instruments_are_judged_by_its_own_classes(
         assert "per class (2)" not in response.text, path
     errors = client.get(f"/explorer.json?{query}").json()["errors"]
     assert field not in errors, errors
+
+
+def test_an_empty_prediction_is_asked_for_not_ignored(client: TestClient) -> None:
+    errors = client.get("/explorer.json?logits=2,1&target=0&mode=predict&guess=&guess=").json()
+    assert errors["errors"]["guess"].startswith("type a prediction for each class")
+    sign = client.get("/explorer.json?logits=2,1&target=0&mode=predict&ask=sign&guess=&guess=")
+    assert "raises E, lowers E or has no effect" in sign.json()["errors"]["guess"]
+
+
+def test_fields_that_take_a_negative_number_offer_a_keyboard_with_a_minus(
+    client: TestClient,
+) -> None:
+    """iOS's decimal keypad has no minus key, and the true class's gradient is negative: a
+    phone could not type the right prediction, nor a derivation's negative terms."""
+    for query in ("mode=predict", "mode=derive&fade=5"):
+        page = client.get(f"/?logits=2,1&target=0&{query}").text
+        fields = re.findall(r'<input id="(?:guess|a\d)-\d+"[^>]*>', page)
+        assert fields, query
+        assert not [f for f in fields if 'inputmode="decimal"' in f], query
+        assert not re.findall(r'<input[^>]*id="z-\d+"[^>]*inputmode="decimal"', page)
