@@ -195,7 +195,8 @@ def render(
     if outcome.state is None:  # judged by the URL's own classes, not the example shown instead
         instrument_errors = read_instruments(params, draft.n, state.loss)[1]
     if (focus := instruments.focus) is not None:  # the path's j is the chain panel's
-        if "j" in params and not draft.j_error and draft.j != focus[1]:
+        # (only for the URL's own state: an invalid one shows an example of other classes)
+        if "j" in params and not draft.j_error and outcome.state and draft.j != focus[1]:
             focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it
             instruments = replace(instruments, focus=focus)
         state = replace(state, j=focus[1])
