@@ -62,8 +62,8 @@ class Settings(BaseSettings):
         ge=16384,
         description=(
             "Largest request head (line and headers) in bytes; larger: 431 and the connection "
-            "closes (`dedz`). uvicorn's parser takes URLs of at most 64 KiB anyway: larger "
-            "requests go by POST."
+            "closes (`dedz`). uvicorn's parser takes URLs of at most 64 KiB anyway (a longer "
+            "request line: 414): larger requests go by POST."
         ),
     )
     max_connections_per_ip: int = Field(

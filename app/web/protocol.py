@@ -15,7 +15,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.settings import get_settings
 from app.web.cors import DATA_EXPOSED, cors_headers
-from app.web.limits import rate_deadline
+from app.web.limits import REQUEST_LINE, rate_deadline
 from app.web.middleware import DATA_SECURITY_HEADERS
 
 # The headers of the app's data answers (security and CORS): refusals written here are
@@ -35,6 +35,11 @@ def _refusal(status: bytes, detail: bytes, extra: bytes = b"") -> bytes:
 
 
 _431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
+_414 = _refusal(
+    b"414 URI Too Long",
+    b"request line: longer than the limit of %s bytes; send long arrays as a JSON body "
+    b"(POST /gradient)" % f"{REQUEST_LINE:,}".encode(),
+)
 _503 = _refusal(
     b"503 Service Unavailable",
     b"connections: too many from this address; retry once some have closed",
@@ -57,6 +62,8 @@ class BoundedHttpTools(HttpToolsProtocol):
     _body_began = 0.0
     _body_received = 0
     _tail = b""  # the last bytes of the head so far: its end may straddle two reads
+    _line_done = False  # the request line has ended (its length is bounded apart)
+    _line_bytes = 0
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -81,6 +88,14 @@ class BoundedHttpTools(HttpToolsProtocol):
             end = (self._tail + data).find(b"\r\n\r\n")
             self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
             self._tail = data[-3:]
+            if not self._line_done:
+                end_of_line = data.find(b"\n")
+                self._line_done = end_of_line >= 0
+                self._line_bytes += end_of_line if self._line_done else len(data)
+                if self._line_bytes > REQUEST_LINE:
+                    self.transport.write(_414)  # not the parser's bare text 400
+                    self.transport.close()
+                    return
             if self._head_bytes > get_settings().max_head_bytes:
                 self.transport.write(_431)
                 self.transport.close()
@@ -126,6 +141,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._head_done = False
         self._head_bytes = 0
         self._tail = b""
+        self._line_done = False
+        self._line_bytes = 0
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the head's clock with the connection."""

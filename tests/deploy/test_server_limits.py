@@ -99,6 +99,26 @@ def test_an_oversized_head_gets_431_at_once(server: Server) -> None:
     assert ok(server)
 
 
+def test_a_request_line_the_parser_would_refuse_as_text_is_a_json_414(server: Server) -> None:
+    """A request target of 64 KiB or more got uvicorn's text 400 'Invalid HTTP request
+    received.', without CORS headers: a browser's fetch saw only a network error."""
+    for size in (66_000, 90_000):
+        with connect(server) as long:
+            target = "/gradient?logits=" + ",".join(["1"] * (size // 2)) + "&target=0"
+            long.sendall(f"GET {target} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            long.settimeout(5)
+            reply = b""
+            try:
+                while chunk := long.recv(65536):
+                    reply += chunk
+            except ConnectionResetError:
+                pass
+        assert reply.startswith(b"HTTP/1.1 414 "), reply[:100]
+        assert b"access-control-allow-origin: *" in reply
+        assert b"request line: longer than the limit of 65,000 bytes" in reply
+    assert ok(server)
+
+
 def test_urllib_sees_the_413_of_an_oversized_body(server: Server) -> None:
     # urllib sends the whole body before it reads: the server must not hang up mid-body.
     body = json.dumps({"logits": [0.0] * 300_000, "target": 0}).encode()
