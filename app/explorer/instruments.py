@@ -75,6 +75,7 @@ class Instruments:
     steps: int = 0  # k: the state's logits are the k-th step from `start`
     fade: int = DEFAULT_FADE  # the derivation's last `fade` steps are blanks
     answers: tuple[tuple[str, ...], ...] = ()  # per step 1 … 5, the values typed (or none)
+    typed_lr: str = ""  # a step size refused, as typed, shown back beside its message
 
     @property
     def predicting(self) -> bool:
@@ -163,9 +164,16 @@ class Instruments:
 
     def carried(self) -> list[tuple[str, str]]:
         """Return what the form carries along an edit: the instruments, not the answer given
-        for the state before it, nor a descent (an edited logit starts from where it is)."""
-        dropped = ("guess", "why", "start", "lr", "steps", *ANSWERS)
-        return [(k, v) for k, v in self.pairs() if k not in dropped]
+        for the state before it, nor a descent's start and steps: an edited logit restarts
+        the descent from where the logits now are (`start=` alone), at the same step size."""
+        dropped = ("guess", "why", "start", "steps", *ANSWERS)
+        pairs = [(k, v) for k, v in self.pairs() if k not in dropped]
+        return pairs + ([("start", "")] if self.start is not None else [])
+
+    def anchored(self, logits: tuple[float, ...]) -> Instruments:
+        """Return these instruments with a descent asked to start from the logits as they are
+        (`start=` with nothing in it, as an edit carries it) starting from `logits`."""
+        return replace(self, start=logits, steps=0) if self.start == () else self
 
     def without_descent(self) -> Instruments:
         """Return these instruments with no descent."""
@@ -309,9 +317,11 @@ def read_instruments(
                 errors["pair"] = "must be two different classes"
             elif a is not None and b is not None:
                 pair = (a, b)
-    start = None
+    start: tuple[float, ...] | None = None
     lr, steps = DEFAULT_LR, 0
-    if "start" in params:
+    if "start" in params and not params["start"].strip():
+        start = ()  # start= alone: from the logits as they are (an edit restarts the descent)
+    elif "start" in params:
         items = params["start"].split(",")
         logits: list[float] = []
         for k, item in enumerate(items):
@@ -403,6 +413,7 @@ def read_instruments(
             steps,
             fade,
             tuple(answers),
+            params.get("lr", "") if "lr" in errors else "",
         ),
         errors,
     )

@@ -83,10 +83,18 @@ def field_keys(draft: Draft) -> set[str]:
     return keys
 
 
-def placed_errors(draft: Draft, errors: dict[str, str]) -> dict[str, str]:
-    """Put each message beside a field the form shows; the rest go to the form's own line,
-    named as the URL names them (`start: …`: the form has no field to mark)."""
-    keys = field_keys(draft)
+def _panel_keys(shown: tuple[str, ...]) -> frozenset[str]:
+    """The fields of the panels shown that carry their own message."""
+    return frozenset({"lr"}) if "descent" in shown else frozenset()
+
+
+def placed_errors(
+    draft: Draft, errors: dict[str, str], panel_keys: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Put each message beside a field the form shows (or a panel shown: the descent's step
+    size); the rest go to the form's own line, named as the URL names them (`start: …`: the
+    form has no field to mark)."""
+    keys = field_keys(draft) | panel_keys
     placed: dict[str, str] = {}
     for key, message in errors.items():
         where = key if key in keys else "form"
@@ -188,11 +196,11 @@ def context(
         "focus": panels.focus_of(state, instruments) if "path" in names else None,
         "href": href,
         "draft": form,
-        "errors": placed_errors(form, errors),
+        "errors": placed_errors(form, errors, _panel_keys(names)),
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
         "url_errors": [(url_name(key), message) for key, message in errors.items()],
         # an embed lists them even with its controls shown when some have no field to mark
-        "unplaced_errors": not field_keys(form).issuperset(errors),
+        "unplaced_errors": not (field_keys(form) | _panel_keys(names)).issuperset(errors),
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

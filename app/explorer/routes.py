@@ -200,6 +200,7 @@ def render(
             focus = (focus[0], draft.j)  # a j chosen in the form moves the path with it
             instruments = replace(instruments, focus=focus)
         state = replace(state, j=focus[1])
+    instruments = instruments.anchored(state.logits)
     if instruments.start is not None and not instrument_errors:  # the k-th step from start
         replayed = replay(state, instruments)
         if isinstance(replayed, str):

@@ -223,6 +223,7 @@ def read_figure(params: QueryParams, settings: Settings) -> Figure | dict[str, s
         return {url_name(key): message for key, message in errors.items()}
     if instruments.focus is not None:
         state = replace(state, j=instruments.focus[1])
+    instruments = instruments.anchored(state.logits)
     if instruments.start is not None:  # the k-th step from start
         replayed = replay(state, instruments)
         if isinstance(replayed, str):

@@ -186,3 +186,18 @@ def test_after_a_check_focus_goes_to_what_was_wrong_or_back_to_the_button(
     page.keyboard.press("Enter")
     expect(page.locator("#a5-0")).to_have_attribute("aria-invalid", "true", timeout=FAST)
     expect(page.locator("#a5-0")).to_be_focused()
+
+
+def test_editing_a_logit_restarts_the_descent_from_there(page: Page, base_url: str) -> None:
+    """The descent panel vanished on the first edit of a logit or Add class."""
+    page.goto(f"{base_url}/?{SEED}&start=2,1&steps=3&lr=2")
+    page.locator("#z-0").fill("3")
+    # from the logits shown (the third step's, Z2 = 0.0905) with Z1 as typed
+    expect(page.locator("#descent-sentence")).to_contain_text(
+        "0 times from Z = (3, 0.0905)", timeout=FAST
+    )
+    expect(page).to_have_url(re.compile(r"start=3,0\.09046\d*&lr=2$"), timeout=FAST)
+    page.get_by_role("button", name="Add class 3").click()
+    expect(page.locator("#descent-sentence")).to_contain_text(
+        "0 times from Z = (3, 0.0905, 0)", timeout=FAST
+    )

@@ -493,3 +493,29 @@ def test_fields_that_take_a_negative_number_offer_a_keyboard_with_a_minus(
         assert fields, query
         assert not [f for f in fields if 'inputmode="decimal"' in f], query
         assert not re.findall(r'<input[^>]*id="z-\d+"[^>]*inputmode="decimal"', page)
+
+
+def test_an_edit_restarts_the_descent_from_the_edited_logits(client: TestClient) -> None:
+    """Editing a logit dropped the descent: its panel vanished (a student found). The form
+    carries start= alone, which starts the descent from the logits as they now are."""
+    page = client.get("/?logits=2,1&target=0&start=2,1&steps=3&lr=2").text
+    form = page.split('id="controls"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="start" value="">' in form
+    assert '<input type="hidden" name="lr" value="2">' in form
+    assert 'name="steps"' not in form
+    edit = client.get("/?logits=3,1&target=0&start=&lr=2", follow_redirects=False)
+    assert edit.status_code == 303
+    assert edit.headers["location"] == "/?logits=3,1&target=0&start=3,1&lr=2"
+    fragment = client.get(
+        "/?logits=3,1,0&target=0&start=&op=add",
+        headers={"HX-Request": "true", "HX-Target": "explorer"},
+    ).text
+    assert 'id="panel-descent"' in fragment
+    assert "0 times from Z = (3, 1, 0, 0)" in fragment
+
+
+def test_a_refused_step_size_is_named_beside_its_field_as_typed(client: TestClient) -> None:
+    page = client.get("/?logits=2,1&target=0&start=2,1&lr=20").text
+    label = page.split('<label for="lr">')[1].split("</label>")[0]
+    assert "must be a step size η between 0.01 and 10, got &#39;20&#39;" in label
+    assert 'value="20" aria-invalid="true" aria-describedby="error-lr"' in label
