@@ -61,7 +61,14 @@ class Draft:
 def _items(params: QueryParams, name: str) -> list[str]:
     """Read a list field: one comma list (a URL) or repeated fields (a form), as typed."""
     values = params.getlist(name)
-    return values[0].split(",") if len(values) == 1 else values
+    return [own_minus(v) for v in (values[0].split(",") if len(values) == 1 else values)]
+
+
+def own_minus(text: str) -> str:
+    """Read the page's own minus sign (U+2212, as every number on the page is written, pasted
+    back into a field) as "-"; other dashes still get a message that quotes them."""
+    stripped = text.lstrip(" ")
+    return "-" + stripped[1:] if stripped.startswith("\u2212") else text
 
 
 def read_draft(params: QueryParams) -> Draft:
@@ -83,8 +90,8 @@ def read_draft(params: QueryParams) -> Draft:
         logits=logits,
         soft=len(target) > 1,  # one number is a class index (1 or 1.0), as in the API
         target=target,
-        temperature=params.get("temperature", "1"),
-        label_smoothing=params.get("label_smoothing", "0"),
+        temperature=own_minus(params.get("temperature", "1")),
+        label_smoothing=own_minus(params.get("label_smoothing", "0")),
         weights=weights,
         reduction=params.get("reduction", "mean"),
         j=min(max(j, 0), last) if not j_error else min(DEFAULT_J, last),

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
+from app.service.numbers import as_written
+
 _INDEX = re.compile(r"\[(\d+)\]")
 MAX_ERRORS = 20  # a 422 names the first problems, not one per item of a huge request
 
@@ -35,7 +37,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        # in full: 10000.0000001 read "got 10000" beside "must be at most 10000"
+        return as_written(value) if isinstance(value, float) else str(value)
     if isinstance(value, str):
         return repr(value) if len(value) <= 40 else f"a string of {len(value):,} characters"
     if isinstance(value, dict):

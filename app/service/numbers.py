@@ -203,8 +203,16 @@ def within(array: NDArray[np.float64], field: str, low: float, high: float) -> N
         index = "".join(f"[{i}]" for i in np.argwhere(outside)[0]) if array.ndim else ""
         value = float(array[tuple(np.argwhere(outside)[0])])
         raise invalid(
-            f"{field}{index}", f"must be between {low:g} and {high:g}, got {as_written(value)}"
+            f"{field}{index}",
+            f"must be between {bound(low)} and {bound(high)}, got {as_written(value)}",
         )
+
+
+def bound(value: float) -> str:
+    """Return a limit as the docs write it: -1e6 and 1e6, 0.0001, not -1e+06."""
+    text = f"{value:g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
 
 
 def as_written(value: float) -> str:

@@ -13,6 +13,7 @@ from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 from app.service.numbers import (
     MAX_DIMENSIONS,
     as_written,
+    bound,
     describe,
     invalid,
     number_row,
@@ -123,7 +124,8 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
         k = int(tiny[0])
         raise invalid(
             f"weights[{k}]",
-            f"must be 0 or between {MIN_POSITIVE_WEIGHT:g} and {MAX_WEIGHT:g}, got {float(w[k])!r}",
+            f"must be 0 or between {bound(MIN_POSITIVE_WEIGHT)} and {bound(MAX_WEIGHT)}, "
+            f"got {float(w[k])!r}",
         )
     return w
 
@@ -165,7 +167,7 @@ Logits = Annotated[
             "description": (
                 "Z: one row of n logits, a batch of B rows of n logits, or K-dimensional logits "
                 "(N, C, d1, …, dK) as PyTorch takes them (classes on axis 1; the response keeps "
-                f"that layout). Each logit is finite with |Z| ≤ {MAX_ABS_LOGIT:g}."
+                f"that layout). Each logit is finite with |Z| ≤ {bound(MAX_ABS_LOGIT)}."
             ),
         }
     ),

@@ -39,7 +39,7 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
         "logit too large",
         {**OK, "logits": [1e7, 1]},
         ["body", "logits", 0],
-        "between -1e+06 and 1e+06",
+        "between -1e6 and 1e6",
     ),
     (
         "ragged batch",

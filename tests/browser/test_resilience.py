@@ -147,7 +147,7 @@ def test_what_a_student_types_reaches_the_server_as_typed(page: Page, base_url: 
     page.goto(f"{base_url}/?{SEED}")
     expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
     for typed, message in [
-        ("\u22123", "typographic minus; type the ASCII minus: -3"),
+        ("\u20133", "typographic minus; type the ASCII minus: -3"),  # an en dash
         ("3,5", "decimal comma; use a decimal point: 3.5"),
         ("abc", "'abc' is not a finite decimal number"),
     ]:

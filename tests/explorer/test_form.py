@@ -108,7 +108,7 @@ def test_reset_returns_to_the_seed() -> None:
         ("logits=2,1,0&target=0&j=x", "j", "in 0..2 (j=0 is Z1), got 'x'"),
         ("logits=2,1&target=0&weights=1,-1", "weights-1", "must not be negative, got -1:"),
         ("logits=2,1&target=0&weights=0,1", "weights", "sum to 0"),
-        ("logits=2,1e7&target=0", "logits-1", "between -1e+06 and 1e+06"),
+        ("logits=2,1e7&target=0", "logits-1", "between -1e6 and 1e6"),
         ("logits=" + ",".join(["1"] * 11) + "&target=0", "logits", "2 to 10 classes"),
         ("logits=5&target=0", "logits", "2 to 10 classes, got 1;"),
         # no logits at all: said so, not "got 1" (the one empty field)
@@ -133,12 +133,12 @@ def test_errors_without_a_field_of_their_own_go_to_the_form_line() -> None:
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("\u22123", "'\u22123' starts with a typographic minus; type the ASCII minus: -3"),
+        ("\u20133", "'\u20133' starts with a typographic minus; type the ASCII minus: -3"),
         ("3,5", "'3,5' has a decimal comma; use a decimal point: 3.5"),
         ("\uff12", "'\uff12' has non-ASCII digits; type 0-9"),
         ("abc", "'abc' is not a finite decimal number (such as -1.5, 2 or 3e-4)"),
         ("1e999", "'1e999' is out of float64's range"),
-        ("1000001", "must be between -1e+06 and 1e+06, got 1000001"),
+        ("1000001", "must be between -1e6 and 1e6, got 1000001"),
         ("", "is empty; expected a finite decimal number"),
     ],
 )
@@ -148,3 +148,11 @@ def test_typed_values_get_a_message_that_quotes_them(typed: str, message: str) -
     outcome = check(d, Settings())
     assert outcome.state is None
     assert placed_errors(d, outcome.errors)["logits-1"] == message
+
+
+def test_the_pages_own_minus_sign_pasted_back_reads_as_minus() -> None:
+    """Every number the page writes has U+2212: pasted back into a field it was refused."""
+    d = read_draft(QueryParams([("logits", "\u22123"), ("logits", " \u22120.5"), ("target", "0")]))
+    outcome = check(d, Settings())
+    assert outcome.state is not None
+    assert outcome.state.logits == (-3.0, -0.5)

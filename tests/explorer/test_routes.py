@@ -341,3 +341,11 @@ def test_the_chain_formula_writes_a_long_name_as_j_as_the_loss_panel_does(
     assert line
     assert line[1].startswith("dE/dZ<sub>j</sub> = ")
     assert "j = Hippopotamus" in chain[0]
+
+
+def test_the_lede_says_when_the_gradient_is_o_minus_y(client: TestClient) -> None:
+    """With T = 2 and smoothing the lede said dE/dZj = Oj − Yj beside a gradient half of that
+    (a student found): it says the form holds for plain cross-entropy, whatever the state."""
+    page = client.get("/?logits=1,-2,0.5&target=2&temperature=2&label_smoothing=0.1&j=0").text
+    lede = page.split('<p class="lede">')[1].split("</p>")[0]
+    assert "for plain cross-entropy (T = 1, no smoothing or weights) comes to O<sub>j</sub>" in lede
