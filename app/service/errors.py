@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from app.service.numbers import as_written
+from app.service.numbers import as_written, quoted
 
 _INDEX = re.compile(r"\[(\d+)\]")
 MAX_ERRORS = 20  # a 422 names the first problems, not one per item of a huge request
@@ -50,8 +50,13 @@ def _shown(value: Any) -> str:
 _ALIASES = {"weight": "weights", "input": "logits", "inputs": "logits", "targets": "target"}
 
 
+LONGEST_NAME = 64  # characters of a field name echoed whole
+
+
 def did_you_mean(name: str, fields: list[str]) -> str:
     """Return `; did you mean 'weights'?` for a misspelt or borrowed field name, else ''."""
+    if len(name) > LONGEST_NAME:
+        return ""
     guess = _ALIASES.get(name.lower()) or next(
         iter(difflib.get_close_matches(name.lower(), fields, n=1, cutoff=0.8)), None
     )
@@ -85,6 +90,10 @@ def _message(error: dict[str, Any], fields: str) -> str:
     return str(error["msg"]).replace("Input should be", "should be", 1)
 
 
+def _capped(part: Any) -> Any:
+    return quoted(part, 40) if isinstance(part, str) and len(part) > LONGEST_NAME else part
+
+
 def error_detail(where: str, error: dict[str, Any], fields: str = "") -> dict[str, Any]:
     """Return one error as {loc, msg, type}, its message starting with the field's name."""
     ctx = error.get("ctx") or {}
@@ -93,7 +102,8 @@ def error_detail(where: str, error: dict[str, Any], fields: str = "") -> dict[st
         loc = [where, *(_field_loc(field) if field != where else [])]
         msg = str(error["msg"])
     else:
-        loc = [where, *error.get("loc", ())]
+        # an unknown name of megabytes is echoed by its start (its 422 was twice the body)
+        loc = [where, *(_capped(part) for part in error.get("loc", ()))]
         msg = f"{_dotted(loc)}: {_message(error, fields)}"
     return {"loc": loc, "msg": msg, "type": str(error["type"])}
 

@@ -72,7 +72,8 @@ class GradientRequest(BaseModel):
             "of the other rows. If every row "
             "is ignored, 'mean' is 0/0: `loss` is null (PyTorch: NaN), `loss_undefined` says "
             "why, and the gradients are 0, as PyTorch's. With probability targets only the "
-            "default is allowed (PyTorch ignores it there)."
+            "default is allowed (PyTorch refuses it there too: 'ignore_index is not supported for "
+            "floating point target')."
         ),
     )
     reduction: Literal["mean", "sum", "none"] = Field(
@@ -182,7 +183,7 @@ class GradientRequest(BaseModel):
         if probabilities and self.ignore_index != IGNORE_INDEX:
             raise invalid(
                 "ignore_index",
-                "applies only to class-index targets (PyTorch ignores it for probabilities)",
+                "applies only to class-index targets (PyTorch refuses it for probabilities too)",
             )
         cross_entropy = self.loss == "cross_entropy"
         self.target = _checked_target(
@@ -300,7 +301,12 @@ def _check_indices(
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         where = "target" + "".join(f"[{i}]" for i in at) if batch else "target"
         got = as_written(float(target[at]))
-        raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {got}")
+        why = ""
+        if abs(float(target[at])) >= 2**53:  # 9007199254740993 arrives as …992.0
+            why = " (float64's nearest: whole numbers past 2**53 are not exact)"
+        elif ignore_index is None and float(target[at]) == IGNORE_INDEX:  # mse, bce
+            why = f" (rows of {IGNORE_INDEX} are ignored under loss 'cross_entropy' only)"
+        raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {got}{why}")
 
 
 def _checked_target(

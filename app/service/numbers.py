@@ -220,7 +220,7 @@ def as_written(value: float) -> str:
     values in full (repr): 0.1, -2.5e-300. Whole numbers past 2⁵³ are float64's nearest
     (9223372036854775807 arrives as 9223372036854775808.0): written as floats, 9.2e+18, rather
     than as an integer that was never sent."""
-    return str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
 def parse_token(token: str, field: str) -> int | float:

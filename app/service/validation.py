@@ -12,7 +12,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from app.service.errors import did_you_mean, invalid_request
-from app.service.fields import QUERY_FIELDS, read_value
+from app.service.fields import LIST_FIELDS, QUERY_FIELDS, read_value
 from app.service.models import GradientRequest
 from app.service.numbers import MAX_DIMENSIONS, invalid
 from app.service.values import MAX_PARTS
@@ -141,11 +141,15 @@ def query_data(params: QueryParams) -> dict[str, Any]:
     for key in params:
         if key not in QUERY_FIELDS:
             expected = ", ".join(QUERY_FIELDS)
-            hint = did_you_mean(key, list(QUERY_FIELDS))
+            if key.endswith("[]") and key[:-2] in LIST_FIELDS:  # axios's and PHP's arrays
+                hint = f"; write a list as one comma-separated value: {key[:-2]}=2,1"
+            else:
+                hint = did_you_mean(key, list(QUERY_FIELDS))
             raise invalid(key, f"unknown parameter; expected one of {expected}{hint}")
         values = params.getlist(key)
-        if len(values) > 1:
-            raise invalid(key, "given more than once")
+        if len(values) > 1:  # requests and httpx repeat a list's name, one item each
+            list_hint = f"; write a list as one comma-separated value: {key}=2,1"
+            raise invalid(key, "given more than once" + (list_hint if key in LIST_FIELDS else ""))
         data[key] = read_value(key, values[0])
     return data
 

@@ -132,12 +132,16 @@ def _parse_weights(value: Any) -> NDArray[np.float64] | None:
 
 def _parse_ignore_index(value: Any) -> int:
     """Read a whole number: 3 or 3.0 (JSON Schema counts both as integers), never true or "3"."""
-    if type(value) is int and abs(value) <= 2**53:
+    # below 2⁵³ in magnitude: a class index past it reaches float64 rounded, and 2⁵³ + 1 would
+    # be ignored as 2⁵³
+    if type(value) is int and abs(value) < 2**53:
         return value
-    if type(value) is float and value.is_integer() and abs(value) <= 2**53:
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
         return int(value)
     # as JSON spells it (true, not True), as the other fields' messages do
-    raise invalid("ignore_index", f"must be a whole number within ±2**53, got {describe(value)}")
+    raise invalid(
+        "ignore_index", f"must be a whole number within ±(2**53 − 1), got {describe(value)}"
+    )
 
 
 IgnoreIndex = Annotated[
@@ -146,8 +150,8 @@ IgnoreIndex = Annotated[
     WithJsonSchema(
         {
             "type": "integer",
-            "minimum": -(2**53),
-            "maximum": 2**53,
+            "minimum": -(2**53 - 1),
+            "maximum": 2**53 - 1,
             "title": "Ignore Index",
         }
     ),

@@ -732,3 +732,71 @@ def test_an_unknown_field_suggests_the_field_meant(
         assert detail["loc"][-1] == name
         suggestion = f"; did you mean {hint!r}?"
         assert detail["msg"].endswith(suggestion) if hint else "did you mean" not in detail["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        # 2⁵³ + 1 reached float64 as 2⁵³ and was ignored as ignore_index = 2⁵³ (a tool builder)
+        (
+            {
+                "logits": [[2, 1], [1, 2]],
+                "target": [9007199254740993, 0],
+                "ignore_index": 9007199254740992,
+            },
+            "ignore_index: must be a whole number within ±(2**53 − 1), got 9007199254740992",
+        ),
+        (
+            {"logits": [2, 1], "target": 9007199254740993},
+            "got 9007199254740992.0 (float64's nearest: whole numbers past 2**53 are not exact)",
+        ),
+        (
+            {"logits": [[1, 2, 3], [1, 1, 1]], "target": [0, -100], "loss": "mse"},
+            "got -100 (rows of -100 are ignored under loss 'cross_entropy' only)",
+        ),
+        (
+            {"logits": [1, 2, 3], "target": [0.2, 0.3, 0.5], "ignore_index": 0},
+            "applies only to class-index targets (PyTorch refuses it for probabilities too)",
+        ),
+    ],
+)
+def test_class_indices_past_float64_and_ignored_rows_are_named(
+    client: TestClient, body: dict[str, Any], words: str
+) -> None:
+    response = client.post("/gradient", json=body)
+    assert response.status_code == 422
+    assert words in response.json()["detail"][0]["msg"]
+
+
+def test_an_unknown_field_of_megabytes_is_named_by_its_start(client: TestClient) -> None:
+    """A 5 MB key came back twice, in loc and msg: a 10 MB answer to a 5 MB body."""
+    name = "a" * 1_000_000
+    response = client.post("/gradient", json={"logits": [2, 1], "target": 0, name: 1})
+    assert response.status_code == 422
+    assert len(response.content) < 2_000
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", f"'{'a' * 40}'… (1,000,000 characters)"]
+    assert error["msg"].startswith(f"'{'a' * 40}'… (1,000,000 characters): is not a field")
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        # what requests and httpx make of params={"logits": [2, 1]}, and axios of an array
+        (
+            "logits=2&logits=1&target=0",
+            "logits: given more than once; write a list as one comma-separated value: logits=2,1",
+        ),
+        ("logits[]=2&logits[]=1&target=0", "write a list as one comma-separated value: logits=2,1"),
+        ("logits=2,1&target=0&reduction=sum&reduction=mean", "reduction: given more than once"),
+    ],
+)
+def test_a_list_in_another_clients_spelling_is_told_how_to_write_it(
+    client: TestClient, query: str, words: str
+) -> None:
+    response = client.get(f"/gradient?{query}")
+    assert response.status_code == 422
+    message = response.json()["detail"][0]["msg"]
+    assert words in message
+    if "reduction" in query:
+        assert "comma" not in message
