@@ -8,7 +8,7 @@ the panels were computed from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -159,6 +159,77 @@ def url_name(key: str) -> str:
     return f"{name}[{index}]" if index else name
 
 
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """One instrument the explorer offers: its name, the instruments that switch it on (or,
+    when it is on, off), and whether it is on."""
+
+    words: str
+    instruments: Instruments
+    on: bool
+
+
+def instrument_menu(
+    state: ExplorerState, instruments: Instruments, names: tuple[str, ...] = ()
+) -> list[MenuItem]:
+    """Return the explorer's instruments for this state, each a link that turns it on or off
+    (predict first and the derivation replace the explorer's view; the others add a panel).
+    Those about cross-entropy's own chain rule are offered under cross-entropy only."""
+    j, i = state.j, 0 if state.j != 0 else min(1, state.n - 1)
+    J, I = subscript(j, names, state.n), subscript(i, names, state.n)  # "2", or "_cat"
+    plain = replace(instruments, mode="explore", guess=None, why="", typed=(), answers=())
+    ce = state.loss == "cross_entropy"
+    items = [  # (words, on, instruments with it on, with it off, offered)
+        (
+            "Predict dE/dZ first",
+            instruments.mode == "predict",
+            replace(plain, mode="predict"),
+            plain,
+            ce,
+        ),
+        (
+            "Derive it step by step",
+            instruments.mode == "derive",
+            replace(plain, mode="derive"),
+            plain,
+            ce,
+        ),
+        (
+            f"Nudge Z{J}",
+            instruments.probe is not None,
+            replace(instruments, probe=j),
+            replace(instruments, probe=None),
+            True,
+        ),
+        (
+            f"Follow the path Z{J} → O{I} → E",
+            instruments.focus is not None,
+            replace(instruments, focus=(i, j)),
+            replace(instruments, focus=None),
+            ce,
+        ),
+        (
+            "Compare with MSE",
+            instruments.compare is not None,
+            replace(instruments, compare="mse"),
+            replace(instruments, compare=None),
+            ce,
+        ),
+        (
+            "Gradient descent",
+            instruments.start is not None,
+            replace(instruments, start=state.logits, steps=0),
+            instruments.without_descent(),
+            True,
+        ),
+    ]
+    return [
+        MenuItem(words, off if on else with_it, on)
+        for words, on, with_it, off, offered in items
+        if offered or on
+    ]
+
+
 def context(
     *,
     form: Draft,
@@ -193,6 +264,8 @@ def context(
     return {
         "shown": names,
         "instruments": instruments,
+        # the explorer's own page offers its instruments; an embed shows what its URL names
+        "menu": instrument_menu(state, instruments, options.names) if share is not None else [],
         "focus": panels.focus_of(state, instruments) if "path" in names else None,
         "href": href,
         "draft": form,

@@ -519,3 +519,33 @@ def test_a_refused_step_size_is_named_beside_its_field_as_typed(client: TestClie
     label = page.split('<label for="lr">')[1].split("</label>")[0]
     assert "must be a step size η between 0.01 and 10, got &#39;20&#39;" in label
     assert 'value="20" aria-invalid="true" aria-describedby="error-lr"' in label
+
+
+def test_the_explorer_offers_each_instrument_as_a_link_that_turns_it_on_or_off(
+    client: TestClient,
+) -> None:
+    """No control on / turned an instrument on (a student found): only hand-written URLs did."""
+    page = client.get("/?logits=2,1,0.5&target=0&probe=1").text
+    menu = page.split('id="instrument-menu"')[1].split("</nav>")[0]
+    links = {
+        re.sub(r"<[^>]+>", "", words).strip(): href.replace("&amp;", "&")
+        for href, words in re.findall(r'<a href="([^"]+)"[^>]*>(.*?)</a>', menu)
+    }
+    assert links["Predict dE/dZ first"] == "/?logits=2,1,0.5&target=0&mode=predict&probe=1"
+    assert links["✓ Nudge Z2 (turn off)"] == "/?logits=2,1,0.5&target=0"
+    assert links["Gradient descent"] == "/?logits=2,1,0.5&target=0&probe=1&start=2,1,0.5"
+    assert links["Follow the path Z2 → O1 → E"].endswith("&focus=0,1")
+    for href in links.values():  # each is a page that shows what it says
+        assert client.get(href).status_code == 200, href
+    assert 'id="panel-descent"' in client.get(links["Gradient descent"]).text
+    # an edit's answer moves the links with the state
+    edit = client.get(
+        "/?logits=3,1,0.5&target=0&probe=1", headers={"HX-Request": "true", "HX-Target": "panels"}
+    ).text
+    oob = edit.split('id="instrument-menu"')[1].split("</nav>")[0]
+    assert "start=3,1,0.5" in oob
+    # cross-entropy's own instruments are offered under cross-entropy only; an embed has none
+    mse = client.get("/?logits=2,1&target=0&loss=mse").text.split('id="instrument-menu"')[1]
+    assert "Predict" not in mse.split("</nav>")[0]
+    assert "Nudge" in mse.split("</nav>")[0]
+    assert 'id="instrument-menu"' not in client.get("/embed?logits=2,1&target=0").text
