@@ -317,7 +317,7 @@ def test_soft_labels_must_sum_to_one_until_normalised(page: Page, base_url: str)
     expect(error).to_contain_text("1.2")
     expect(page.locator("#target-sum")).to_have_text("ΣY = 1.2")
     # The panels and the URL still show the last valid state.
-    expect(page.locator("#live-summary")).to_have_text(summary)
+    expect(page.locator("#live-summary")).to_have_text(f"Last valid state: {summary}")
     expect(page.locator("#chain-sentence")).to_have_text(sentence)
     expect_cells(page, "probs", ["1", "0"], row=1)
     expect(page).to_have_url(url_re(base_url, "logits=2,1&target=1,0"))
@@ -342,7 +342,7 @@ def test_out_of_range_logit_shows_a_message_and_keeps_the_panels(page: Page, bas
     message = page.locator("#error-logits-1")
     expect(message).to_contain_text("must be between", timeout=FAST)
     expect(page.locator("#z-1")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+    expect(page.locator("#live-summary")).to_have_text(f"Last valid state: {SEED_SUMMARY}")
     expect(page.locator("#chain-sentence")).to_have_text(SEED_SENTENCE)
     expect_cells(page, "logits", ["2", "1"])
     expect(page).to_have_url(url_re(base_url, SEED_QUERY))
@@ -364,7 +364,7 @@ def test_unparseable_logit_shows_a_message_and_keeps_the_panels(page: Page, base
     message = page.locator("#error-logits-1")
     expect(message).to_have_text("'1e999' is out of float64's range", timeout=FAST)
     expect(page.locator("#z-1")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#live-summary")).to_have_text(SEED_SUMMARY)
+    expect(page.locator("#live-summary")).to_have_text(f"Last valid state: {SEED_SUMMARY}")
     expect_cells(page, "logits", ["2", "1"])
     expect(page).to_have_url(url_re(base_url, SEED_QUERY))
 
@@ -411,7 +411,9 @@ def test_without_javascript_the_form_submits_and_redirects(browser: Browser, bas
         assert response.status == 422
         expect(page.locator("#error-logits-1")).to_contain_text("must be between")
         expect(page.locator("#z-1")).to_have_value("1e99")
-        expect(page.locator("#live-summary")).to_have_text(summary_for(result))
+        expect(page.locator("#live-summary")).to_have_text(
+            f"Last valid state: {summary_for(result)}"
+        )
         expect_cells(page, "logits", ["3", "1"])
         for panel_id in PANEL_IDS:
             expect(page.locator(f"#{panel_id}")).to_be_visible()

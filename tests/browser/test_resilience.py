@@ -183,6 +183,33 @@ def test_on_a_phone_the_summary_stays_on_screen_while_dragging(
         context.close()
 
 
+def test_on_a_phone_a_field_tabbed_to_is_never_under_the_summary_bar(
+    browser: Browser, base_url: str
+) -> None:
+    """At 390 px, the tenth Tab focused the Loss select underneath the summary bar."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/?{SEED}")
+        expect(page.locator("html")).to_have_class(re.compile(r"\blive\b"), timeout=FAST)
+        hidden = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            covered = page.evaluate(
+                """() => {
+                    const e = document.activeElement, bar = document.getElementById("live-summary");
+                    if (!e || !bar || e === document.body || bar.contains(e)) return null;
+                    const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
+                    return r.bottom > b.top + 1 && r.top < b.bottom ? (e.id || e.tagName) : null;
+                }"""
+            )
+            if covered:
+                hidden.append(covered)
+        assert hidden == [], hidden
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (1024, 768)])
 def test_on_a_desktop_the_chain_rule_starts_in_the_first_screen(
     browser: Browser, base_url: str, size: tuple[int, int]

@@ -112,7 +112,7 @@ def test_edit_returns_the_panels_and_the_canonical_url(client: TestClient) -> No
     assert 'id="last" name="last" value="logits=3,1&amp;target=0" data-url=' in html
     preview = 'data-preview="http://testserver/embed?logits=3,1&amp;target=0"'
     assert f'{preview} hx-swap-oob="true"' in html
-    assert 'id="live-summary" hx-swap-oob="innerHTML">E = ' in html
+    assert 'id="live-summary" aria-live="polite" hx-swap-oob="true">E = ' in html
     assert "<form" not in html
     assert "Vary" in response.headers
     assert "HX-Target" in response.headers["vary"]
@@ -349,3 +349,19 @@ def test_the_lede_says_when_the_gradient_is_o_minus_y(client: TestClient) -> Non
     page = client.get("/?logits=1,-2,0.5&target=2&temperature=2&label_smoothing=0.1&j=0").text
     lede = page.split('<p class="lede">')[1].split("</p>")[0]
     assert "for plain cross-entropy (T = 1, no smoothing or weights) comes to O<sub>j</sub>" in lede
+
+
+def test_the_summary_says_when_its_numbers_are_the_last_valid_states(client: TestClient) -> None:
+    """On a phone the summary bar stays on screen: after "abc" it showed E unmarked."""
+    edit = client.get(
+        "/?logits=abc,1&target=0&last=logits%3D2%2C1%26target%3D0",
+        headers={"HX-Request": "true", "HX-Target": "panels"},
+    ).text
+    summary = edit.split('id="live-summary"')[1].split("</p>")[0]
+    assert 'hx-swap-oob="true"' in summary
+    assert "Last valid state:" in summary
+    assert "E = 0.3133" in summary
+    fixed = client.get(
+        "/?logits=3,1&target=0", headers={"HX-Request": "true", "HX-Target": "panels"}
+    ).text
+    assert "Last valid state" not in fixed.split('id="live-summary"')[1].split("</p>")[0]
