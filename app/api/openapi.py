@@ -22,6 +22,14 @@ where the top probability rounds to 1.
 Class indices are 0-based, as in PyTorch (the explorer's Z1, O1 … are 1-based).
 Non-finite inputs are refused with 422; the output is strict JSON, and dE/dO_i is `null`
 where it is infinite: where O_i underflows to 0 or is so small that c_i/O_i overflows (−∞).
+
+Encodings: JSON by default; `Accept: application/x-npz` or `application/x-safetensors` gets
+the same arrays as float64 (what JSON writes as `null` is −∞, bce's ±∞, or NaN there), a
+binary type named in `Accept` winning a tie of q-values with JSON. Limits: a POST body of at
+most 8 MiB (`DEDZ_MAX_BODY_BYTES`; larger: 413), a GET query of at most 64,000 bytes (longer:
+414, so long arrays go by POST). K-dimensional logits (N, C, d1, …, dK) take cross-entropy
+only, and `include` `check` but not `jacobian` or `chain`. Every 4xx names the field and the
+limit it broke.
 """
 
 
