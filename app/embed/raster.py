@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 RENDERERS = 2  # worker processes
 QUEUE = 8  # renders waiting or running, beyond which a request is told to retry
@@ -78,4 +79,19 @@ async def rasterise(document: str, scale: int) -> bytes:
         raise BusyError
     async with _slots:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_executor(), render, document, scale)
+        pool = _executor()
+        try:
+            return await loop.run_in_executor(pool, render, document, scale)
+        except BrokenProcessPool:
+            # a renderer died (the OOM killer, a signal): the pool refuses all work from then
+            # on, so every later PNG would fail; start a new pool and render once more
+            _discard(pool)
+            return await loop.run_in_executor(_executor(), render, document, scale)
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool (a newer one may already have replaced it)."""
+    global _pool
+    if _pool is pool:
+        _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -102,3 +102,27 @@ def test_png_renderers_die_with_a_server_that_is_killed() -> None:
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"renderers {left} outlived their server"
+
+
+def test_a_renderer_that_dies_does_not_break_every_later_png() -> None:
+    """A pool whose worker died (the OOM killer, a signal) refuses all work: every PNG after
+    it would have been a 500 until a restart (an attacker read it in the code)."""
+    import os
+    import signal
+
+    from starlette.testclient import TestClient
+
+    from app.embed import raster
+
+    url = "/figure.png?logits=2,1&target=0&panel=probs"
+    with TestClient(create_app()) as client:
+        assert client.get(url).status_code == 200
+        pool = raster._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert raster._pool is not pool
