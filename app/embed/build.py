@@ -172,8 +172,10 @@ def _kept(params: QueryParams) -> str:
 
 
 def _markdown(text: str) -> str:
-    """Escape a link text for Markdown: *grad* stays literal, <b> stays text."""
-    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+    """Escape a link text for Markdown: *grad* stays literal, <b> stays text. Only what could
+    end the link or start emphasis, code or a table cell: "Z = \\(2, 1\\)" was inline maths
+    to MkDocs' arithmatex, which reads \\( … \\) as TeX."""
+    escaped = re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
     return escaped.replace("<", "&lt;").replace(">", "&gt;")
 
 

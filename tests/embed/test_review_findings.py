@@ -144,3 +144,13 @@ def test_oembed_refuses_a_field_given_twice_as_the_api_does(field: str) -> None:
     response = CLIENT.get(f"/oembed?url={page}&{extra}&{extra}")
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == f"{field}: given more than once"
+
+
+def test_the_markdown_link_text_writes_parentheses_as_they_are() -> None:
+    """MkDocs' arithmatex read the escaped \\(2, 1\\) of a title as inline TeX."""
+    from app.embed.build import _markdown
+
+    assert _markdown("dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1") == (
+        "dEdZ: chain rule for dE/dZ2, Z = (2, 1), Y1 = 1"
+    )
+    assert _markdown("a_b [c] *d* `e` |f| ~g~") == r"a\_b \[c\] \*d\* \`e\` \|f\| \~g\~"
