@@ -549,3 +549,32 @@ def test_the_explorer_offers_each_instrument_as_a_link_that_turns_it_on_or_off(
     assert "Predict" not in mse.split("</nav>")[0]
     assert "Nudge" in mse.split("</nav>")[0]
     assert 'id="instrument-menu"' not in client.get("/embed?logits=2,1&target=0").text
+
+
+def test_a_diagnosis_writes_the_gradient_as_the_state_has_it() -> None:
+    """A sign flip was told 'dE/dZ is O − Y′ (scaled)' with no smoothing and nothing scaled."""
+    from app.explorer.panels.facts import Facts
+    from app.explorer.panels.predict import gradient_form
+
+    def facts(**kw: Any) -> Facts:
+        base = {
+            "n": 2,
+            "labels": ["1", "2"],
+            "j": 1,
+            "one_hot": 0,
+            "smoothed": False,
+            "weighted": False,
+            "tempered": False,
+            "norm": 1.0,
+            "total": 1.0,
+            "scale": 1.0,
+        }
+        return Facts(**{**base, **kw})  # type: ignore[arg-type]
+
+    assert gradient_form(facts()) == "O − Y"
+    assert gradient_form(facts(smoothed=True, one_hot=None)) == "O − Y′"
+    assert gradient_form(facts(tempered=True, scale=0.5)) == "(O − Y)/T"
+    assert gradient_form(facts(tempered=True, norm=2.0, smoothed=True)) == "(O − Y′)/(T·N)"
+    assert gradient_form(facts(weighted=True)).startswith("(S·O − c)/(T·N)")
+    page = CLIENT.get("/explorer.json?logits=2,1&target=0&mode=predict&guess=0.269,-0.269")
+    assert "dE/dZ is O − Y:" in page.text

@@ -156,9 +156,9 @@ def _text(
         )
     if model == "sign-flipped":
         return (
-            f"{given}, but {truth}: the signs are reversed. dE/dZ is O − Y′ (scaled): positive "
-            f"where an output is too large, so gradient descent, which subtracts it, lowers that "
-            f"logit."
+            f"{given}, but {truth}: the signs are reversed. dE/dZ is {gradient_form(f)}: "
+            f"positive where an output is too large, so gradient descent, which subtracts it, "
+            f"lowers that logit."
         )
     if model == "raw-target":
         return (
@@ -176,11 +176,31 @@ def _text(
             f"outputs compete: raising Z{J} lowers every other output, and O{I} too: " + path
         )
     return (
-        f"{given}: the gradient of the squared error Σ(Oi − Y′i)², not of cross-entropy. "
+        f"{given}: the gradient of the squared error Σ(Oi − {_y(f)}i)², not of cross-entropy. "
         f"Cross-entropy's dE/dOi = −c_i/O_i cancels the O_i in dOi/dZj, which is why its "
-        f"gradient is simply (scaled) O − Y′: {truth} = O{J} − Y′{J}"
-        + (f" = {number(O[j], 3)} − {number(float(ce.target[0, j]), 3)}." if f.scale == 1 else ".")
+        f"gradient is simply {gradient_form(f)}: {truth}"
+        + (
+            f" = O{J} − {_y(f)}{J} = {number(O[j], 3)} − {number(float(ce.target[0, j]), 3)}."
+            if f.scale == 1
+            else "."
+        )
     )
+
+
+def _y(f: Facts) -> str:
+    """The target as the state uses it: Y, or Y′ after smoothing."""
+    return "Y′" if f.smoothed else "Y"
+
+
+def gradient_form(f: Facts) -> str:
+    """Cross-entropy's dE/dZ in this state's terms: O − Y for plain one-hot targets, O − Y′
+    after smoothing, divided by T (and N) where they are not 1, the general form with weights."""
+    if f.weighted:
+        return "(S·O − c)/(T·N), with c = w·Y′ and S = Σc"
+    divisor = "·".join(x for x, on in (("T", f.tempered), ("N", f.norm != 1.0)) if on)
+    difference = f"O − {_y(f)}"
+    divisor = f"({divisor})" if "·" in divisor else divisor
+    return f"({difference})/{divisor}" if divisor else difference
 
 
 def _temperature(result: GradientResult) -> float:
