@@ -15,6 +15,7 @@ import re
 import textwrap
 from functools import cache
 
+from app.explorer.scales import text_width
 from app.web.templates import STATIC_DIR
 
 THEMES = ("light", "dark")
@@ -33,6 +34,8 @@ _LAYOUT = re.compile(r"^\s*(width|max-width|height|display|margin|outline|cursor
 _SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
 _SECTION = re.compile(r'<section class="panel[^"]*" id="panel-(\w+)".*?</section>', re.S)
 _HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+_LEGEND = re.compile(r'<p class="legend">.*?</p>', re.S)
+_KEYS = re.compile(r'<span><span class="key (\w+)"[^>]*></span>(.*?)</span>', re.S)
 _VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
 
 
@@ -95,38 +98,87 @@ def _text(fragment: str) -> str:
     return html.escape(html.unescape(re.sub(r"\s+", " ", words).strip()), quote=False)
 
 
-def charts_of(panels_html: str) -> list[tuple[str, str, list[str]]]:
-    """Return (panel name, heading, its charts' SVG) for each panel of rendered HTML."""
+Chart = tuple[str, str, list[str], list[tuple[str, str]]]  # panel, heading, SVGs, legend
+
+
+def charts_of(panels_html: str) -> list[Chart]:
+    """Return (panel name, heading, its charts' SVG, its legend's (swatch, words)) for each
+    panel of rendered HTML."""
     found = []
     for match in _SECTION.finditer(panels_html):
         section = match.group(0)
         heading = _HEADING.search(section)
         svgs = _SVG.findall(section)
+        legend = _LEGEND.search(section)
+        keys = (
+            [(kind, _text(words)) for kind, words in _KEYS.findall(legend.group(0))]
+            if legend
+            else []
+        )
         if svgs:
-            found.append((match.group(1), _text(heading.group(1)) if heading else "", svgs))
+            found.append((match.group(1), _text(heading.group(1)) if heading else "", svgs, keys))
     return found
 
 
-def standalone(
-    charts: list[tuple[str, str, list[str]]], theme: str, title: str, description: str
-) -> str:
+# A legend's swatch, as the page's .key classes draw it: a colour, or a hatch of one.
+_SWATCHES = {
+    "first": "prob",
+    "second": "hatch-target",
+    "direct": "direct",
+    "cross": "hatch-cross",
+    "total": "total",
+}
+LEGEND_SIZE, LEGEND_LINE = 12, 18
+
+
+def _legend(
+    keys: list[tuple[str, str]], y: float, width: float, colours: dict[str, str]
+) -> tuple[list[str], float]:
+    """Draw a panel's legend as the page shows it above its chart (a swatch, then its words),
+    wrapped to the figure's width: slides lost what solid and hatched bars meant."""
+    out, x, line = [], float(PAD), 0
+    for kind, words in keys:
+        swatch = _SWATCHES.get(kind)
+        if swatch is None:
+            continue
+        room = 18 + text_width(html.unescape(words), LEGEND_SIZE) + 14
+        if x > PAD and x + room > width - PAD:
+            x, line = float(PAD), line + 1
+        top = y + line * LEGEND_LINE
+        fill = f"url(#FIGURE-{swatch})" if swatch.startswith("hatch") else colours[swatch]
+        out.append(
+            f'<rect x="{x:.1f}" y="{top + 1:.1f}" width="12" height="12" rx="2" fill="{fill}" '
+            f'stroke="{colours["ink"]}"/><text class="legend-text" x="{x + 18:.1f}" '
+            f'y="{top + 11:.1f}">{words}</text>'
+        )
+        x += room
+    return out, (line + 1) * LEGEND_LINE if out else 0.0
+
+
+def standalone(charts: list[Chart], theme: str, title: str, description: str) -> str:
     """Stack the charts, each panel under its heading, in one standalone SVG document."""
     colours = palette(theme)
-    boxes = [_VIEWBOX.search(svg) for _, _, svgs in charts for svg in svgs]
+    boxes = [_VIEWBOX.search(svg) for _, _, svgs, _ in charts for svg in svgs]
     width = max((float(box.group(1)) for box in boxes if box), default=320.0)
     width = max(width, 320.0) + 2 * PAD
     # The figure's title, wrapped to the width (15 px bold: at most ~8.6 units a character)
-    lines = textwrap.wrap(title, max(20, int((width - 2 * PAD) / 8.6)))
+    # "Y1 = 1" stays whole on its line (a title broke before a lone "1")
+    lines = textwrap.wrap(
+        title.replace(" = ", "\u00a0=\u00a0"), max(20, int((width - 2 * PAD) / 8.6))
+    )
     body = [
         f'<text class="figure-title" x="{PAD}" y="{PAD + 14 + 19 * k}">'
         f"{html.escape(line, quote=False)}</text>"
         for k, line in enumerate(lines)
     ]
     y = PAD + 19.0 * len(lines) + 6
-    for _, heading, svgs in charts:
+    for _, heading, svgs, keys in charts:
         y += 8
         body.append(f'<text class="panel-title" x="{PAD}" y="{y + 15:.1f}">{heading}</text>')
         y += HEADING
+        legend, tall = _legend(keys, y, width, colours)
+        body += legend
+        y += tall
         for svg in svgs:
             box = _VIEWBOX.search(svg)
             assert box is not None
@@ -150,7 +202,8 @@ def standalone(
     rules = (
         f"{stylesheet(theme)}\n"
         f".figure-title {{ font-size: 15px; font-weight: 700; fill: {colours['ink']}; }}\n"
-        f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}"
+        f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}\n"
+        f".legend-text {{ font-size: {LEGEND_SIZE}px; fill: {colours['ink']}; }}"
     )
     scoped = re.sub(
         r"^([^{]+)\{",
@@ -158,6 +211,7 @@ def standalone(
         rules,
         flags=re.M,
     ).replace("url(#hatch-", f"url(#{fid}-hatch-")
+    content = content.replace("url(#FIGURE-hatch-", f"url(#{fid}-hatch-")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '

@@ -277,3 +277,22 @@ def test_a_charts_key_of_class_names_is_exported_with_its_style() -> None:
     style = root.findtext(f"{SVG}style") or ""
     assert re.search(r"\.key-entry \{[^}]*text-anchor: start", style), style
     assert ".key.first" not in style
+
+
+def test_an_exported_chart_keeps_its_legend() -> None:
+    """On a slide, solid and hatched bars meant nothing: the page's legend stayed behind."""
+    document = _get("/figure.svg?logits=2,1,0.5&target=0&panels=probs,chain").text
+    root = ET.fromstring(document.split("\n", 1)[1])
+    words = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "legend-text"]
+    assert words == [
+        "O = softmax(Z), solid, left",
+        "Y, hatched, right",
+        "direct term, i = 2, solid",
+        "cross terms, i ≠ 2, hatched",
+        "their sum",
+    ]
+    fills = [r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("rx") == "2"]
+    assert len(fills) == 5
+    assert fills[1].startswith(f"url(#{root.get('id')}-hatch-target")
+    hatch = fills[1][len("url(#") : -1]
+    assert root.find(f".//{SVG}pattern[@id='{hatch}']") is not None  # the swatch's pattern
