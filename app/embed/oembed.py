@@ -17,8 +17,10 @@ from app.embed.share import DEFAULT_WIDTH, iframe_snippet
 from app.embed.titles import figure_title
 from app.explorer.form import state_of
 from app.explorer.instruments import read_instruments
+from app.explorer.twin import read_figure
 from app.service.errors import invalid_request
 from app.service.numbers import invalid
+from app.settings import Settings
 from app.web.caching import page_headers
 from app.web.deps import settings_of
 from app.web.urls import Urls, join_queries
@@ -85,10 +87,10 @@ async def oembed(
     if state is not None:
         option_errors.update(names_for(options, state.n))
     if state is None or option_errors or unknown:
-        raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
+        raise HTTPException(404, _not_valid(params, settings))
     instruments, instrument_errors = read_instruments(params, state.n, state.loss)
     if instrument_errors:
-        raise HTTPException(404, "url: not a valid dEdZ state; open it to see what is wrong")
+        raise HTTPException(404, _not_valid(params, settings))
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
     fitting = fitting_height(options, state.n, state, instruments)
     height = min(fitting, maxheight or fitting)
@@ -108,3 +110,17 @@ async def oembed(
     )
     headers = page_headers(settings, fragments=False)
     return Response(body.model_dump_json(), media_type="application/json", headers=headers)
+
+
+def _not_valid(params: QueryParams, settings: Settings) -> str:
+    """The 404's words for a dEdZ URL whose state or options are wrong: what is wrong, as the
+    page itself would say it (a consumer logs it; a 404 with no reason sent people to the page)."""
+    errors = read_figure(params, settings)
+    reasons = (
+        "; ".join(f"{key}: {message}" for key, message in list(errors.items())[:3])
+        if isinstance(errors, dict)
+        else ""
+    )
+    return "url: not a valid dEdZ state" + (
+        f" ({reasons})" if reasons else "; open it to see what is wrong"
+    )

@@ -149,17 +149,21 @@ def test_every_figure_has_a_title_of_its_own(client: TestClient, query: str, tit
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "reason"),
     [
-        "logits=nan&target=0",
-        "logits=2,1&target=5",
-        "logits=2,1&target=0&panels=x",
-        "logits=2,1&target=0&panel=chain",
+        ("logits=nan,1&target=0", "logits[0]: 'nan' is not a finite decimal number"),
+        ("logits=2,1&target=5", "target: class index must be a whole number in 0..1, got 5"),
+        ("logits=2,1&target=0&panels=x", "panels: "),
+        ("logits=2,1&target=0&panel=chain", "panel: unknown parameter; did you mean 'panels'?"),
     ],
 )
-def test_oembed_of_an_invalid_state_is_404(client: TestClient, query: str) -> None:
+def test_oembed_of_an_invalid_state_is_404_saying_why(
+    client: TestClient, query: str, reason: str
+) -> None:
+    """A consumer logs the 404: it said only "open it to see what is wrong" (a tool builder)."""
     response = client.get("/oembed", params={"url": f"http://testserver/embed?{query}"})
     assert response.status_code == 404
+    assert response.json()["detail"].startswith(f"url: not a valid dEdZ state ({reason}")
 
 
 @pytest.mark.parametrize(
