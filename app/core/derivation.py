@@ -36,7 +36,8 @@ def steps(ce: CrossEntropy, j: int, temperature: float) -> Steps:
     c = ce.weighted_target[0] / ce.norm if ce.norm != 1.0 else ce.weighted_target[0]
     delta = np.zeros_like(O)
     delta[j] = 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 where O underflows: c is 0 too
+    # 0/0 where O underflows (c is 0 too), and c/O past float64 where O is subnormal: −∞
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         grad_probs = np.where(c == 0.0, 0.0, -c / O)
     # δ_ij − O_j, with the precise complement 1 − O_j where it is the top class
     shifted = delta - O[j]

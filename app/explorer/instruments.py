@@ -347,7 +347,7 @@ def read_instruments(
             lr = DEFAULT_LR
     if "steps" in params:
         text = params["steps"].strip()
-        if text.isascii() and text.isdigit() and int(text) <= MAX_STEPS:
+        if text.isascii() and text.isdigit() and len(text) <= 4 and int(text) <= MAX_STEPS:
             steps = int(text)
         else:
             errors["steps"] = (
@@ -360,7 +360,7 @@ def read_instruments(
     fade = DEFAULT_FADE
     if "fade" in params:
         text = params["fade"].strip()
-        if text.isascii() and text.isdigit() and int(text) <= STEPS:
+        if text.isascii() and text.isdigit() and len(text) <= 4 and int(text) <= STEPS:
             fade = int(text)
         else:
             errors["fade"] = f"must be how many steps are blank, 0 to {STEPS}, got {quoted(text)}"

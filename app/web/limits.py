@@ -49,7 +49,9 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+            if name == b"content-length" and (
+                not value.isdigit() or len(value) > 15 or int(value) > self.max_bytes
+            ):
                 await self._drain(receive)
                 await self._refuse(send)
                 return

@@ -40,6 +40,7 @@ _414 = _refusal(
     b"request line: longer than the limit of %s bytes; send long arrays as a JSON body "
     b"(POST /gradient)" % f"{REQUEST_LINE:,}".encode(),
 )
+_414_HEAD = _414[: _414.index(b"\r\n\r\n") + 4]  # HEAD: the same head, no body
 _503 = _refusal(
     b"503 Service Unavailable",
     b"connections: too many from this address; retry once some have closed",
@@ -64,6 +65,7 @@ class BoundedHttpTools(HttpToolsProtocol):
     _tail = b""  # the last bytes of the head so far: its end may straddle two reads
     _line_done = False  # the request line has ended (its length is bounded apart)
     _line_bytes = 0
+    _head_request = False
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -89,11 +91,13 @@ class BoundedHttpTools(HttpToolsProtocol):
             self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
             self._tail = data[-3:]
             if not self._line_done:
+                if not self._line_bytes:
+                    self._head_request = data.startswith(b"HEAD ")
                 end_of_line = data.find(b"\n")
                 self._line_done = end_of_line >= 0
                 self._line_bytes += end_of_line if self._line_done else len(data)
-                if self._line_bytes > REQUEST_LINE:
-                    self.transport.write(_414)  # not the parser's bare text 400
+                if self._line_bytes > REQUEST_LINE:  # not the parser's bare text 400
+                    self.transport.write(_414_HEAD if self._head_request else _414)
                     self.transport.close()
                     return
             if self._head_bytes > get_settings().max_head_bytes:

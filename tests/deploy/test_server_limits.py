@@ -116,6 +116,18 @@ def test_a_request_line_the_parser_would_refuse_as_text_is_a_json_414(server: Se
         assert reply.startswith(b"HTTP/1.1 414 "), reply[:100]
         assert b"access-control-allow-origin: *" in reply
         assert b"request line: longer than the limit of 65,000 bytes" in reply
+    with connect(server) as head:  # HEAD: the same status and headers, no body
+        target = "/gradient?logits=" + ",".join(["1"] * 35_000) + "&target=0"
+        head.sendall(f"HEAD {target} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        head.settimeout(5)
+        reply = b""
+        try:
+            while chunk := head.recv(65536):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    assert reply.startswith(b"HTTP/1.1 414 "), reply[:100]
+    assert reply.endswith(b"\r\n\r\n"), reply[-60:]
     assert ok(server)
 
 

@@ -167,3 +167,16 @@ def test_an_invalid_state_with_a_path_and_a_third_class_is_a_422() -> None:
             answer = CLIENT.get(url, headers=extra)
             assert answer.status_code == (200 if extra else 422), (url, extra)
             assert "field-error" in answer.text
+
+
+def test_a_count_of_thousands_of_digits_is_a_422_not_a_500() -> None:
+    """Python refuses int() of a digit string past 4,300 characters: steps= and fade= of 4,301
+    ones raised ValueError on every page and export (an attacker found)."""
+    digits = "1" * 4301
+    for url in (
+        f"/?logits=2,1&target=0&mode=derive&fade={digits}",
+        f"/embed?logits=2,1&target=0&start=1,2&steps={digits}",
+        f"/explorer.json?logits=2,1&target=0&start=1,2&steps={digits}",
+        f"/figure.svg?logits=2,1&target=0&mode=derive&fade={digits}",
+    ):
+        assert CLIENT.get(url).status_code == 422, url[:60]
