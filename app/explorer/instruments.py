@@ -170,6 +170,11 @@ class Instruments:
         pairs = [(k, v) for k, v in self.pairs() if k not in dropped]
         return pairs + ([("start", "")] if self.start is not None else [])
 
+    def asked(self) -> list[tuple[str, str]]:
+        """Return what a link to this figure carries: the instruments and a descent where it
+        is, never an answer given (a guess, a reason, the derivation's values)."""
+        return [(k, v) for k, v in self.pairs() if k not in ("guess", "why", *ANSWERS)]
+
     def anchored(self, logits: tuple[float, ...]) -> Instruments:
         """Return these instruments with a descent asked to start from the logits as they are
         (`start=` with nothing in it, as an edit carries it) starting from `logits`."""

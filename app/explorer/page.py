@@ -50,7 +50,7 @@ def links(
     shown = join_queries(query, instruments.query())
     # What a figure asks of its students goes with it (its mode and instruments, never an
     # answer given): into oEmbed's URL and the explorer it opens.
-    carried = urlencode(instruments.carried(), safe=",")
+    carried = urlencode(instruments.asked(), safe=",")
     embedded = join_queries(query, carried)
     oembed_query = f"url={quote(urls.absolute(path, embedded), safe='')}&format=json"
     return Links(
@@ -176,7 +176,11 @@ def instrument_menu(
     (predict first and the derivation replace the explorer's view; the others add a panel).
     Those about cross-entropy's own chain rule are offered under cross-entropy only."""
     j, i = state.j, 0 if state.j != 0 else min(1, state.n - 1)
-    J, I = subscript(j, names, state.n), subscript(i, names, state.n)  # "2", or "_cat"
+    J = subscript(j, names, state.n)  # "2", or "_cat"
+    # an instrument that is on names the class it is on (a nudge stays on its logit as j moves)
+    probed = J if instruments.probe is None else subscript(instruments.probe, names, state.n)
+    fi, fj = instruments.focus or (i, j)
+    path = f"Z{subscript(fj, names, state.n)} → O{subscript(fi, names, state.n)} → E"
     plain = replace(instruments, mode="explore", guess=None, why="", typed=(), answers=())
     ce = state.loss == "cross_entropy"
     items = [  # (words, on, instruments with it on, with it off, offered)
@@ -195,14 +199,14 @@ def instrument_menu(
             ce,
         ),
         (
-            f"Nudge Z{J}",
+            f"Nudge Z{probed}",
             instruments.probe is not None,
             replace(instruments, probe=j),
             replace(instruments, probe=None),
             True,
         ),
         (
-            f"Follow the path Z{J} → O{I} → E",
+            f"Follow the path {path}",
             instruments.focus is not None,
             replace(instruments, focus=(i, j)),
             replace(instruments, focus=None),
@@ -223,9 +227,16 @@ def instrument_menu(
             True,
         ),
     ]
+    # while a prediction is asked, the panels that would give the answer away wait for it
+    hidden = panels.ANSWERS if instruments.predicting else ()
+    waits = ("", "", "nudge", "path", "compare", "descent")
     return [
-        MenuItem(words, off if on else with_it, on)
-        for words, on, with_it, off, offered in items
+        MenuItem(
+            words + (" (shown after you answer)" if on and panel in hidden else ""),
+            off if on else with_it,
+            on,
+        )
+        for (words, on, with_it, off, offered), panel in zip(items, waits, strict=True)
         if offered or on
     ]
 

@@ -154,9 +154,11 @@ READABLE = 3  # the fewest characters of a name a cut label may keep ("Sta…", 
 
 def keyed(labels: Sequence[str], width: float, size: float) -> list[str] | None:
     """Return `fitted_all` labels, or None where one of them would keep fewer than READABLE
-    characters of its name: ten dog breeds under a ten-bar chart were "…e", "…r", "L…", and a
-    chart then numbers its classes and gives a key of the names instead."""
+    characters of its name, or two names stay alike: ten dog breeds under a ten-bar chart were
+    "…e", "…r", "L…", and a chart then numbers its classes and gives a key of the names."""
     out = fitted_all(labels, width, size)
+    if len(set(out)) < len(set(labels)):  # still alike after the middle cut: "Z…ier" twice
+        return None
     for label, cut in zip(labels, out, strict=True):
         if cut != label and len(cut.replace("…", "")) < min(READABLE, len(label)):
             return None

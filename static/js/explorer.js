@@ -120,6 +120,13 @@
   var wanted = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
+    var links = active && active.closest ? active.closest("#instrument-menu, .instrument-links") : null;
+    if (links) {  // a link that redrew the explorer: the link in its place afterwards
+      var panelOf = links.closest(".panel");
+      wanted = { links: links.id ? "#" + links.id : (panelOf ? "#" + panelOf.id + " .instrument-links" : ""),
+                 index: [].indexOf.call(links.querySelectorAll("a"), active) };
+      return;
+    }
     var form = active && active.closest ? active.closest("#controls, .predict-form, .derive-form") : null;
     var panel = form && form.id !== "controls" ? form.closest(".panel") : null;
     wanted = form
@@ -130,6 +137,14 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (!wanted) return;
     var active = document.activeElement;
+    if (wanted.links !== undefined) {
+      var box = wanted.links && document.querySelector(wanted.links);
+      var all = box ? box.querySelectorAll("a") : [];
+      var link = all[Math.min(wanted.index, all.length - 1)];
+      if (link && (!active || active === document.body)) link.focus();
+      wanted = null;
+      return;
+    }
     // htmx gives focus back to an element of the same id: the check button, kept only if the
     // answer marks no field wrong
     if (wanted.panel && (!active || active === document.body || (wanted.id && active.id === wanted.id))) {

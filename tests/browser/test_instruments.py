@@ -201,3 +201,22 @@ def test_editing_a_logit_restarts_the_descent_from_there(page: Page, base_url: s
     expect(page.locator("#descent-sentence")).to_contain_text(
         "0 times from Z = (3, 0.0905, 0)", timeout=FAST
     )
+
+
+def test_focus_stays_on_the_instruments_line_after_a_toggle(page: Page, base_url: str) -> None:
+    """Turning an instrument on or off from the keyboard left focus on <body>."""
+    page.goto(f"{base_url}/?{SEED}")
+    nudge = page.locator("#instrument-menu a", has_text="Nudge")
+    nudge.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel-nudge")).to_be_visible(timeout=FAST)
+    expect(page.locator("#instrument-menu a", has_text="Nudge")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel-nudge")).to_have_count(0, timeout=FAST)
+    expect(page.locator("#instrument-menu a", has_text="Nudge")).to_be_focused()
+    page.get_by_role("link", name="Gradient descent").click()
+    steps = page.get_by_role("link", name="10 steps")
+    steps.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#descent-sentence")).to_contain_text("10 times", timeout=FAST)
+    assert page.evaluate("document.activeElement.tagName") == "A"

@@ -197,3 +197,11 @@ def test_a_heatmap_numbers_columns_whose_names_would_be_a_letter() -> None:
     short = heatmap([[0.0] * 3 for _ in range(3)], ["cat", "dog", "owl"], ["cat", "dog", "owl"])
     assert [label for _, label in short.column_labels] == ["cat", "dog", "owl"]
     assert [label for _, label in short.row_labels] == ["cat", "dog", "owl"]
+
+
+def test_names_still_alike_after_the_middle_cut_are_numbered() -> None:
+    """Boston Terrier and Border Terrier were both "Z…ier" in the path graph (a student)."""
+    from app.explorer.scales import keyed
+
+    assert keyed(["ZBoston Terrier", "ZBorder Terrier"], 44, 12) is None
+    assert keyed(["Zcat", "Zdog"], 44, 12) == ["Zcat", "Zdog"]

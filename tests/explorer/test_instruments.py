@@ -578,3 +578,19 @@ def test_a_diagnosis_writes_the_gradient_as_the_state_has_it() -> None:
     assert gradient_form(facts(weighted=True)).startswith("(S·O − c)/(T·N)")
     page = CLIENT.get("/explorer.json?logits=2,1&target=0&mode=predict&guess=0.269,-0.269")
     assert "dE/dZ is O − Y:" in page.text
+
+
+def test_a_figures_open_link_keeps_its_descent_and_its_step(client: TestClient) -> None:
+    """An embed's "Open in dEdZ" sent start= alone: the explorer restarted the run at step 0."""
+    page = client.get("/embed?logits=2,1,0.5&target=0&start=2,1,0.5&steps=3").text
+    assert re.search(r'href="/\?logits=[^"]*&amp;start=2,1,0\.5&amp;steps=3"', page)
+    predicted = client.get("/embed?logits=2,1&target=0&mode=predict&guess=0.1,-0.1").text
+    assert not re.search(r'href="/\?[^"]*guess=', predicted)  # an answer never travels
+
+
+def test_the_menu_names_the_class_an_instrument_is_on(client: TestClient) -> None:
+    page = client.get("/?logits=2,1,0.5&target=0&probe=1&j=2").text
+    menu = page.split('id="instrument-menu"')[1].split("</nav>")[0]
+    assert "Nudge Z<sub>2</sub>" in menu  # the nudge stays on Z2 as j moves to 3
+    waiting = client.get("/?logits=2,1,0.5&target=0&mode=predict&probe=1").text
+    assert "(shown after you answer)" in waiting.split('id="instrument-menu"')[1].split("</nav>")[0]

@@ -8,7 +8,7 @@ from html import escape
 
 from app.explorer.display import MINUS, number
 from app.explorer.panels.facts import Facts, first_row
-from app.explorer.scales import fitted_all
+from app.explorer.scales import keyed
 from app.explorer.state import ExplorerState
 from app.service.compute import GradientResult
 
@@ -170,8 +170,10 @@ def path(state: ExplorerState, result: GradientResult, f: Facts, i: int, j: int)
             )
         )
     # Z2, or Z_cat with names (cut to the node's width, and escaped: the graph is drawn raw)
-    zs = fitted_all([f"Z{f.sub(k)}" for k in range(n)], 44, 12)
-    outs = fitted_all([f"O{f.sub(k)}" for k in range(n)], 44, 12)
+    zs = keyed([f"Z{f.sub(k)}" for k in range(n)], 44, 12)
+    outs = keyed([f"O{f.sub(k)}" for k in range(n)], 44, 12)
+    if zs is None or outs is None:  # names cut alike or to a letter: numbered, as the caption
+        zs, outs = [f"Z{k + 1}" for k in range(n)], [f"O{k + 1}" for k in range(n)]
     nodes = [Node(xz, ys[k], escape(zs[k]), k == j) for k in range(n)]
     nodes += [Node(xo, ys[k], escape(outs[k]), k == i) for k in range(n)]
     nodes.append(Node(xe, ye, "E", True))
