@@ -155,6 +155,21 @@ def _legend(
     return out, (line + 1) * LEGEND_LINE if out else 0.0
 
 
+BOLD = 1.08  # a bold face's advance widths, of the regular face's
+
+
+def _wrapped(text: str, room: float, size: float) -> list[str]:
+    """Break text at spaces into lines that each fit `room` units in bold at `size`."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(html.unescape(joined), size) * BOLD <= room:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def standalone(charts: list[Chart], theme: str, title: str, description: str) -> str:
     """Stack the charts, each panel under its heading, in one standalone SVG document."""
     colours = palette(theme)
@@ -174,8 +189,12 @@ def standalone(charts: list[Chart], theme: str, title: str, description: str) ->
     y = PAD + 19.0 * len(lines) + 6
     for _, heading, svgs, keys in charts:
         y += 8
-        body.append(f'<text class="panel-title" x="{PAD}" y="{y + 15:.1f}">{heading}</text>')
-        y += HEADING
+        # wrapped to the figure's width: a heading with a class name ran off the right edge
+        # ("j = German Pinsche")
+        for line in _wrapped(heading, width - 2 * PAD, 13.5):
+            body.append(f'<text class="panel-title" x="{PAD}" y="{y + 15:.1f}">{line}</text>')
+            y += HEADING - 4
+        y += 4
         legend, tall = _legend(keys, y, width, colours)
         body += legend
         y += tall

@@ -296,3 +296,18 @@ def test_an_exported_chart_keeps_its_legend() -> None:
     assert fills[1].startswith(f"url(#{root.get('id')}-hatch-target")
     hatch = fills[1][len("url(#") : -1]
     assert root.find(f".//{SVG}pattern[@id='{hatch}']") is not None  # the swatch's pattern
+
+
+def test_an_exported_heading_wraps_inside_the_figure() -> None:
+    """Headings with a class name ran off a 432-unit figure: "…j = German Pinsche"."""
+    from app.explorer.scales import text_width
+
+    names = "German%20Shepherd,German%20Pinscher,Golden%20Retriever"
+    document = _get(f"/figure.svg?logits=2,1,0.5&target=0&j=1&names={names}&panel=chain").text
+    root = ET.fromstring(document.split("\n", 1)[1])
+    width = float(root.get("width") or 0)
+    titles = [t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == "panel-title"]
+    assert len(titles) >= 2  # wrapped
+    assert "German Pinscher" in " ".join(titles)
+    for text in titles:
+        assert 16 + text_width(text, 13.5) * 1.08 <= width - 16, text  # bold is ~8% wider
