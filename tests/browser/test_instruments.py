@@ -220,3 +220,13 @@ def test_focus_stays_on_the_instruments_line_after_a_toggle(page: Page, base_url
     page.keyboard.press("Enter")
     expect(page.locator("#descent-sentence")).to_contain_text("10 times", timeout=FAST)
     assert page.evaluate("document.activeElement.tagName") == "A"
+
+
+def test_an_edit_after_turning_predict_on_keeps_the_address_clean(
+    page: Page, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?logits=2,1,0.5&target=0")
+    page.get_by_role("link", name="Predict dE/dZ first").click()
+    expect(page.locator("#panel-predict")).to_be_visible(timeout=FAST)
+    page.locator("#z-0").fill("3")
+    expect(page).to_have_url(re.compile(r"/\?logits=3,1,0\.5&target=0&mode=predict$"), timeout=FAST)

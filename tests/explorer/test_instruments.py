@@ -594,3 +594,22 @@ def test_the_menu_names_the_class_an_instrument_is_on(client: TestClient) -> Non
     assert "Nudge Z<sub>2</sub>" in menu  # the nudge stays on Z2 as j moves to 3
     waiting = client.get("/?logits=2,1,0.5&target=0&mode=predict&probe=1").text
     assert "(shown after you answer)" in waiting.split('id="instrument-menu"')[1].split("</nav>")[0]
+
+
+def test_turning_predict_on_from_the_menu_moves_the_share_forms_choice(
+    client: TestClient,
+) -> None:
+    """The share form kept "explore" after Predict was turned on from the Instruments line, and
+    every edit after it wrote share_mode=explore into the address (a student found)."""
+    answer = client.get(
+        "/?logits=2,1,0.5&target=0&mode=predict",
+        headers={"HX-Request": "true", "HX-Target": "explorer"},
+    ).text
+    select = answer.split('<select id="share-mode"')[1].split("</select>")[0]
+    assert 'hx-swap-oob="true"' in select
+    assert '<option value="predict" selected>' in select
+    edit = client.get(
+        "/?logits=3,1,0.5&target=0&mode=predict&share_mode=predict",
+        headers={"HX-Request": "true", "HX-Target": "panels"},
+    ).text
+    assert "share_mode" not in edit.split('id="last"')[1].split(">")[0]
