@@ -229,7 +229,10 @@ Weights = Annotated[
             "description": (
                 "w: one weight per class (n numbers, each 0 or in [1e-12, 1e6]), or null for all "
                 "1. Negative weights are refused (PyTorch accepts them): they make a class's loss "
-                "a reward, and 'mean' can then divide by 0 or flip every gradient's sign."
+                "a reward, and 'mean' can then divide by 0 or flip every gradient's sign. Under "
+                "'mean', target classes whose weights sum to 0 are refused (422): PyTorch's loss "
+                "and gradients are NaN there, while rows all ignored by ignore_index give a null "
+                "loss and zero gradients, as PyTorch's."
             ),
         }
     ),
