@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import textwrap
 from functools import cache
 
 from app.explorer.scales import text_width
@@ -176,11 +175,9 @@ def standalone(charts: list[Chart], theme: str, title: str, description: str) ->
     boxes = [_VIEWBOX.search(svg) for _, _, svgs, _ in charts for svg in svgs]
     width = max((float(box.group(1)) for box in boxes if box), default=320.0)
     width = max(width, 320.0) + 2 * PAD
-    # The figure's title, wrapped to the width (15 px bold: at most ~8.6 units a character)
-    # "Y1 = 1" stays whole on its line (a title broke before a lone "1")
-    lines = textwrap.wrap(
-        title.replace(" = ", "\u00a0=\u00a0"), max(20, int((width - 2 * PAD) / 8.6))
-    )
+    # The figure's title, wrapped to the width as the headings are; "Y1 = 1" stays whole on
+    # its line (a title broke before a lone "1")
+    lines = _wrapped(title.replace(" = ", "\u00a0=\u00a0"), width - 2 * PAD, 15)
     body = [
         f'<text class="figure-title" x="{PAD}" y="{PAD + 14 + 19 * k}">'
         f"{html.escape(line, quote=False)}</text>"

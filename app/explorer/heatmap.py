@@ -98,8 +98,7 @@ def heatmap(
         row_labels = [f"{k + 1} {label}" for k, label in enumerate(row_labels)]
         offset = _room(row_labels)
         cell = (size - offset) / n
-    row_labels = fitted_all(row_labels, offset - 8, 13)
-    column_labels = columns
+    row_labels, column_labels = fitted_all(row_labels, offset - 8, 13), columns
     extent = max((abs(v) for row in matrix for v in row), default=0.0) or 1.0
     # values only where every one fits its cell (11 px labels): five long row names left
     # 42-unit cells, and "−0.0684" ran into its neighbours

@@ -183,13 +183,14 @@ def instrument_menu(
     path = f"Z{subscript(fj, names, state.n)} → O{subscript(fi, names, state.n)} → E"
     plain = replace(instruments, mode="explore", guess=None, why="", typed=(), answers=())
     ce = state.loss == "cross_entropy"
-    items = [  # (words, on, instruments with it on, with it off, offered)
+    items = [  # (words, on, with it on, with it off, offered, its panel)
         (
             "Predict dE/dZ first",
             instruments.mode == "predict",
             replace(plain, mode="predict"),
             plain,
             ce,
+            "",
         ),
         (
             "Derive it step by step",
@@ -197,6 +198,7 @@ def instrument_menu(
             replace(plain, mode="derive"),
             plain,
             ce,
+            "",
         ),
         (
             f"Nudge Z{probed}",
@@ -204,6 +206,7 @@ def instrument_menu(
             replace(instruments, probe=j),
             replace(instruments, probe=None),
             True,
+            "nudge",
         ),
         (
             f"Follow the path {path}",
@@ -211,6 +214,7 @@ def instrument_menu(
             replace(instruments, focus=(i, j)),
             replace(instruments, focus=None),
             ce,
+            "path",
         ),
         (
             "Compare with MSE",
@@ -218,6 +222,7 @@ def instrument_menu(
             replace(instruments, compare="mse"),
             replace(instruments, compare=None),
             ce,
+            "compare",
         ),
         (
             "Gradient descent",
@@ -225,18 +230,18 @@ def instrument_menu(
             replace(instruments, start=state.logits, steps=0),
             instruments.without_descent(),
             True,
+            "descent",
         ),
     ]
     # while a prediction is asked, the panels that would give the answer away wait for it
     hidden = panels.ANSWERS if instruments.predicting else ()
-    waits = ("", "", "nudge", "path", "compare", "descent")
     return [
         MenuItem(
             words + (" (shown after you answer)" if on and panel in hidden else ""),
             off if on else with_it,
             on,
         )
-        for (words, on, with_it, off, offered), panel in zip(items, waits, strict=True)
+        for words, on, with_it, off, offered, panel in items
         if offered or on
     ]
 
@@ -262,6 +267,7 @@ def context(
     if only is not None:  # an export's panels (the page's own, or one of them)
         names = only
     built = panels.build(state, result, names, instruments, options.names)
+    panel_keys = _panel_keys(names)
 
     def href(other: ExplorerState, changes: Instruments | None = None) -> str:
         """The URL of another state (or other instruments) on this page. Another state leaves a
@@ -280,11 +286,11 @@ def context(
         "focus": panels.focus_of(state, instruments) if "path" in names else None,
         "href": href,
         "draft": form,
-        "errors": placed_errors(form, errors, _panel_keys(names)),
+        "errors": placed_errors(form, errors, panel_keys),
         # As an embed's URL names them (logits[2]), for a figure whose fields are hidden.
         "url_errors": [(url_name(key), message) for key, message in errors.items()],
         # an embed lists them even with its controls shown when some have no field to mark
-        "unplaced_errors": not (field_keys(form) | _panel_keys(names)).issuperset(errors),
+        "unplaced_errors": not (field_keys(form) | panel_keys).issuperset(errors),
         "sliders": [_slider(text) for text in form.logits],
         "weights": form.weights or ["1"] * form.n,
         "target_sum": _target_sum(form),

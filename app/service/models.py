@@ -300,11 +300,12 @@ def _check_indices(
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         where = "target" + "".join(f"[{i}]" for i in at) if batch else "target"
-        got = as_written(float(target[at]))
+        value = float(target[at])
+        got = as_written(value)
         why = ""
-        if abs(float(target[at])) >= 2**53:  # 9007199254740993 arrives as …992.0
+        if abs(value) >= 2**53:  # 9007199254740993 arrives as …992.0
             why = " (float64's nearest: whole numbers past 2**53 are not exact)"
-        elif ignore_index is None and float(target[at]) == IGNORE_INDEX:  # mse, bce
+        elif ignore_index is None and value == IGNORE_INDEX:  # mse, bce
             why = f" (rows of {IGNORE_INDEX} are ignored under loss 'cross_entropy' only)"
         raise invalid(where, f"class index must be a whole number in 0..{n - 1}, got {got}{why}")
 

@@ -135,6 +135,11 @@ def parse_body(body: bytes, settings: Settings) -> GradientRequest:
     return validate(data, settings, "body")
 
 
+def _as_one_list(name: str) -> str:
+    """How a list is written in dEdZ's query, for a client that spelt it otherwise."""
+    return f"; write a list as one comma-separated value: {name}=2,1"
+
+
 def query_data(params: QueryParams) -> dict[str, Any]:
     """Read the API's fields from a query string such as `logits=2,1,0.1&target=0`."""
     data: dict[str, Any] = {}
@@ -142,14 +147,14 @@ def query_data(params: QueryParams) -> dict[str, Any]:
         if key not in QUERY_FIELDS:
             expected = ", ".join(QUERY_FIELDS)
             if key.endswith("[]") and key[:-2] in LIST_FIELDS:  # axios's and PHP's arrays
-                hint = f"; write a list as one comma-separated value: {key[:-2]}=2,1"
+                hint = _as_one_list(key[:-2])
             else:
                 hint = did_you_mean(key, list(QUERY_FIELDS))
             raise invalid(key, f"unknown parameter; expected one of {expected}{hint}")
         values = params.getlist(key)
         if len(values) > 1:  # requests and httpx repeat a list's name, one item each
-            list_hint = f"; write a list as one comma-separated value: {key}=2,1"
-            raise invalid(key, "given more than once" + (list_hint if key in LIST_FIELDS else ""))
+            hint = _as_one_list(key) if key in LIST_FIELDS else ""
+            raise invalid(key, "given more than once" + hint)
         data[key] = read_value(key, values[0])
     return data
 
