@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import httpx
-from common import OUT, ROOT, WrkResult, run, run_wrk, serve
+from common import DEDZ, OUT, ROOT, WrkResult, run, run_wrk, serve
 
 SEED = 20_240_601
 
@@ -162,7 +162,7 @@ def main() -> int:
     runs, logs = [], [OUT / "ours.log"]
     with (
         tempfile.TemporaryDirectory(prefix="dedz-bench-") as tmp,
-        serve(prefix=pin(0), log=logs[0]) as ours,
+        serve(command=[DEDZ], prefix=pin(0), log=logs[0]) as ours,
     ):
         for scenario in build_scenarios():
             if args.only and scenario.key not in args.only.split(","):

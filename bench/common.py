@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.live_server import DEDZ, HOST, ROOT, Server, serve
 
-__all__ = ["HOST", "OUT", "POST_BODY", "ROOT", "Server", "serve"]
+__all__ = ["DEDZ", "HOST", "OUT", "POST_BODY", "ROOT", "Server", "serve"]
 
 OUT = ROOT / "bench" / "out"  # servers' logs
 LOGITS_10 = [2.5, -1.25, 0.5, 3.75, -0.5, 1.0, 0.25, -2.0, 1.5, 0.75]

@@ -4,10 +4,11 @@
 
 wrk's throughput on a shared two-CPU machine swings by ±20% from run to run (the floor alone
 measured 5,300 to 10,700 req/s within minutes); an instruction count does not. Each server
-(dEdZ as `uvicorn app.main:app`, and bench/floors.py answering dEdZ's bytes) runs under
+(dEdZ as the `dedz` command, and bench/floors.py answering dEdZ's bytes under uvicorn) runs under
 callgrind; after a warm-up its counters are zeroed, the scenario's request is sent `--requests`
-times on one keep-alive connection, and the counters are dumped: everything the server process
-executed for them (uvicorn, the app, numpy, orjson, zlib), divided by the count. Prints
+times on one keep-alive connection (each API request in one write, as wrk sends it), and the
+counters are dumped: everything the server process executed for them (uvicorn, the app, numpy,
+orjson, zlib), divided by the count. dEdZ runs as `dedz` runs it (its own protocol, uvloop). Prints
 thousands of instructions per request and floor/ours beside the goal. Instructions are not time
 (cache misses and the CPU's parallelism are not counted), but on this kind of request the ratio
 follows the best wrk runs' to within a few percent. Needs valgrind. Figures only.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 from api import Scenario, build_scenarios
-from common import run, serve
+from common import DEDZ, HOST, run, serve
 from explorer import HX_HEADERS, edit_values, with_z0
 
 SERVE_TIMEOUT = 180.0  # seconds: Python starts slowly under valgrind
@@ -93,19 +95,64 @@ def _callgrind(pid: int, command: str) -> None:
     subprocess.run(["callgrind_control", command, str(pid)], check=True, capture_output=True)
 
 
-def count(app: str, env: dict[str, str], args: list[str], send: list[Ask]) -> float:
-    """Return the instructions one server executes per request of `send`."""
+class WholeRequests:
+    """A keep-alive connection that writes each request in one piece, as wrk does (httpx writes
+    a body after its head: a server may then read them apart), and reads each answer whole."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock = socket.create_connection((HOST, port), timeout=120)
+
+    def ask(self, a: Ask) -> None:
+        head = f"{a.method} {a.path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in a.headers.items())
+        if a.body is not None:
+            head += f"Content-Length: {len(a.body)}\r\n"
+        self.sock.sendall(head.encode() + b"\r\n" + (a.body or b""))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += self._more()
+        head_bytes, _, rest = data.partition(b"\r\n\r\n")
+        if not head_bytes.startswith(b"HTTP/1.1 200 "):
+            raise RuntimeError(head_bytes.decode(errors="replace"))
+        length = re.search(rb"(?im)^content-length: *(\d+)", head_bytes)
+        assert length is not None, "an API answer has a content-length"
+        while len(rest) < int(length[1]):
+            rest += self._more()
+
+    def _more(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def count(
+    app: str, env: dict[str, str], args: list[str], send: list[Ask], *, whole: bool = False
+) -> float:
+    """Return the instructions one server executes per request of `send` (`app` "dedz": the
+    command; `whole`: each request in one write)."""
     with tempfile.TemporaryDirectory(prefix="dedz-callgrind-") as tmp:
         out = Path(tmp, "cg.out")
         prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-        with serve(app, env, args=args, prefix=prefix, timeout=SERVE_TIMEOUT) as server:
+        if app == "dedz":
+            running = serve(env=env, command=[*prefix, DEDZ], timeout=SERVE_TIMEOUT)
+        else:
+            running = serve(app, env, args=args, prefix=prefix, timeout=SERVE_TIMEOUT)
+        with running as server:
             warmup, measured = send[: len(send) // 5], send[len(send) // 5 :]
             with httpx.Client(base_url=server.url, timeout=120) as client:
+                connection = WholeRequests(server.port) if whole else None
 
-                def ask(a: Ask) -> bytes:
+                def ask(a: Ask) -> None:
+                    if connection is not None:
+                        connection.ask(a)
+                        return
                     response = client.request(a.method, a.path, headers=a.headers, content=a.body)
                     response.raise_for_status()
-                    return response.content
 
                 for a in warmup:
                     ask(a)
@@ -113,6 +160,8 @@ def count(app: str, env: dict[str, str], args: list[str], send: list[Ask]) -> fl
                 for a in measured:
                     ask(a)
                 _callgrind(server.process.pid, "-d")
+                if connection is not None:
+                    connection.close()
             time.sleep(0.5)
         dumps = sorted(Path(tmp).glob("cg.out.*"))
         summary = re.search(rb"^summary: (\d+)", dumps[-1].read_bytes(), re.MULTILINE)
@@ -147,8 +196,9 @@ def main() -> int:
             Path(tmp, "body").write_bytes(body)
             floor_env = {"BENCH_FLOOR_BODY": str(Path(tmp, "body"))}
             factory = ["--factory", "--app-dir", "bench"]
-            ours = count("app.main:app", {}, [], send)
-            floor = count(scenario.floor, floor_env, factory, send)
+            whole = scenario.key != "fragment"  # the page's answers are compressed, in chunks
+            ours = count("dedz", {}, [], send, whole=whole)
+            floor = count(scenario.floor, floor_env, factory, send, whole=whole)
         goal = f"≥{scenario.goal:.2f} {'met' if floor / ours >= scenario.goal else 'BELOW'}"
         print(
             row.format(

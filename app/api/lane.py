@@ -67,6 +67,35 @@ class FastLane:
                 return
         await self.app(scope, receive, send)
 
+    def expected_body(self, scope: Scope) -> int | None:
+        """Return the length of the body to wait for if the request's method, path and headers
+        are ones the lane answers (its body or query decide the rest), else None: what the
+        server's protocol asks before it holds a request back to answer it at once
+        (app.web.protocol)."""
+        if scope["path"] != "/gradient":
+            return None
+        method = scope["method"]
+        length = self._plain(scope)
+        if method == "POST" and not scope["query_string"]:
+            return length if length is not None and 0 < length <= self.max_body else None
+        return 0 if method == "GET" and length == 0 else None
+
+    def reply(self, scope: Scope, body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """Return the headers and body of the 200 the app would send for a request whose
+        `expected_body` came whole, or None if the app must answer it."""
+        if scope["method"] == "POST":
+            answer = _answer(quick_body, body, self.settings)
+            return None if answer is None else (self._headers([_VARY], answer[1]), answer[1])
+        query = scope["query_string"]
+        if len(query) > 4096:  # a short query only
+            return None
+        answer = _answer(quick_query, query, self.settings)
+        if answer is None:
+            return None
+        request, data = answer
+        tag = etag_of(request, "application/json").encode()
+        return self._headers([(b"etag", tag), self.cache_control, _VARY], data), data
+
     def _plain(self, scope: Scope) -> int | None:
         """Return the body's declared length (0 if none) if the lane may answer, else None."""
         length = 0
@@ -82,8 +111,8 @@ class FastLane:
         return length
 
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
-        length = self._plain(scope)
-        if length is None or not 0 < length <= self.max_body:
+        length = self.expected_body(scope)
+        if length is None:
             await self.app(scope, receive, send)
             return
         try:
@@ -92,44 +121,34 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         body = message.get("body", b"")
-        answer = None
+        reply = None
         if (
             message["type"] == "http.request"
             and not message.get("more_body")
             and len(body) == length
         ):
-            answer = _answer(quick_body, body, self.settings)
-        if answer is None:
+            reply = self.reply(scope, body)
+        if reply is None:
             await self.app(scope, _replay(message, receive), send)
             return
-        await self._send(answer[1], [_VARY], send)
+        await _send(*reply, send)
 
     async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query = scope["query_string"]
-        answer = None
-        if self._plain(scope) == 0 and len(query) <= 4096:  # no body, a short query
-            answer = _answer(quick_query, query, self.settings)
-        if answer is None:
+        reply = self.reply(scope, b"") if self.expected_body(scope) == 0 else None
+        if reply is None:
             await self.app(scope, receive, send)
             return
-        request, body = answer
-        tag = etag_of(request, "application/json").encode()
-        await self._send(body, [(b"etag", tag), self.cache_control, _VARY], send)
+        await _send(*reply, send)
 
-    async def _send(self, body: bytes, headers: list[tuple[bytes, bytes]], send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    *headers,
-                    (b"content-length", b"%d" % len(body)),
-                    _JSON,
-                    *self.headers,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    def _headers(
+        self, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> list[tuple[bytes, bytes]]:
+        return [*headers, (b"content-length", b"%d" % len(body)), _JSON, *self.headers]
+
+
+async def _send(headers: list[tuple[bytes, bytes]], body: bytes, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _answer(

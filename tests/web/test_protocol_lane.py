@@ -1,0 +1,255 @@
+"""The server protocol's lane: plain small `/gradient` requests answered within the read.
+
+`dedz`'s protocol (app.web.protocol) answers a request the API's lean lane answers, when it came
+whole in one read, before returning from that read: no task, no ASGI call. These tests drive the
+protocol over a recording transport, and compare every answer given that way with the one the
+same request gets through its task (the ASGI lane, itself compared with the framework's answers
+in tests/api/test_lane.py): the same bytes, in the same order, with the same connection state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from app.main import create_app
+from app.settings import Settings
+from app.web.protocol import BoundedHttpTools
+
+DATE = (b"date", b"Sun, 06 Dec 2026 12:00:00 GMT")
+
+
+class Transport(asyncio.Transport):
+    """Records what the protocol writes; closes when told to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default
+        )
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    app = create_app(Settings())
+    loaded = Config(app=app, http=BoundedHttpTools, access_log=False, server_header=False)
+    loaded.load()
+    return loaded
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    running = asyncio.new_event_loop()
+    yield running
+    running.close()
+
+
+def connect(
+    config: Config, loop: asyncio.AbstractEventLoop, *, access_log: bool = False
+) -> tuple[Any, Transport]:
+    state = ServerState()
+    state.default_headers = [DATE, *config.encoded_headers]
+    protocol = BoundedHttpTools(config=config, server_state=state, app_state={}, _loop=loop)
+    protocol.access_log = access_log  # uvicorn logs if the logger has a handler (pytest's)
+    transport = Transport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+def settle(loop: asyncio.AbstractEventLoop, protocol: Any) -> None:
+    """Run the loop until no request task of this connection is left."""
+
+    async def drain() -> None:
+        for _ in range(200):
+            await asyncio.sleep(0)
+            if not protocol.tasks:
+                await asyncio.sleep(0)
+                return
+        raise AssertionError("tasks still running")
+
+    loop.run_until_complete(drain())
+
+
+def post(body: bytes, *, version: str = "1.1", extra: str = "") -> tuple[bytes, bytes]:
+    head = (
+        f"POST /gradient HTTP/{version}\r\nHost: 127.0.0.1:8000\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    )
+    return head.encode(), body
+
+
+def get(query: str, *, version: str = "1.1", extra: str = "") -> bytes:
+    return f"GET /gradient?{query} HTTP/{version}\r\nHost: 127.0.0.1:8000\r\n{extra}\r\n".encode()
+
+
+def through_task(config: Config, loop: asyncio.AbstractEventLoop, head: bytes, body: bytes) -> Any:
+    """The answer the request gets through its task: the head in one read, the body later (a
+    GET's head in two reads, the second after the task would have started if it were held)."""
+    protocol, transport = connect(config, loop)
+    if body:
+        protocol.data_received(head)
+        assert not transport.written
+        settle_once(loop)
+        protocol.data_received(body)
+    else:  # a GET: hand it to its task by answering it on a loop with writing paused
+        protocol.flow.pause_writing()
+        protocol.data_received(head)
+        assert not transport.written
+        protocol.flow.resume_writing()
+    settle(loop, protocol)
+    return bytes(transport.written), transport.closed
+
+
+def settle_once(loop: asyncio.AbstractEventLoop) -> None:
+    loop.run_until_complete(asyncio.sleep(0))
+
+
+ROW = json.dumps({"logits": [2.5, -1.25, 0.5, 3.75, -0.5, 1.0, 0.25, -2.0, 1.5, 0.75], "target": 3})
+BATCH = json.dumps({"logits": [[1, 2, 3], [0, -1, 5]], "target": [0, 2], "include": ["jacobian"]})
+BODIES = [
+    ROW.encode(),
+    BATCH.encode(),
+    b'{"logits": [0, -744], "target": 0, "temperature": 0.5, "reduction": "sum"}',
+]
+QUERIES = ["logits=2,1,0.1&target=0", "logits=35,1&target=1&temperature=2"]
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize(
+    ("version", "extra"), [("1.1", ""), ("1.0", ""), ("1.1", "Connection: close\r\n")]
+)
+def test_a_whole_post_is_answered_within_its_read_as_its_task_answers_it(
+    config: Config, loop: asyncio.AbstractEventLoop, body: bytes, version: str, extra: str
+) -> None:
+    head, body = post(body, version=version, extra=extra)
+    protocol, transport = connect(config, loop)
+    protocol.data_received(head + body)
+    answered = bytes(transport.written)
+    assert answered.startswith(b"HTTP/1.1 200 OK\r\n")  # before the loop has run at all
+    assert not protocol.tasks
+    assert (answered, transport.closed) == through_task(config, loop, head, body)
+    assert transport.closed == (version == "1.0" or bool(extra))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize(("version", "extra"), [("1.1", ""), ("1.0", "")])
+def test_a_get_is_answered_within_its_read_as_its_task_answers_it(
+    config: Config, loop: asyncio.AbstractEventLoop, query: str, version: str, extra: str
+) -> None:
+    head = get(query, version=version, extra=extra)
+    protocol, transport = connect(config, loop)
+    protocol.data_received(head)
+    answered = bytes(transport.written)
+    assert answered.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\netag: " in answered
+    assert (answered, transport.closed) == through_task(config, loop, head, b"")
+
+
+def test_pipelined_requests_are_answered_in_order(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    """A plain POST, one the lane declines (the app words its 422), a GET and another POST, all
+    in one read: each answer comes in its request's turn."""
+    first, declined = (
+        b"".join(post(b)) for b in (ROW.encode(), b'{"logits": [1, 2], "target": 5}')
+    )
+    requests = [first, declined, get(QUERIES[0]), b"".join(post(BATCH.encode()))]
+    protocol, transport = connect(config, loop)
+    protocol.data_received(b"".join(requests))
+    settle(loop, protocol)
+    one_by_one = bytearray()
+    for request in requests:
+        alone, alone_transport = connect(config, loop)
+        alone.data_received(request)
+        settle(loop, alone)
+        one_by_one += alone_transport.written
+    assert transport.written == one_by_one
+    assert transport.written.count(b"HTTP/1.1 ") == 4
+    assert b"HTTP/1.1 422 " in transport.written
+
+
+def test_no_keep_alive_clock_runs_while_a_later_request_is_worked_on(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    """An answer given within the read arms uvicorn's keep-alive clock; a request after it in
+    the same read must stop it, or a slow answer would be cut when it runs out."""
+    protocol, transport = connect(config, loop)
+    declined = b"".join(post(b'{"logits": [1, 2], "target": 0, "weights": [1, 1]}'))
+    protocol.data_received(b"".join(post(ROW.encode())) + declined)
+    assert protocol.timeout_keep_alive_task is None
+    settle(loop, protocol)
+    assert transport.written.count(b"HTTP/1.1 200 OK") == 2
+    assert protocol.timeout_keep_alive_task is not None  # idle again: the clock runs
+
+
+def test_a_body_still_on_the_way_goes_to_the_task(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    head, body = post(ROW.encode())
+    protocol, transport = connect(config, loop)
+    protocol.data_received(head + body[:10])
+    assert not transport.written
+    assert protocol.tasks  # started: the lane's own wait, then the app's limits, apply
+    protocol.data_received(body[10:])
+    settle(loop, protocol)
+    assert transport.written.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_requests_the_lane_does_not_take_never_wait(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Another path, a HEAD, a conditional GET: each starts its task as the head ends."""
+    for request in (
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n",
+        b"HEAD /gradient?logits=1,2&target=0 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n",
+        get(QUERIES[0], extra='If-None-Match: "x"\r\n'),
+    ):
+        protocol, transport = connect(config, loop)
+        protocol.data_received(request)
+        assert not transport.written
+        assert protocol.tasks
+        settle(loop, protocol)
+        assert transport.written.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_with_an_access_log_each_request_is_logged_through_its_task(
+    config: Config, loop: asyncio.AbstractEventLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The access log is uvicorn's to write (`dedz` turns it off): the lane leaves such
+    requests to their tasks."""
+    protocol, transport = connect(config, loop, access_log=True)
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        protocol.data_received(b"".join(post(ROW.encode())))
+        assert not transport.written
+        settle(loop, protocol)
+    assert transport.written.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert '"POST /gradient HTTP/1.1" 200' in caplog.text
