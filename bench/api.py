@@ -3,8 +3,9 @@
     .venv/bin/python bench/api.py [--duration 10 --warmup 2 --connections 8]
 
 Each scenario's response is fetched from dEdZ once and served by bench/floors.py:gradient.
-Both run under uvicorn (1 worker) pinned to CPU 0, wrk (1 thread) to CPU 1 (with taskset and
-two CPUs). Prints req/s, ours/floor beside its goal, extra µs per request, p50/p99, wrk's
+dEdZ runs as the `dedz` command runs it (uvicorn with dEdZ's protocol, 1 worker), the floor under
+plain uvicorn (1 worker), each pinned to CPU 0, wrk (1 thread) to CPU 1 (with taskset and two
+CPUs). Prints req/s, ours/floor beside its goal, extra µs per request, p50/p99, wrk's
 errors and the servers' logged exceptions. Figures only: nothing is asserted.
 """
 
