@@ -127,28 +127,45 @@ _SWATCHES = {
     "cross": "hatch-cross",
     "total": "total",
 }
+# A legend's line, as the page's .key.curve/.tangent/.chord draw it: a colour and a dash.
+_LINES = {"curve": ("ink", ""), "tangent": ("accent", "6 3"), "chord": ("positive", "2 3")}
 LEGEND_SIZE, LEGEND_LINE = 12, 18
 
 
 def _legend(
     keys: list[tuple[str, str]], y: float, width: float, colours: dict[str, str]
 ) -> tuple[list[str], float]:
-    """Draw a panel's legend as the page shows it above its chart (a swatch, then its words),
-    wrapped to the figure's width: slides lost what solid and hatched bars meant."""
+    """Draw a panel's legend as the page shows it above its chart (a swatch or a line, then
+    its words), wrapped to the figure's width: slides lost what solid and hatched bars, and
+    the nudge's dashed and dotted lines, meant."""
     out, x, line = [], float(PAD), 0
     for kind, words in keys:
-        swatch = _SWATCHES.get(kind)
-        if swatch is None:
+        swatch, stroke = _SWATCHES.get(kind), _LINES.get(kind)
+        if swatch is None and stroke is None:
             continue
-        room = 18 + text_width(html.unescape(words), LEGEND_SIZE) + 14
+        key_width = 12 if stroke is None else 22
+        room = key_width + 6 + text_width(html.unescape(words), LEGEND_SIZE) + 14
         if x > PAD and x + room > width - PAD:
             x, line = float(PAD), line + 1
         top = y + line * LEGEND_LINE
-        fill = f"url(#FIGURE-{swatch})" if swatch.startswith("hatch") else colours[swatch]
+        if stroke is not None:
+            colour, dash = stroke
+            dashes = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<line class="legend-line" x1="{x:.1f}" y1="{top + 7:.1f}" '
+                f'x2="{x + key_width:.1f}" y2="{top + 7:.1f}" stroke="{colours[colour]}" '
+                f'stroke-width="3"{dashes}/>'
+            )
+        else:
+            assert swatch is not None
+            fill = f"url(#FIGURE-{swatch})" if swatch.startswith("hatch") else colours[swatch]
+            out.append(
+                f'<rect x="{x:.1f}" y="{top + 1:.1f}" width="12" height="12" rx="2" '
+                f'fill="{fill}" stroke="{colours["ink"]}"/>'
+            )
         out.append(
-            f'<rect x="{x:.1f}" y="{top + 1:.1f}" width="12" height="12" rx="2" fill="{fill}" '
-            f'stroke="{colours["ink"]}"/><text class="legend-text" x="{x + 18:.1f}" '
-            f'y="{top + 11:.1f}">{words}</text>'
+            f'<text class="legend-text" x="{x + key_width + 6:.1f}" y="{top + 11:.1f}">'
+            f"{words}</text>"
         )
         x += room
     return out, (line + 1) * LEGEND_LINE if out else 0.0

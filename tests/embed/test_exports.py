@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from app.embed import figure
 from app.embed.exports import rows
 from app.main import create_app
 
@@ -311,3 +312,19 @@ def test_an_exported_heading_wraps_inside_the_figure() -> None:
     assert "German Pinscher" in " ".join(titles)
     for text in titles:
         assert 16 + text_width(text, 13.5) * 1.08 <= width - 16, text  # bold is ~8% wider
+
+
+def test_an_exported_nudge_keeps_the_key_to_its_lines() -> None:
+    """The nudge draws the loss, its tangent (dashed) and a chord (dotted): on a slide the
+    three lines meant nothing without the page's key to them."""
+    document = _get("/figure.svg?logits=2,1,0.5&target=0&probe=0&panels=nudge").text
+    root = ET.fromstring(document.split("\n", 1)[1])
+    words = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "legend-text"]
+    assert len(words) == 3
+    assert words[0].startswith("E along Z")
+    assert words[1].startswith("tangent, slope ")
+    assert words[2].startswith("chord through ±")
+    lines = [x for x in root.iter(f"{SVG}line") if x.get("class") == "legend-line"]
+    assert [x.get("stroke-dasharray") for x in lines] == [None, "6 3", "2 3"]
+    palette = figure.palette("light")
+    assert [x.get("stroke") for x in lines] == [palette[c] for c in ("ink", "accent", "positive")]
