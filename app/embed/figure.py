@@ -21,6 +21,7 @@ THEMES = ("light", "dark")
 FONTS = '"DejaVu Sans", Verdana, "Segoe UI", Arial, sans-serif'
 PAD = 16
 HEADING = 22  # a panel heading's line
+CAPTION = 12.5  # a chart's own heading's size
 GAP = 14  # between one chart and the next
 # Selectors that style the charts' SVG content (not the page around them).
 _SVG_SELECTOR = re.compile(
@@ -30,9 +31,11 @@ _SVG_SELECTOR = re.compile(
 )
 _LEGEND_KEY = re.compile(r"\.key(?![\w-])")  # the HTML legends' swatches, not .key-entry
 _LAYOUT = re.compile(r"^\s*(width|max-width|height|display|margin|outline|cursor)\s*:")
-_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
 _SECTION = re.compile(r'<section class="panel[^"]*" id="panel-(\w+)".*?</section>', re.S)
 _HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+# A chart's own heading inside a panel (the compare panel's "Cross-entropy: …" and
+# "Squared error: …" over its two charts), or a chart.
+_CAPTIONED = re.compile(r"<h3[^>]*>(.*?)</h3>|(<svg\b[^>]*>.*?</svg>)", re.S)
 _LEGEND = re.compile(r'<p class="legend">.*?</p>', re.S)
 _KEYS = re.compile(r'<span><span class="key (\w+)"[^>]*></span>(.*?)</span>', re.S)
 _VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
@@ -97,17 +100,30 @@ def _text(fragment: str) -> str:
     return html.escape(html.unescape(re.sub(r"\s+", " ", words).strip()), quote=False)
 
 
-Chart = tuple[str, str, list[str], list[tuple[str, str]]]  # panel, heading, SVGs, legend
+# panel, heading, (caption, SVG) of each chart, legend
+Chart = tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def _captioned(section: str) -> list[tuple[str, str]]:
+    """Return each chart's SVG in a panel with the heading right above it ("" if none)."""
+    charts, caption = [], ""
+    for heading, svg in _CAPTIONED.findall(section):
+        if svg:
+            charts.append((caption, svg))
+            caption = ""
+        else:
+            caption = _text(heading)
+    return charts
 
 
 def charts_of(panels_html: str) -> list[Chart]:
-    """Return (panel name, heading, its charts' SVG, its legend's (swatch, words)) for each
-    panel of rendered HTML."""
+    """Return (panel name, heading, its charts' (caption, SVG), its legend's (swatch, words))
+    for each panel of rendered HTML."""
     found = []
     for match in _SECTION.finditer(panels_html):
         section = match.group(0)
         heading = _HEADING.search(section)
-        svgs = _SVG.findall(section)
+        svgs = _captioned(section)
         legend = _LEGEND.search(section)
         keys = (
             [(kind, _text(words)) for kind, words in _KEYS.findall(legend.group(0))]
@@ -189,7 +205,7 @@ def _wrapped(text: str, room: float, size: float) -> list[str]:
 def standalone(charts: list[Chart], theme: str, title: str, description: str) -> str:
     """Stack the charts, each panel under its heading, in one standalone SVG document."""
     colours = palette(theme)
-    boxes = [_VIEWBOX.search(svg) for _, _, svgs, _ in charts for svg in svgs]
+    boxes = [_VIEWBOX.search(svg) for _, _, svgs, _ in charts for _, svg in svgs]
     width = max((float(box.group(1)) for box in boxes if box), default=320.0)
     width = max(width, 320.0) + 2 * PAD
     # The figure's title, wrapped to the width as the headings are; "Y1 = 1" stays whole on
@@ -212,7 +228,10 @@ def standalone(charts: list[Chart], theme: str, title: str, description: str) ->
         legend, tall = _legend(keys, y, width, colours)
         body += legend
         y += tall
-        for svg in svgs:
+        for caption, svg in svgs:
+            for line in _wrapped(caption, width - 2 * PAD, CAPTION) if caption else []:
+                body.append(f'<text class="chart-title" x="{PAD}" y="{y + 13:.1f}">{line}</text>')
+                y += CAPTION + 6
             box = _VIEWBOX.search(svg)
             assert box is not None
             w, h = float(box.group(1)), float(box.group(2))
@@ -236,6 +255,7 @@ def standalone(charts: list[Chart], theme: str, title: str, description: str) ->
         f"{stylesheet(theme)}\n"
         f".figure-title {{ font-size: 15px; font-weight: 700; fill: {colours['ink']}; }}\n"
         f".panel-title {{ font-size: 13.5px; font-weight: 700; fill: {colours['ink']}; }}\n"
+        f".chart-title {{ font-size: {CAPTION}px; font-weight: 700; fill: {colours['ink']}; }}\n"
         f".legend-text {{ font-size: {LEGEND_SIZE}px; fill: {colours['ink']}; }}"
     )
     scoped = re.sub(

@@ -328,3 +328,25 @@ def test_an_exported_nudge_keeps_the_key_to_its_lines() -> None:
     assert [x.get("stroke-dasharray") for x in lines] == [None, "6 3", "2 3"]
     palette = figure.palette("light")
     assert [x.get("stroke") for x in lines] == [palette[c] for c in ("ink", "accent", "positive")]
+
+
+def test_each_exported_chart_keeps_the_heading_over_it() -> None:
+    """The compare panel draws two waterfalls, each under its own heading on the page; a slide
+    showed two charts with nothing to say which loss was which."""
+    document = _get("/figure.svg?logits=2,1,0.5&target=0&compare=mse&panels=compare").text
+    root = ET.fromstring(document.split("\n", 1)[1])
+    captions = [t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == "chart-title"]
+    assert len(captions) == 2
+    assert captions[0].startswith("Cross-entropy: dE/dZ2 = ")
+    assert captions[1].startswith("Squared error of O: dE/dZ2 = ")
+    charts = [s for s in root.iter(f"{SVG}svg") if s.get("y")]
+    caption_ys = [
+        float(t.get("y") or 0) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-title"
+    ]
+    assert (
+        caption_ys[0]
+        < float(charts[0].get("y") or 0)
+        < caption_ys[1]
+        < float(charts[1].get("y") or 0)
+    )
+    assert re.search(r"\.chart-title \{[^}]*font-weight: 700", root.findtext(f"{SVG}style") or "")
