@@ -335,7 +335,11 @@ def _checked_target(
     if target.shape != shape:
         rows = f"{B:,} row" + ("s" if B != 1 else "")
         what = f"{rows} of {n:,} probabilities" if is_batch else f"{n:,} probabilities"
-        raise invalid("target", f"must be {what}, got shape {list(target.shape)}")
+        if target.ndim != len(shape):  # neither indices nor rows: say both ways
+            indices = f"{B:,} class ind{'ex' if B == 1 else 'ices'} (one per row)"
+            what = f"{indices} or {what}" if is_batch else f"a class index or {what}"
+        got = "a single number" if target.ndim == 0 else f"shape {list(target.shape)}"
+        raise invalid("target", f"must be {what}, got {got}")
     Y = target.astype(np.float64)
     within(Y, "target", 0.0, 1.0)
     if not sums_to_one:  # bce's targets are n independent probabilities

@@ -48,7 +48,9 @@ def describe(value: Any) -> str:
 def _bad_element(field: str, row: list[Any], prefix: str) -> PydanticCustomError:
     for i, v in enumerate(row):
         if type(v) not in _NUMBER_TYPES:
-            return invalid(f"{field}{prefix}[{i}]", f"must be a number, got {describe(v)}")
+            # JavaScript's JSON.stringify writes NaN and ±Infinity as null, without a word
+            why = " (JSON.stringify writes NaN and ±Infinity as null)" if v is None else ""
+            return invalid(f"{field}{prefix}[{i}]", f"must be a number, got {describe(v)}{why}")
         if not math.isfinite(v):
             return invalid(f"{field}{prefix}[{i}]", f"must be finite, got {describe(v)}")
     return invalid(field, "must hold numbers")

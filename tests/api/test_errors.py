@@ -33,7 +33,12 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
     ),
     ("string logit", {**OK, "logits": [1, "2"]}, ["body", "logits", 1], "got '2'"),
     ("string NaN", {**OK, "logits": [1, "NaN"]}, ["body", "logits", 1], "must be a number"),
-    ("null logit", {**OK, "logits": [1, None]}, ["body", "logits", 1], "must be a number"),
+    (
+        "null logit",  # what JavaScript's JSON.stringify makes of NaN
+        {**OK, "logits": [1, None]},
+        ["body", "logits", 1],
+        "must be a number, got null (JSON.stringify writes NaN and ±Infinity as null)",
+    ),
     ("boolean logit", {**OK, "logits": [True, 1]}, ["body", "logits", 0], "must be a number"),
     (
         "logit too large",
@@ -81,6 +86,18 @@ BAD_BODIES: list[tuple[str, Any, list[Any], str]] = [
         {**OK, "target": [0.5, 0.25, 0.25]},
         ["body", "target"],
         "must be 2 probabilities, got shape [3]",
+    ),
+    (
+        "a one-row batch's class index not in a list",
+        {"logits": [[1, 2]], "target": 0},
+        ["body", "target"],
+        "must be 1 class index (one per row) or 1 row of 2 probabilities, got a single number",
+    ),
+    (
+        "a row's class index in a list of lists",
+        {**OK, "target": [[1]]},
+        ["body", "target"],
+        "must be a class index or 2 probabilities, got shape [1, 1]",
     ),
     (
         "negative probability",
