@@ -15,6 +15,9 @@ its task as before: the lane and then the app see it as they always did.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import struct
+import termios
 from collections import Counter
 from typing import Any, Protocol
 
@@ -42,6 +45,10 @@ def _refusal(status: bytes, detail: bytes, extra: bytes = b"") -> bytes:
     )
 
 
+_400 = _refusal(
+    b"400 Bad Request",
+    b"request: not a valid HTTP/1.1 request (its framing, a header or the request line)",
+)
 _431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
 _414 = _refusal(
     b"414 URI Too Long",
@@ -77,6 +84,21 @@ def lane_of(app: object) -> Lane | None:
     return None
 
 
+def unsent_bytes(transport: asyncio.BaseTransport) -> int:
+    """Return how much of what was written to a connection has not reached its client yet:
+    the transport's buffer and the kernel's send queue (Linux's TIOCOUTQ; 0 where unknown)."""
+    queued = 0
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+            queued = struct.unpack("i", raw)[0]
+        except OSError:
+            queued = 0
+    buffered = getattr(transport, "get_write_buffer_size", lambda: 0)()
+    return int(buffered) + queued
+
+
 def _response_head(cycle: RequestResponseCycle, headers: list[tuple[bytes, bytes]]) -> bytes:
     """The status line and headers uvicorn's writer sends for a 200 with these (lower-case,
     valid) headers and a content-length: its default headers (the date) first, and
@@ -107,6 +129,9 @@ class BoundedHttpTools(HttpToolsProtocol):
     _head_request = False
     _head_timer: asyncio.TimerHandle | None = None
     _lane: Lane | None = None
+    _ended_in_read = False  # a request ended in the read being parsed
+    _begun_in_read = False  # the current request began in this read, behind another one
+    _begun_bytes = 0  # its whole headers' bytes so far
     _in_head = False  # uvicorn is reading the head: a task it starts now may be held back
     # A request held back for the lane: its cycle, app, and the body length it waits for.
     _held: tuple[RequestResponseCycle, ASGI3Application, int] | None = None
@@ -148,10 +173,13 @@ class BoundedHttpTools(HttpToolsProtocol):
                 self.transport.write(_431)
                 self.transport.close()
                 return
+        self._ended_in_read = False
         super().data_received(data)
         # Clocks for what did not come whole in this read (most requests do: they need none).
         if self.transport.is_closing():
             return
+        if self._begun_in_read:
+            self._count_begun_head()
         if self._held is not None:  # its body is still on the way: the task waits for it
             self._release()
         if not self._head_done:
@@ -165,6 +193,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         must average the least body rate after that grace (BodySizeLimit's rules)."""
         self._head_done = True
         self._cancel_head_timer()
+        if self.transport.is_closing():  # a refusal earlier in this read closed it: no more
+            return
         # A request answered at once earlier in this read armed uvicorn's keep-alive clock.
         self._unset_keepalive_if_required()
         self._in_head = True
@@ -174,6 +204,42 @@ class BoundedHttpTools(HttpToolsProtocol):
             self._in_head = False
         self._body_began = self.loop.time()
         self._body_received = 0
+
+    def on_message_begin(self) -> None:
+        """A request begins; one that begins after another ended in the same read has its
+        head's bytes in this read counted when the read ends (`_count_begun_head`)."""
+        super().on_message_begin()
+        self._begun_in_read = self._ended_in_read
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if self._begun_in_read and len(self.url) > REQUEST_LINE:
+            self._refuse(_414_HEAD if self.parser.get_method() == b"HEAD" else _414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        if self._begun_in_read:
+            self._begun_bytes += len(name) + len(value) + 4
+            if len(self.url) + self._begun_bytes > get_settings().max_head_bytes:
+                self._refuse(_431)
+
+    def _refuse(self, refusal: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(refusal)
+            self.transport.close()
+
+    def _count_begun_head(self) -> None:
+        """Count what this read brought of a head that began in it behind another request:
+        its request line and whole headers, as the next reads' bytes are counted (a head
+        pipelined behind a request escaped the size limit, and its next read was taken for
+        the request line)."""
+        self._begun_in_read = False
+        if self._head_done:
+            return
+        self._head_bytes = len(self.url) + self._begun_bytes
+        self._line_bytes = len(self.url)
+        self._line_done = bool(self.headers)  # a whole header: the line has ended
+        self._head_request = self.parser.get_method() == b"HEAD" if self.url else False
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         """Hold a request the lane may answer back until its body is here (in this read)."""
@@ -243,6 +309,9 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._tail = b""
         self._line_done = False
         self._line_bytes = 0
+        self._begun_bytes = 0
+        self._begun_in_read = False
+        self._ended_in_read = True
         if self._held is not None:
             self._answer_held()
 
@@ -271,6 +340,24 @@ class BoundedHttpTools(HttpToolsProtocol):
         if self._body_timer is not None:
             self._body_timer.cancel()
             self._body_timer = None
+
+    def send_400_response(self, msg: str) -> None:
+        """Refuse what the parser cannot read as JSON, as the server's other refusals are
+        (uvicorn writes text/plain)."""
+        self._refuse(_400)
+
+    def timeout_keep_alive_handler(self) -> None:
+        """Close a connection idle for the keep-alive time, but not while answers are still
+        on their way to a client that reads slowly, or one is being worked on: answers given
+        within a read may fill the kernel's queue while the client's next requests wait behind
+        them (a pipelining client that read late lost them to this close)."""
+        busy = self.cycle is not None and not self.cycle.response_complete
+        if not self.transport.is_closing() and (busy or unsent_bytes(self.transport) > 0):
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+            return
+        super().timeout_keep_alive_handler()
 
     def _body_too_slow(self) -> None:
         self._body_timer = None

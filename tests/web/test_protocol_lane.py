@@ -21,6 +21,7 @@ from uvicorn.server import ServerState
 
 from app.main import create_app
 from app.settings import Settings
+from app.web.limits import REQUEST_LINE
 from app.web.protocol import BoundedHttpTools
 
 DATE = (b"date", b"Sun, 06 Dec 2026 12:00:00 GMT")
@@ -56,6 +57,9 @@ class Transport(asyncio.Transport):
 
     def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
         pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0  # written is sent at once
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +257,72 @@ def test_with_an_access_log_each_request_is_logged_through_its_task(
         settle(loop, protocol)
     assert transport.written.startswith(b"HTTP/1.1 200 OK\r\n")
     assert '"POST /gradient HTTP/1.1" 200' in caplog.text
+
+
+def test_a_request_refused_within_the_read_gets_no_task(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    """A request line too long, pipelined behind a request in one read, is refused (414) as
+    the parser reads it; the parser reads on to the end of that head, and no task may start
+    for it on the closed connection (its answer would be written there)."""
+    protocol, transport = connect(config, loop)
+    long_line = b"GET /gradient?logits=" + b"1," * (REQUEST_LINE // 2) + b"1&target=0 HTTP/1.1"
+    protocol.data_received(b"".join(post(ROW.encode())) + long_line + b"\r\nHost: x\r\n\r\n")
+    assert transport.closed
+    assert not protocol.tasks
+    assert transport.written.count(b"HTTP/1.1 ") == 2
+    assert b"HTTP/1.1 414 URI Too Long" in transport.written
+
+
+def test_an_unreadable_request_is_refused_as_json(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    protocol, transport = connect(config, loop)
+    protocol.data_received(b"GARBAGE\r\n\r\n")
+    head, _, body = bytes(transport.written).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json")
+    assert json.loads(body)["detail"].startswith("request: not a valid HTTP/1.1 request")
+    assert transport.closed
+
+
+def test_a_head_behind_another_request_in_one_read_is_counted(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    """A head pipelined behind a request, in the same read, escaped the size limit (431); and
+    when its long header came in the next read, that was taken for the request line (414)."""
+    limit = Settings().max_head_bytes
+    protocol, transport = connect(config, loop)
+    first = b"".join(post(ROW.encode()))
+    protocol.data_received(
+        first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * limit + b"\r\n\r\n"
+    )
+    assert b"HTTP/1.1 431 " in transport.written
+    assert transport.closed
+
+    protocol, transport = connect(config, loop)
+    protocol.data_received(first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: ")
+    assert limit - 100 > REQUEST_LINE + 1_000
+    protocol.data_received(b"a" * (REQUEST_LINE + 1_000) + b"\r\n\r\n")  # over a line's limit
+    settle(loop, protocol)
+    assert transport.written.count(b"HTTP/1.1 200 OK") == 2
+
+    protocol, transport = connect(config, loop)
+    protocol.data_received(first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nY: 1\r\nX: ")
+    protocol.data_received(b"a" * limit + b"\r\n\r\n")
+    assert b"HTTP/1.1 431 " in transport.written
+
+
+def test_the_keep_alive_clock_never_closes_a_connection_with_a_request_in_hand(
+    config: Config, loop: asyncio.AbstractEventLoop
+) -> None:
+    protocol, transport = connect(config, loop)
+    head, body = post(ROW.encode())
+    protocol.data_received(head + body[:5])  # its task waits for the rest of the body
+    protocol.timeout_keep_alive_handler()
+    assert not transport.closed
+    assert protocol.timeout_keep_alive_task is not None  # asked again later
+    protocol.timeout_keep_alive_task.cancel()
+    protocol.data_received(body[5:])
+    settle(loop, protocol)
+    protocol.timeout_keep_alive_handler()  # idle now, nothing unsent: closed
+    assert transport.closed
