@@ -334,7 +334,8 @@ def _checked_target(
         return target.astype(np.int64)
     if target.shape != shape:
         rows = f"{B:,} row" + ("s" if B != 1 else "")
-        what = f"{rows} of {n:,} probabilities" if is_batch else f"{n:,} probabilities"
+        probabilities = f"{n:,} probabilit" + ("y" if n == 1 else "ies")
+        what = f"{rows} of {probabilities}" if is_batch else probabilities
         if target.ndim != len(shape):  # neither indices nor rows: say both ways
             indices = f"{B:,} class ind{'ex' if B == 1 else 'ices'} (one per row)"
             what = f"{indices} or {what}" if is_batch else f"a class index or {what}"

@@ -84,7 +84,7 @@ _CROSS_FIELD = re.compile(
             r"a batch must not be ragged",  # every row of a batch has the same n
             r"must have one class index per row",  # len(target) == B
             r"class index must be a whole number in 0\.\.\d+, got -?\d+$",  # 0 ≤ target < n
-            r"probabilities, got shape",  # target is n or B×n probabilities, as logits
+            r"probabilit(y|ies), got (shape|a single number)",  # n or B×n probabilities
             r"probabilities must sum to 1",  # each probability row sums to 1
             r"must have one weight per class",  # len(weights) == n
             r"weights sum to 0, so 'mean' is undefined",  # Σ w[target] > 0 for 'mean'
