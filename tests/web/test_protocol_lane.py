@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pytest
@@ -89,6 +90,24 @@ def connect(
     return protocol, transport
 
 
+def run(loop: asyncio.AbstractEventLoop, step: Coroutine[Any, Any, None]) -> None:
+    """Run the loop for a step in a thread of its own: another test's loop (Playwright's)
+    may still be running in this one, and asyncio runs one loop per thread."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            loop.run_until_complete(step)
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def settle(loop: asyncio.AbstractEventLoop, protocol: Any) -> None:
     """Run the loop until no request task of this connection is left."""
 
@@ -100,7 +119,7 @@ def settle(loop: asyncio.AbstractEventLoop, protocol: Any) -> None:
                 return
         raise AssertionError("tasks still running")
 
-    loop.run_until_complete(drain())
+    run(loop, drain())
 
 
 def post(body: bytes, *, version: str = "1.1", extra: str = "") -> tuple[bytes, bytes]:
@@ -134,7 +153,7 @@ def through_task(config: Config, loop: asyncio.AbstractEventLoop, head: bytes, b
 
 
 def settle_once(loop: asyncio.AbstractEventLoop) -> None:
-    loop.run_until_complete(asyncio.sleep(0))
+    run(loop, asyncio.sleep(0))
 
 
 ROW = json.dumps({"logits": [2.5, -1.25, 0.5, 3.75, -0.5, 1.0, 0.25, -2.0, 1.5, 0.75], "target": 3})
