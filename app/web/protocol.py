@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import re
 import struct
 import termios
 from collections import Counter
@@ -62,6 +63,7 @@ _503 = _refusal(
     b"retry-after: 5\r\n",
 )
 _GRACE = 1.0  # seconds
+_METHOD_START = re.compile(rb"[A-Z]{1,7}\Z")  # a request line's first bytes, at a read's end
 # Open connections by client address, in this worker.
 _OPEN: Counter[str] = Counter()
 
@@ -126,7 +128,8 @@ class BoundedHttpTools(HttpToolsProtocol):
     _tail = b""  # the last bytes of the head so far: its end may straddle two reads
     _line_done = False  # the request line has ended (its length is bounded apart)
     _line_bytes = 0
-    _head_request = False
+    _line_start = b""  # the request line's first five bytes: "HEAD " or not
+    _owed_refusal: bytes | None = None  # sent once the answers owed before it have gone
     _head_timer: asyncio.TimerHandle | None = None
     _lane: Lane | None = None
     _ended_in_read = False  # a request ended in the read being parsed
@@ -154,24 +157,24 @@ class BoundedHttpTools(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """Count the head's bytes before the parser buffers them."""
+        if self._owed_refusal is not None:  # nothing more is read after a refused request
+            return
         if not self._head_done:
             # Only the head counts, not the body that may follow it in the same read.
             end = (self._tail + data).find(b"\r\n\r\n")
             self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
             self._tail = data[-3:]
             if not self._line_done:
-                if not self._line_bytes:
-                    self._head_request = data.startswith(b"HEAD ")
+                if len(self._line_start) < 5:  # the method, even split across reads
+                    self._line_start = (self._line_start + data[:5]).lstrip(b"\r\n")[:5]
                 end_of_line = data.find(b"\n")
                 self._line_done = end_of_line >= 0
                 self._line_bytes += end_of_line if self._line_done else len(data)
                 if self._line_bytes > REQUEST_LINE:  # not the parser's bare text 400
-                    self.transport.write(_414_HEAD if self._head_request else _414)
-                    self.transport.close()
+                    self._refuse(_414_HEAD if self._line_start == b"HEAD " else _414)
                     return
             if self._head_bytes > get_settings().max_head_bytes:
-                self.transport.write(_431)
-                self.transport.close()
+                self._refuse(_431)
                 return
         self._ended_in_read = False
         super().data_received(data)
@@ -179,7 +182,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self._begun_in_read:
-            self._count_begun_head()
+            self._count_begun_head(data)
         if self._held is not None:  # its body is still on the way: the task waits for it
             self._release()
         if not self._head_done:
@@ -193,8 +196,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         must average the least body rate after that grace (BodySizeLimit's rules)."""
         self._head_done = True
         self._cancel_head_timer()
-        if self.transport.is_closing():  # a refusal earlier in this read closed it: no more
-            return
+        if self.transport.is_closing() or self._owed_refusal is not None:
+            return  # a refusal earlier in this read: nothing after it is taken
         # A request answered at once earlier in this read armed uvicorn's keep-alive clock.
         self._unset_keepalive_if_required()
         self._in_head = True
@@ -224,22 +227,50 @@ class BoundedHttpTools(HttpToolsProtocol):
                 self._refuse(_431)
 
     def _refuse(self, refusal: bytes) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(refusal)
-            self.transport.close()
+        """Answer a request that cannot be taken with its refusal and close, once the answers
+        owed to the requests before it on this connection have gone (they were lost)."""
+        if self.transport.is_closing() or self._owed_refusal is not None:
+            return
+        cycle = self.cycle
+        owed = cycle is not None and not cycle.response_complete and not cycle.more_body
+        if owed or self.pipeline:
+            self._owed_refusal = refusal
+            self.flow.pause_reading()
+            return
+        self.transport.write(refusal)
+        self.transport.close()
 
-    def _count_begun_head(self) -> None:
-        """Count what this read brought of a head that began in it behind another request:
-        its request line and whole headers, as the next reads' bytes are counted (a head
-        pipelined behind a request escaped the size limit, and its next read was taken for
-        the request line)."""
+    def on_response_complete(self) -> None:
+        """An answer went: the next pipelined request starts, or a refusal owed is sent."""
+        super().on_response_complete()
+        refusal = self._owed_refusal
+        if refusal is not None and not self.pipeline and not self.transport.is_closing():
+            cycle = self.cycle
+            if cycle is None or cycle.response_complete:
+                self._owed_refusal = None
+                self.transport.write(refusal)
+                self.transport.close()
+
+    def _count_begun_head(self, data: bytes) -> None:
+        """Count what this read brought of a head that began in it behind another request, as
+        the next reads' bytes will be counted: from its request line to the read's end (a head
+        pipelined behind a request escaped the size limit, and the rest of its header in the
+        next read was taken for the request line)."""
         self._begun_in_read = False
         if self._head_done:
             return
-        self._head_bytes = len(self.url) + self._begun_bytes
-        self._line_bytes = len(self.url)
-        self._line_done = bool(self.headers)  # a whole header: the line has ended
-        self._head_request = self.parser.get_method() == b"HEAD" if self.url else False
+        start = data.rfind(self.parser.get_method() + b" " + self.url) if self.url else -1
+        if start < 0:  # the line has not reached its target yet: at most its method is here
+            method = _METHOD_START.search(data)
+            start = method.start() if method else len(data)
+        self._head_bytes = len(data) - start
+        self._tail = data[-3:]
+        end_of_line = data.find(b"\n", start)
+        self._line_done = end_of_line >= 0
+        self._line_bytes = (end_of_line if self._line_done else len(data)) - start
+        self._line_start = data[start : start + 5]
+        if self._head_bytes > get_settings().max_head_bytes:
+            self._refuse(_431)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         """Hold a request the lane may answer back until its body is here (in this read)."""
@@ -309,6 +340,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._tail = b""
         self._line_done = False
         self._line_bytes = 0
+        self._line_start = b""
         self._begun_bytes = 0
         self._begun_in_read = False
         self._ended_in_read = True

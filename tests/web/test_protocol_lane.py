@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any
@@ -307,28 +308,75 @@ def test_an_unreadable_request_is_refused_as_json(
 def test_a_head_behind_another_request_in_one_read_is_counted(
     config: Config, loop: asyncio.AbstractEventLoop
 ) -> None:
-    """A head pipelined behind a request, in the same read, escaped the size limit (431); and
-    when its long header came in the next read, that was taken for the request line (414)."""
+    """A head pipelined behind a request in one read escaped the size limit (431), its header
+    still arriving when the read ended included; and when that header went on in the next
+    read, the next read was taken for the request line (414)."""
     limit = Settings().max_head_bytes
-    protocol, transport = connect(config, loop)
     first = b"".join(post(ROW.encode()))
-    protocol.data_received(
-        first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * limit + b"\r\n\r\n"
-    )
-    assert b"HTTP/1.1 431 " in transport.written
+    big = REQUEST_LINE + 1_000
+    assert big < limit - 100
+    cases = [  # (reads, answers expected: statuses)
+        (
+            [first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * limit + b"\r\n\r\n"],
+            [200, 431],
+        ),
+        (
+            [
+                first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * (limit // 2 + 10),
+                b"a" * (limit // 2) + b"\r\n\r\n",
+            ],
+            [200, 431],
+        ),
+        (
+            [first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: ", b"a" * big + b"\r\n\r\n"],
+            [200, 200],
+        ),
+        (
+            [
+                first + b"GET /healthz HTTP/1.1\r\nX: " + b"a" * 100,
+                b"a" * big + b"\r\nHost: x\r\n\r\n",
+            ],
+            [200, 200],
+        ),
+        (
+            [first + b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X: " + b"a" * big + b"\r\n\r\n"],
+            [200, 200],
+        ),
+        (
+            [
+                first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nY: 1\r\nX: ",
+                b"a" * limit + b"\r\n\r\n",
+            ],
+            [200, 431],
+        ),
+    ]
+    for reads, statuses in cases:
+        protocol, transport = connect(config, loop)
+        for data in reads:
+            if not transport.closed:
+                protocol.data_received(data)
+        settle(loop, protocol)
+        written = bytes(transport.written)
+        assert [int(m) for m in re.findall(rb"HTTP/1.1 (\d{3}) ", written)] == statuses, reads[-1][
+            :60
+        ]
+
+
+@pytest.mark.parametrize("behind", [b"", b"".join(post(ROW.encode()))])
+@pytest.mark.parametrize("split", [1, 3, 4])
+def test_a_head_request_refused_is_answered_without_a_body(
+    config: Config, loop: asyncio.AbstractEventLoop, behind: bytes, split: int
+) -> None:
+    """A HEAD whose method came split across reads got its 414 with the JSON body."""
+    line = b"HEAD /gradient?logits=" + b"1," * (REQUEST_LINE // 2) + b"1&target=0 HTTP/1.1"
+    request = line + b"\r\nHost: x\r\n\r\n"
+    protocol, transport = connect(config, loop)
+    protocol.data_received(behind + request[:split])
+    protocol.data_received(request[split:])
+    written = bytes(transport.written)
+    refusal = written[written.index(b"HTTP/1.1 414 ") :]
+    assert refusal.endswith(b"\r\n\r\n")  # the head alone
     assert transport.closed
-
-    protocol, transport = connect(config, loop)
-    protocol.data_received(first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: ")
-    assert limit - 100 > REQUEST_LINE + 1_000
-    protocol.data_received(b"a" * (REQUEST_LINE + 1_000) + b"\r\n\r\n")  # over a line's limit
-    settle(loop, protocol)
-    assert transport.written.count(b"HTTP/1.1 200 OK") == 2
-
-    protocol, transport = connect(config, loop)
-    protocol.data_received(first + b"GET /healthz HTTP/1.1\r\nHost: x\r\nY: 1\r\nX: ")
-    protocol.data_received(b"a" * limit + b"\r\n\r\n")
-    assert b"HTTP/1.1 431 " in transport.written
 
 
 def test_the_keep_alive_clock_never_closes_a_connection_with_a_request_in_hand(
@@ -344,4 +392,26 @@ def test_the_keep_alive_clock_never_closes_a_connection_with_a_request_in_hand(
     protocol.data_received(body[5:])
     settle(loop, protocol)
     protocol.timeout_keep_alive_handler()  # idle now, nothing unsent: closed
+    assert transport.closed
+
+
+@pytest.mark.parametrize(
+    ("refused", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /healthz?" + b"a" * (REQUEST_LINE + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 120_000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_answers_owed_go_before_a_refusal(
+    config: Config, loop: asyncio.AbstractEventLoop, refused: bytes, status: int
+) -> None:
+    """Requests before a refused one, still being answered, lost their answers to its
+    refusal: they go first, then the refusal, then the connection closes."""
+    health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    protocol, transport = connect(config, loop)
+    protocol.data_received(health + health + refused)
+    settle(loop, protocol)
+    statuses = [int(m) for m in re.findall(rb"HTTP/1.1 (\d{3}) ", bytes(transport.written))]
+    assert statuses == [200, 200, status]
     assert transport.closed
