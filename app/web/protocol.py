@@ -52,7 +52,7 @@ _400 = _refusal(
 )
 _431 = _refusal(b"431 Request Header Fields Too Large", b"request head: larger than the limit")
 _414 = _refusal(
-    b"414 URI Too Long",
+    b"414 Request-URI Too Long",  # the phrase uvicorn writes for the app's own 414s
     b"request line: longer than the limit of %s bytes; send long arrays as a JSON body "
     b"(POST /gradient)" % f"{REQUEST_LINE:,}".encode(),
 )

@@ -291,7 +291,7 @@ def test_a_request_refused_within_the_read_gets_no_task(
     assert transport.closed
     assert not protocol.tasks
     assert transport.written.count(b"HTTP/1.1 ") == 2
-    assert b"HTTP/1.1 414 URI Too Long" in transport.written
+    assert b"HTTP/1.1 414 Request-URI Too Long" in transport.written
 
 
 def test_an_unreadable_request_is_refused_as_json(
