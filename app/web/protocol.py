@@ -171,7 +171,7 @@ class BoundedHttpTools(HttpToolsProtocol):
                 self._line_done = end_of_line >= 0
                 self._line_bytes += end_of_line if self._line_done else len(data)
                 if self._line_bytes > REQUEST_LINE:  # not the parser's bare text 400
-                    self._refuse(_414_HEAD if self._line_start == b"HEAD " else _414)
+                    self._refuse_line(self._line_start == b"HEAD ")
                     return
             if self._head_bytes > get_settings().max_head_bytes:
                 self._refuse(_431)
@@ -217,7 +217,7 @@ class BoundedHttpTools(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if self._begun_in_read and len(self.url) > REQUEST_LINE:
-            self._refuse(_414_HEAD if self.parser.get_method() == b"HEAD" else _414)
+            self._refuse_line(self.parser.get_method() == b"HEAD")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
@@ -232,8 +232,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         if self.transport.is_closing() or self._owed_refusal is not None:
             return
         cycle = self.cycle
-        owed = cycle is not None and not cycle.response_complete and not cycle.more_body
-        if owed or self.pipeline:
+        if (self._answer_due() and cycle is not None and not cycle.more_body) or self.pipeline:
             self._owed_refusal = refusal
             self.flow.pause_reading()
             return
@@ -244,12 +243,19 @@ class BoundedHttpTools(HttpToolsProtocol):
         """An answer went: the next pipelined request starts, or a refusal owed is sent."""
         super().on_response_complete()
         refusal = self._owed_refusal
-        if refusal is not None and not self.pipeline and not self.transport.is_closing():
-            cycle = self.cycle
-            if cycle is None or cycle.response_complete:
-                self._owed_refusal = None
-                self.transport.write(refusal)
-                self.transport.close()
+        if refusal is None or self.pipeline or self._answer_due():
+            return
+        self._owed_refusal = None
+        if not self.transport.is_closing():
+            self.transport.write(refusal)
+            self.transport.close()
+
+    def _answer_due(self) -> bool:
+        """Tell whether a request on this connection is still waiting for its answer."""
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _refuse_line(self, head: bool) -> None:
+        self._refuse(_414_HEAD if head else _414)  # a HEAD's refusal is its head alone
 
     def _count_begun_head(self, data: bytes) -> None:
         """Count what this read brought of a head that began in it behind another request, as
@@ -303,7 +309,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._held = None
         headers, body = reply
         # What uvicorn's writer does for the two messages, in one write (one segment, one
-        # system call instead of two): tests/deploy/test_protocol_lane.py compares the bytes.
+        # system call instead of two): tests/web/test_protocol_lane.py compares the bytes.
         cycle.response_started = cycle.response_complete = True
         cycle.waiting_for_100_continue = False
         self.transport.write(_response_head(cycle, headers) + body)
@@ -383,8 +389,9 @@ class BoundedHttpTools(HttpToolsProtocol):
         on their way to a client that reads slowly, or one is being worked on: answers given
         within a read may fill the kernel's queue while the client's next requests wait behind
         them (a pipelining client that read late lost them to this close)."""
-        busy = self.cycle is not None and not self.cycle.response_complete
-        if not self.transport.is_closing() and (busy or unsent_bytes(self.transport) > 0):
+        if not self.transport.is_closing() and (
+            self._answer_due() or unsent_bytes(self.transport) > 0
+        ):
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.timeout_keep_alive, self.timeout_keep_alive_handler
             )
