@@ -279,6 +279,7 @@
   "use strict";
   var playing = false;
   var timer = null;
+  var stepping = false; // a step Play asked for is on its way
   var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   function button() { return document.getElementById("descent-play"); }
   function show() {
@@ -291,6 +292,7 @@
     timer = null;
     var link = document.getElementById("descent-step");
     if (!playing || !link) { playing = false; show(); return; }
+    stepping = true;
     link.click();
   }
   document.addEventListener("click", function (event) {
@@ -301,6 +303,12 @@
     show();
     if (playing && !timer) timer = window.setTimeout(step, 400);
   });
+  // Paused while a step was on its way: that step is not shown (the figure advanced once more
+  // after Pause), so the page stays the state whose URL it has.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (stepping && !playing) event.detail.shouldSwap = false;
+  });
+  document.addEventListener("htmx:afterRequest", function () { stepping = false; });
   document.addEventListener("htmx:afterSettle", function () {
     show();
     if (playing && !timer) timer = window.setTimeout(step, 400);

@@ -146,8 +146,23 @@ def test_play_steps_the_descent_until_paused(page: Page, base_url: str) -> None:
     page.locator("#descent-play").click()  # pause
     expect(page.locator("#descent-play")).to_have_attribute("aria-pressed", "false")
     stopped = page.url
+    sentence = page.locator("#descent-sentence").inner_text()
     page.wait_for_timeout(1_000)
     assert page.url == stopped
+    assert page.locator("#descent-sentence").inner_text() == sentence
+
+
+def test_a_step_on_its_way_when_paused_is_not_shown(page: Page, base_url: str) -> None:
+    """Pause pressed while Play's step was on its way: the figure advanced once more after
+    Pause (CI caught steps=4 after a pause at steps=3)."""
+    page.goto(f"{base_url}/?{SEED}&start=2,1")
+    page.route("**/*steps=1*", lambda route: (page.wait_for_timeout(600), route.continue_()))
+    page.locator("#descent-play").click()
+    page.wait_for_timeout(500)  # Play's first step is now on its way, held by the route
+    page.locator("#descent-play").click()  # pause
+    page.wait_for_timeout(1_500)
+    expect(page.locator("#descent-sentence")).to_contain_text("0 times from Z = (2, 1)")
+    assert "steps=" not in page.url
 
 
 def test_a_student_switches_the_loss_and_every_panel_follows(page: Page, base_url: str) -> None:
